@@ -1,0 +1,190 @@
+// The whole relational model of Loom. Kept to what PostgreSQL 15 supports: PGlite is PostgreSQL 18,
+// CI's server is 15, and both run the same migrations.
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  real,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+export const ROLES = ["admin", "user"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** The five applications; task_assignments and runs name them. */
+export const APPS = ["chat", "summarize", "translate", "code", "sentiment"] as const;
+export type AppName = (typeof APPS)[number];
+
+export const MODEL_KINDS = ["causal-lm", "seq2seq", "classifier"] as const;
+export const MODEL_STATUSES = ["uploading", "validating", "ready", "failed"] as const;
+export const RUN_STATUSES = ["running", "completed", "stopped", "failed", "interrupted"] as const;
+
+const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
+
+export const users = pgTable(
+  "users",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    // Stored lower-cased: one account per address whatever the user types.
+    email: text("email").notNull(),
+    name: text("name").notNull(),
+    passwordHash: text("password_hash").notNull(),
+    role: text("role", { enum: ROLES }).notNull().default("user"),
+    disabledAt: timestamp("disabled_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("users_email_key").on(t.email), check("users_role_check", sql`${t.role} in ('admin', 'user')`)],
+);
+
+export const sessions = pgTable(
+  "sessions",
+  {
+    // sha256 of the random token in the cookie: a leaked table does not leak live sessions.
+    id: text("id").primaryKey(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+    userAgent: text("user_agent"),
+  },
+  (t) => [index("sessions_user_id_idx").on(t.userId)],
+);
+
+/** Failed sign-ins, for throttling; shared by every web instance through the database. */
+export const loginAttempts = pgTable(
+  "login_attempts",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    key: text("key").notNull(),
+    attemptedAt: timestamp("attempted_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("login_attempts_key_idx").on(t.key, t.attemptedAt)],
+);
+
+export const models = pgTable(
+  "models",
+  {
+    // The folder name in the model store: a slug, never a path.
+    id: text("id").primaryKey(),
+    displayName: text("display_name").notNull(),
+    kind: text("kind", { enum: MODEL_KINDS }).notNull(),
+    architecture: text("architecture"),
+    parameterCount: bigint("parameter_count", { mode: "number" }),
+    /** [{ path, bytes, sha256 }] for every file of the folder. */
+    files: jsonb("files").$type<{ path: string; bytes: number; sha256: string }[]>().notNull().default([]),
+    status: text("status", { enum: MODEL_STATUSES }).notNull().default("validating"),
+    statusReason: text("status_reason"),
+    decodeTokensPerSecond: real("decode_tokens_per_second"),
+    uploadedBy: uuid("uploaded_by").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+  },
+  (t) => [check("models_id_slug", sql`${t.id} ~ '^[a-z0-9][a-z0-9._-]{0,127}$'`)],
+);
+
+export const taskAssignments = pgTable(
+  "task_assignments",
+  {
+    app: text("app", { enum: APPS }).notNull(),
+    modelId: text("model_id")
+      .notNull()
+      .references(() => models.id, { onDelete: "restrict" }),
+    isDefault: boolean("is_default").notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.app, t.modelId] }),
+    // At most one default model per application.
+    uniqueIndex("task_assignments_one_default")
+      .on(t.app)
+      .where(sql`${t.isDefault}`),
+  ],
+);
+
+export const chats = pgTable(
+  "chats",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    title: text("title").notNull().default("New chat"),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("chats_user_updated_idx").on(t.userId, t.updatedAt)],
+);
+
+/** Messages form a tree (parent id): regenerate and edit add siblings, nothing is overwritten. */
+export const messages = pgTable(
+  "messages",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    chatId: uuid("chat_id")
+      .notNull()
+      .references(() => chats.id, { onDelete: "cascade" }),
+    parentId: uuid("parent_id"),
+    role: text("role", { enum: ["system", "user", "assistant"] }).notNull(),
+    /** AI SDK UI message parts, as the client renders them. */
+    parts: jsonb("parts").$type<unknown[]>().notNull(),
+    modelId: text("model_id"),
+    promptTokens: integer("prompt_tokens"),
+    completionTokens: integer("completion_tokens"),
+    timeToFirstTokenMs: integer("time_to_first_token_ms"),
+    durationMs: integer("duration_ms"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("messages_chat_idx").on(t.chatId, t.createdAt), index("messages_parent_idx").on(t.parentId)],
+);
+
+/** One row per generation in any application: the metrics page reads this. */
+export const runs = pgTable(
+  "runs",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id").references(() => users.id, { onDelete: "set null" }),
+    app: text("app", { enum: APPS }).notNull(),
+    modelId: text("model_id").notNull(),
+    messageId: uuid("message_id"),
+    promptTokens: integer("prompt_tokens").notNull().default(0),
+    completionTokens: integer("completion_tokens").notNull().default(0),
+    timeToFirstTokenMs: integer("time_to_first_token_ms"),
+    durationMs: integer("duration_ms"),
+    status: text("status", { enum: RUN_STATUSES }).notNull().default("running"),
+    error: text("error"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("runs_created_idx").on(t.createdAt), index("runs_user_created_idx").on(t.userId, t.createdAt)],
+);
+
+export const feedback = pgTable(
+  "feedback",
+  {
+    messageId: uuid("message_id")
+      .notNull()
+      .references(() => messages.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    rating: integer("rating").notNull(),
+    comment: text("comment"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.messageId, t.userId] }),
+    check("feedback_rating_check", sql`${t.rating} in (-1, 1)`),
+  ],
+);
+
+export type User = typeof users.$inferSelect;
+export type ModelRow = typeof models.$inferSelect;
+export type RunRow = typeof runs.$inferSelect;

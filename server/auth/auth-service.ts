@@ -1,0 +1,172 @@
+// Accounts, sessions and sign-in throttling, over the database. Knows nothing of HTTP: the Remix
+// glue (app/session.server.ts) turns its results into cookies, redirects and status codes.
+import { createHash, randomBytes } from "node:crypto";
+import { and, count, eq, gt, lt, sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { loginAttempts, sessions, users, type Role, type User } from "../../db/schema";
+import { dummyPasswordHash, hashPassword, verifyPassword } from "./passwords";
+import { AuthError, emailSchema, nameSchema, passwordSchema } from "./rules";
+
+export { AuthError, isAuthError } from "./rules";
+
+export type PublicUser = Pick<User, "id" | "email" | "name" | "role" | "createdAt">;
+
+const toPublicUser = ({ id, email, name, role, createdAt }: User): PublicUser => ({ id, email, name, role, createdAt });
+const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
+
+export interface AuthOptions {
+  sessionTtlMs?: number;
+  /** Failed sign-ins allowed per email and per client address within the window. */
+  maxFailedLogins?: number;
+  throttleWindowMs?: number;
+  now?: () => Date;
+}
+
+export function createAuthService(db: Db, options: AuthOptions = {}) {
+  const sessionTtlMs = options.sessionTtlMs ?? 30 * 24 * 3600 * 1000;
+  const maxFailedLogins = options.maxFailedLogins ?? 5;
+  const throttleWindowMs = options.throttleWindowMs ?? 15 * 60 * 1000;
+  const now = options.now ?? (() => new Date());
+
+  async function findByEmail(email: string) {
+    const [user] = await db.select().from(users).where(eq(users.email, email.toLowerCase()));
+    return user;
+  }
+
+  async function createUser(input: { email: string; name: string; password: string; role?: Role }) {
+    const email = emailSchema.parse(input.email);
+    const passwordHash = await hashPassword(passwordSchema.parse(input.password));
+    const [user] = await db
+      .insert(users)
+      .values({ email, name: nameSchema.parse(input.name), passwordHash, role: input.role ?? "user" })
+      .onConflictDoNothing()
+      .returning();
+    if (!user) throw new AuthError("email_taken", "An account with this email already exists.");
+    return toPublicUser(user);
+  }
+
+  /** Creates the admin, or makes an existing account admin with this password (start-up bootstrap). */
+  async function ensureAdmin(input: { email: string; password: string }) {
+    const existing = await findByEmail(emailSchema.parse(input.email));
+    if (!existing) return createUser({ ...input, name: "Administrator", role: "admin" });
+    const passwordHash = await hashPassword(passwordSchema.parse(input.password));
+    const [user] = await db
+      .update(users)
+      .set({ role: "admin", passwordHash, disabledAt: null })
+      .where(eq(users.id, existing.id))
+      .returning();
+    return toPublicUser(user!);
+  }
+
+  async function failedAttempts(keys: string[]) {
+    const since = new Date(now().getTime() - throttleWindowMs);
+    const counts = await Promise.all(
+      keys.map(async (key) => {
+        const [row] = await db
+          .select({ n: count() })
+          .from(loginAttempts)
+          .where(and(eq(loginAttempts.key, key), gt(loginAttempts.attemptedAt, since)));
+        return row?.n ?? 0;
+      }),
+    );
+    return Math.max(...counts);
+  }
+
+  /**
+   * Checks credentials, throttled per email and per client address. Every failure path costs one
+   * scrypt, so response time does not reveal whether an email has an account.
+   */
+  async function signIn(input: { email: string; password: string; clientAddress: string }) {
+    const email = input.email.trim().toLowerCase();
+    const keys = [`email:${email}`, `ip:${input.clientAddress}`];
+    if ((await failedAttempts(keys)) >= maxFailedLogins) {
+      throw new AuthError(
+        "throttled",
+        "Too many failed sign-in attempts. Try again in a few minutes.",
+        Math.ceil(throttleWindowMs / 1000),
+      );
+    }
+    const user = await findByEmail(email);
+    const valid = await verifyPassword(input.password, user?.passwordHash ?? (await dummyPasswordHash()));
+    if (!user || !valid) {
+      await db.insert(loginAttempts).values(keys.map((key) => ({ key, attemptedAt: now() })));
+      throw new AuthError("invalid_credentials", "Email or password is incorrect.");
+    }
+    if (user.disabledAt) throw new AuthError("disabled", "This account has been disabled.");
+    await db.delete(loginAttempts).where(eq(loginAttempts.key, `email:${email}`));
+    return toPublicUser(user);
+  }
+
+  /** Returns the cookie token; the database keeps only its hash. */
+  async function createSession(userId: string, userAgent?: string | null) {
+    const token = randomBytes(32).toString("base64url");
+    const expiresAt = new Date(now().getTime() + sessionTtlMs);
+    await db.insert(sessions).values({ id: hashToken(token), userId, expiresAt, userAgent: userAgent?.slice(0, 300) });
+    return { token, expiresAt };
+  }
+
+  /** The signed-in user for a session token, or null when it is unknown, expired or disabled. */
+  async function userForSession(token: string) {
+    const [row] = await db
+      .select({ user: users })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(and(eq(sessions.id, hashToken(token)), gt(sessions.expiresAt, now())));
+    if (!row || row.user.disabledAt) return null;
+    return toPublicUser(row.user);
+  }
+
+  async function deleteSession(token: string) {
+    await db.delete(sessions).where(eq(sessions.id, hashToken(token)));
+  }
+
+  async function setRole(userId: string, role: Role) {
+    await db.update(users).set({ role }).where(eq(users.id, userId));
+  }
+
+  /** Disabling ends every session of the account at once. */
+  async function setDisabled(userId: string, disabled: boolean) {
+    await db.transaction(async (tx) => {
+      await tx
+        .update(users)
+        .set({ disabledAt: disabled ? now() : null })
+        .where(eq(users.id, userId));
+      if (disabled) await tx.delete(sessions).where(eq(sessions.userId, userId));
+    });
+  }
+
+  async function listUsers() {
+    const rows = await db.select().from(users).orderBy(users.createdAt);
+    return rows.map((u) => ({ ...toPublicUser(u), disabled: u.disabledAt !== null }));
+  }
+
+  async function countAdmins() {
+    const [row] = await db
+      .select({ n: count() })
+      .from(users)
+      .where(and(eq(users.role, "admin"), sql`${users.disabledAt} is null`));
+    return row?.n ?? 0;
+  }
+
+  /** Housekeeping, run at start and hourly: expired sessions and old throttle entries. */
+  async function purgeExpired() {
+    await db.delete(sessions).where(lt(sessions.expiresAt, now()));
+    await db.delete(loginAttempts).where(lt(loginAttempts.attemptedAt, new Date(now().getTime() - throttleWindowMs)));
+  }
+
+  return {
+    createUser,
+    ensureAdmin,
+    signIn,
+    createSession,
+    userForSession,
+    deleteSession,
+    setRole,
+    setDisabled,
+    listUsers,
+    countAdmins,
+    purgeExpired,
+  };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

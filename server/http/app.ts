@@ -1,0 +1,60 @@
+// The Express application: guards, health, static files and the Remix handler.
+import express, { type RequestHandler } from "express";
+import type { AppServices } from "../services";
+import { bodySizeLimit, sameOriginMutations, securityHeaders, sendError } from "./guards";
+import { createInFlightTracker } from "./in-flight";
+import { requestLog } from "./request-log";
+
+export interface HttpAppOptions {
+  services: AppServices;
+  remixHandler: RequestHandler;
+  /** build/client in production; in development Vite serves assets through `devMiddleware`. */
+  clientBuildDir?: string;
+  devMiddleware?: RequestHandler;
+  trustProxy?: string;
+}
+
+export function createHttpApp({ services, remixHandler, clientBuildDir, devMiddleware, trustProxy }: HttpAppOptions) {
+  const app = express();
+  const inFlight = createInFlightTracker();
+  app.disable("x-powered-by");
+  if (trustProxy)
+    app.set(
+      "trust proxy",
+      trustProxy.split(",").map((s) => s.trim()),
+    );
+
+  app.use(inFlight.middleware, requestLog, securityHeaders);
+
+  app.get("/healthz", async (_req, res) => {
+    const [database, registry] = await Promise.allSettled([services.database.ping(), services.registry.status()]);
+    const healthy = database.status === "fulfilled";
+    res.status(healthy ? 200 : 503).json({
+      status: healthy ? "ok" : "degraded",
+      database: {
+        driver: services.database.driver,
+        ok: healthy,
+        ...(database.status === "rejected" && { error: String(database.reason) }),
+      },
+      registry: registry.status === "fulfilled" ? registry.value : { error: String(registry.reason) },
+    });
+  });
+
+  if (devMiddleware) app.use(devMiddleware);
+  if (clientBuildDir) {
+    // Vite fingerprints everything under assets/: cache it for a year.
+    app.use("/assets", express.static(`${clientBuildDir}/assets`, { immutable: true, maxAge: "1y" }));
+    app.use(express.static(clientBuildDir, { maxAge: "1h" }));
+  }
+
+  app.use(sameOriginMutations, bodySizeLimit(services.maxBodyBytes));
+  app.all("*", remixHandler);
+
+  // Last resort: errors thrown outside Remix (Remix renders its own). Never a stack trace to users.
+  app.use((error: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    void error;
+    if (!res.headersSent) sendError(req, res, 500, "Something went wrong on our side.");
+  });
+
+  return { app, inFlight };
+}
