@@ -118,6 +118,8 @@ export const chats = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     title: text("title").notNull().default("New chat"),
+    /** The last message of the branch the user is looking at (messages form a tree). */
+    currentLeafId: uuid("current_leaf_id"),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -183,6 +185,59 @@ export const feedback = pgTable(
     primaryKey({ columns: [t.messageId, t.userId] }),
     check("feedback_rating_check", sql`${t.rating} in (-1, 1)`),
   ],
+);
+
+/**
+ * A chat answer being written. It belongs to the server, not to an HTTP response: it appends its
+ * output to generation_events, and any tab can reattach from the last sequence number it saw.
+ */
+export const generations = pgTable(
+  "generations",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    chatId: uuid("chat_id")
+      .notNull()
+      .references(() => chats.id, { onDelete: "cascade" }),
+    /** The assistant message this generation writes. */
+    messageId: uuid("message_id").notNull(),
+    userId: uuid("user_id").references(() => users.id, { onDelete: "set null" }),
+    modelId: text("model_id").notNull(),
+    status: text("status", { enum: RUN_STATUSES }).notNull().default("running"),
+    lastSeq: integer("last_seq").notNull().default(0),
+    error: text("error"),
+    heartbeatAt: timestamp("heartbeat_at", { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+  },
+  (t) => [index("generations_chat_idx").on(t.chatId), index("generations_status_idx").on(t.status)],
+);
+
+/** Append-only log of a generation's output, flushed in small batches. */
+export const generationEvents = pgTable(
+  "generation_events",
+  {
+    generationId: uuid("generation_id")
+      .notNull()
+      .references(() => generations.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    /** "text" (a delta), "finish" or "error". */
+    type: text("type").notNull(),
+    data: jsonb("data").$type<unknown>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.generationId, t.seq] })],
+);
+
+/** Daily limits per user; the row with user_id null is the default for everyone. */
+export const quotas = pgTable(
+  "quotas",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    userId: uuid("user_id").references(() => users.id, { onDelete: "cascade" }),
+    dailyRequests: integer("daily_requests"),
+    dailyTokens: integer("daily_tokens"),
+  },
+  (t) => [uniqueIndex("quotas_user_key").on(sql`coalesce(${t.userId}, '00000000-0000-0000-0000-000000000000'::uuid)`)],
 );
 
 export type User = typeof users.$inferSelect;

@@ -4,6 +4,9 @@ import { sql } from "drizzle-orm";
 import { openDatabase, type Database } from "./client";
 
 const TABLES = [
+  "quotas",
+  "generation_events",
+  "generations",
   "feedback",
   "runs",
   "messages",

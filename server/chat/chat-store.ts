@@ -1,0 +1,185 @@
+// Conversations as message trees. Regenerate and edit add a sibling under the same parent; the
+// chat remembers which leaf the user looks at, and the visible conversation is the path from the
+// root to that leaf. Nothing is overwritten or deleted except by deleting the whole chat.
+import { and, desc, eq, ilike, inArray, or, sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { chats, feedback, messages } from "../../db/schema";
+
+export type MessageRow = typeof messages.$inferSelect;
+export type ChatRow = typeof chats.$inferSelect;
+
+export class ChatNotFoundError extends Error {
+  readonly status = 404;
+  constructor() {
+    super("This conversation does not exist or is not yours.");
+    this.name = "ChatNotFoundError";
+  }
+}
+
+/** One message on the visible path, with where it stands among its siblings (‹ 2/3 ›). */
+export interface PathMessage extends MessageRow {
+  siblingIds: string[];
+  siblingIndex: number;
+}
+
+export interface NewMessage {
+  role: MessageRow["role"];
+  parts: unknown[];
+  parentId: string | null;
+  modelId?: string | null;
+  id?: string;
+}
+
+export function createChatStore(db: Db) {
+  async function ownedChat(userId: string, chatId: string) {
+    const [chat] = await db
+      .select()
+      .from(chats)
+      .where(and(eq(chats.id, chatId), eq(chats.userId, userId)));
+    if (!chat) throw new ChatNotFoundError();
+    return chat;
+  }
+
+  async function createChat(userId: string, title = "New chat") {
+    const [chat] = await db
+      .insert(chats)
+      .values({ userId, title: title.slice(0, 200) })
+      .returning();
+    return chat!;
+  }
+
+  /** The user's chats, newest activity first; `query` searches titles and message text. */
+  async function listChats(userId: string, query?: string) {
+    const base = db
+      .select({ id: chats.id, title: chats.title, updatedAt: chats.updatedAt })
+      .from(chats)
+      .orderBy(desc(chats.updatedAt))
+      .limit(200);
+    if (!query?.trim()) return base.where(eq(chats.userId, userId));
+    const pattern = `%${query.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const matching = db
+      .select({ chatId: messages.chatId })
+      .from(messages)
+      .where(sql`${messages.parts}::text ilike ${pattern}`);
+    return base.where(and(eq(chats.userId, userId), or(ilike(chats.title, pattern), inArray(chats.id, matching))));
+  }
+
+  async function renameChat(userId: string, chatId: string, title: string) {
+    await ownedChat(userId, chatId);
+    await db
+      .update(chats)
+      .set({ title: title.slice(0, 200) })
+      .where(eq(chats.id, chatId));
+  }
+
+  async function deleteChat(userId: string, chatId: string) {
+    await ownedChat(userId, chatId);
+    await db.delete(chats).where(eq(chats.id, chatId));
+  }
+
+  /** Adds a message under its parent and makes it the visible leaf. */
+  async function addMessage(userId: string, chatId: string, message: NewMessage) {
+    await ownedChat(userId, chatId);
+    return db.transaction(async (tx) => {
+      if (message.parentId) {
+        const [parent] = await tx
+          .select({ id: messages.id })
+          .from(messages)
+          .where(and(eq(messages.id, message.parentId), eq(messages.chatId, chatId)));
+        if (!parent) throw new ChatNotFoundError();
+      }
+      const [row] = await tx
+        .insert(messages)
+        .values({ chatId, ...message })
+        .returning();
+      await tx.update(chats).set({ currentLeafId: row!.id, updatedAt: new Date() }).where(eq(chats.id, chatId));
+      return row!;
+    });
+  }
+
+  async function updateMessage(
+    messageId: string,
+    patch: Partial<
+      Pick<MessageRow, "parts" | "modelId" | "promptTokens" | "completionTokens" | "timeToFirstTokenMs" | "durationMs">
+    >,
+  ) {
+    await db.update(messages).set(patch).where(eq(messages.id, messageId));
+  }
+
+  /** Shows another branch: the leaf reached by always taking the newest child from `messageId`. */
+  async function selectBranch(userId: string, chatId: string, messageId: string) {
+    await ownedChat(userId, chatId);
+    const all = await db.select().from(messages).where(eq(messages.chatId, chatId));
+    if (!all.some((m) => m.id === messageId)) throw new ChatNotFoundError();
+    let leaf = messageId;
+    for (;;) {
+      const children = all.filter((m) => m.parentId === leaf);
+      if (children.length === 0) break;
+      leaf = children.reduce((a, b) => (a.createdAt >= b.createdAt ? a : b)).id;
+    }
+    await db.update(chats).set({ currentLeafId: leaf }).where(eq(chats.id, chatId));
+    return leaf;
+  }
+
+  /** The chat and the visible path (root → current leaf), each message with its siblings. */
+  async function getChat(userId: string, chatId: string) {
+    const chat = await ownedChat(userId, chatId);
+    const all = await db.select().from(messages).where(eq(messages.chatId, chatId)).orderBy(messages.createdAt);
+    const byId = new Map(all.map((m) => [m.id, m]));
+    const path: PathMessage[] = [];
+    for (let id = chat.currentLeafId; id;) {
+      const message = byId.get(id);
+      if (!message) break;
+      const siblingIds = all.filter((m) => m.parentId === message.parentId).map((m) => m.id);
+      path.unshift({ ...message, siblingIds, siblingIndex: siblingIds.indexOf(message.id) });
+      id = message.parentId;
+    }
+    const ratings = path.length
+      ? await db
+          .select({ messageId: feedback.messageId, rating: feedback.rating })
+          .from(feedback)
+          .where(
+            and(
+              eq(feedback.userId, userId),
+              inArray(
+                feedback.messageId,
+                path.map((m) => m.id),
+              ),
+            ),
+          )
+      : [];
+    return { chat, path, ratings: Object.fromEntries(ratings.map((r) => [r.messageId, r.rating])) };
+  }
+
+  async function setFeedback(userId: string, messageId: string, rating: -1 | 1 | 0, comment?: string) {
+    const [message] = await db
+      .select({ chatId: messages.chatId })
+      .from(messages)
+      .innerJoin(chats, eq(chats.id, messages.chatId))
+      .where(and(eq(messages.id, messageId), eq(chats.userId, userId)));
+    if (!message) throw new ChatNotFoundError();
+    if (rating === 0) {
+      await db.delete(feedback).where(and(eq(feedback.messageId, messageId), eq(feedback.userId, userId)));
+      return;
+    }
+    await db
+      .insert(feedback)
+      .values({ messageId, userId, rating, comment: comment?.slice(0, 2000) })
+      .onConflictDoUpdate({ target: [feedback.messageId, feedback.userId], set: { rating, comment } });
+  }
+
+  return {
+    createChat,
+    listChats,
+    renameChat,
+    deleteChat,
+    addMessage,
+    updateMessage,
+    selectBranch,
+    getChat,
+    ownedChat,
+    setFeedback,
+  };
+}
+
+export type ChatStore = ReturnType<typeof createChatStore>;
