@@ -1,0 +1,47 @@
+// Prompt wording per task. A model folder may carry `loom-prompts.json` with the exact wording it
+// was fine-tuned on (Loom's own models do); otherwise these defaults apply. Templates use {name}
+// placeholders; unknown placeholders are left as they are.
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+const messageTemplate = z.object({ system: z.string().optional(), user: z.string() });
+
+export const promptsSchema = z.object({
+  chat: z.object({ system: z.string().optional() }).default({}),
+  summarize: messageTemplate.extend({ lengths: z.record(z.string(), z.string()).optional() }),
+  translate: messageTemplate,
+  code: messageTemplate,
+  sentiment: messageTemplate,
+});
+export type TaskPrompts = z.infer<typeof promptsSchema>;
+
+export const DEFAULT_PROMPTS: TaskPrompts = {
+  chat: { system: "You are Loom, a helpful assistant. Answer briefly and in the language of the user." },
+  summarize: {
+    user: "Summarise the following text {length}.\n\n{text}",
+    lengths: { short: "in one sentence", medium: "in a short paragraph", bullets: "as a few bullet points" },
+  },
+  translate: { user: "Translate from {source} to {target}:\n{text}" },
+  code: { user: "Complete this {language} code:\n{code}" },
+  sentiment: { user: "Is the sentiment of this text positive or negative?\n{text}" },
+};
+
+export function fillTemplate(template: string, values: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
+}
+
+/** The prompts a model folder declares, merged over the defaults; a broken file is an error naming it. */
+export function readModelPrompts(modelDir: string): TaskPrompts {
+  const file = path.join(modelDir, "loom-prompts.json");
+  if (!existsSync(file)) return DEFAULT_PROMPTS;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new Error(`${file}: not valid JSON (${(error as Error).message})`);
+  }
+  const merged = promptsSchema.safeParse({ ...DEFAULT_PROMPTS, ...(raw as object) });
+  if (!merged.success) throw new Error(`${file}: ${merged.error.issues[0]?.message}`);
+  return merged.data;
+}
