@@ -1,5 +1,6 @@
 // The five applications as the UI presents them. Shared by navigation, the home page and each page.
 import type { AppName } from "../db/schema";
+import { APP_TITLES } from "../server/apps";
 
 export interface AppInfo {
   name: AppName;
@@ -9,18 +10,28 @@ export interface AppInfo {
 }
 
 export const APP_INFO: Record<AppName, AppInfo> = {
-  chat: { name: "chat", title: "Chat", path: "/chat", blurb: "Talk with an assistant; your conversations are kept." },
-  summarize: { name: "summarize", title: "Summarise", path: "/summarize", blurb: "Paste a text, get the gist." },
+  chat: {
+    name: "chat",
+    title: APP_TITLES.chat,
+    path: "/chat",
+    blurb: "Talk with an assistant; your conversations are kept.",
+  },
+  summarize: {
+    name: "summarize",
+    title: APP_TITLES.summarize,
+    path: "/summarize",
+    blurb: "Paste a text, get the gist.",
+  },
   translate: {
     name: "translate",
-    title: "Translate",
+    title: APP_TITLES.translate,
     path: "/translate",
     blurb: "Translate pasted text between languages.",
   },
-  code: { name: "code", title: "Code", path: "/code", blurb: "Complete code snippets as you write." },
+  code: { name: "code", title: APP_TITLES.code, path: "/code", blurb: "Complete code snippets as you write." },
   sentiment: {
     name: "sentiment",
-    title: "Sentiment",
+    title: APP_TITLES.sentiment,
     path: "/sentiment",
     blurb: "Label texts as positive or negative.",
   },

@@ -22,6 +22,14 @@ const envSchema = z.object({
     .int()
     .positive()
     .default(1024 * 1024),
+  /** Largest model upload (one file or archive). */
+  LOOM_MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(20 * 1024 ** 3),
+  /** Generation requests per user per minute (bursts; daily quotas are set by admins). */
+  LOOM_REQUESTS_PER_MINUTE: z.coerce.number().int().positive().default(30),
   /** How long in-flight requests may run on after SIGTERM before the server closes anyway. */
   LOOM_SHUTDOWN_GRACE_MS: z.coerce.number().int().nonnegative().default(10_000),
   /** Comma-separated list of proxy addresses to trust for X-Forwarded-For (Express "trust proxy"). */
@@ -55,6 +63,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     sessionSecret: e.SESSION_SECRET ?? persistedSecret(path.join(dataDir, "session-secret")),
     secureCookies: e.LOOM_SECURE_COOKIES === "true",
     maxBodyBytes: e.LOOM_MAX_BODY_BYTES,
+    maxUploadBytes: e.LOOM_MAX_UPLOAD_BYTES,
+    requestsPerMinute: e.LOOM_REQUESTS_PER_MINUTE,
     shutdownGraceMs: e.LOOM_SHUTDOWN_GRACE_MS,
     trustProxy: e.LOOM_TRUST_PROXY,
     production: e.NODE_ENV === "production",

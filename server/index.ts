@@ -64,12 +64,14 @@ async function main() {
     logger.info("shutting down", { signal, inFlight: inFlight.active });
     server.close(); // stop accepting; existing requests go on
     server.closeIdleConnections();
+    const deadline = Date.now() + config.shutdownGraceMs;
     const outcome = await inFlight.drain(config.shutdownGraceMs);
     if (outcome === "deadline") {
       logger.warn("grace period over, closing remaining connections", { inFlight: inFlight.active });
       server.closeAllConnections();
     }
-    await services.database.close();
+    // Detached chat generations get what is left of the grace period, then are stopped and saved.
+    await services.close(Math.max(0, deadline - Date.now()));
     logger.info("stopped");
     process.exit(0);
   }

@@ -3,31 +3,86 @@
 import { createCookie, type Cookie } from "@remix-run/node";
 import { openDatabase, type Database } from "../db/client";
 import { createAuthService, type AuthService } from "./auth/auth-service";
+import { createChatStore, type ChatStore } from "./chat/chat-store";
+import { createGenerationLog, type GenerationLog } from "./chat/generation-log";
+import { createGenerationRunner, type GenerationRunner } from "./chat/generation-runner";
 import type { Config } from "./config";
 import { logger } from "./logger";
 import { createRegistry, type Registry } from "./registry/registry";
+import { createMetrics, type Metrics } from "./usage/metrics";
+import { createQuotas, type Quotas } from "./usage/quotas";
+import { createRateLimiter } from "./usage/rate-limiter";
+import { createRunRecorder, type RunRecorder } from "./usage/runs";
 
 export interface AppServices {
+  config: Pick<Config, "dataDir" | "modelsDir" | "maxBodyBytes" | "maxUploadBytes">;
   database: Database;
   auth: AuthService;
   registry: Registry;
+  chats: ChatStore;
+  generationLog: GenerationLog;
+  generations: GenerationRunner;
+  runs: RunRecorder;
+  quotas: Quotas;
+  metrics: Metrics;
+  /** Bursts per user on the generation APIs. */
+  rateLimiter: ReturnType<typeof createRateLimiter>;
   sessionCookie: Cookie;
-  maxBodyBytes: number;
+  close(graceMs: number): Promise<void>;
 }
 
 export async function createServices(config: Config): Promise<AppServices> {
   const database = await openDatabase({ url: config.databaseUrl, pgliteDir: config.pgliteDir });
   logger.info("database ready", { driver: database.driver });
-  const auth = createAuthService(database.db);
+  const { db } = database;
+
+  const auth = createAuthService(db);
   if (config.admin) {
     const admin = await auth.ensureAdmin(config.admin);
     logger.info("admin account ensured", { email: admin.email });
   }
   await auth.purgeExpired();
+
+  const registry = createRegistry({
+    db,
+    modelsDir: config.modelsDir,
+    logger,
+    loadOptions: { session: { device: config.device } },
+  });
+  await registry.sync();
+
+  const chats = createChatStore(db);
+  const generationLog = createGenerationLog(db);
+  const runs = createRunRecorder(db);
+  const generations = createGenerationRunner({ log: generationLog, store: chats, runs, logger });
+
+  // Generations left "running" by a process that died are interrupted; keep sweeping, since
+  // another instance sharing the database may die too.
+  const interrupted = await generationLog.markInterrupted(0);
+  if (interrupted.length) logger.warn("generations interrupted by a restart", { count: interrupted.length });
+  const sweeper = setInterval(() => {
+    void generationLog.markInterrupted(undefined, generations.liveIds()).catch(() => {});
+    void auth.purgeExpired().catch(() => {});
+  }, 30_000);
+  sweeper.unref();
+
   return {
+    config: {
+      dataDir: config.dataDir,
+      modelsDir: config.modelsDir,
+      maxBodyBytes: config.maxBodyBytes,
+      maxUploadBytes: config.maxUploadBytes,
+    },
     database,
     auth,
-    registry: createRegistry(database.db, config.modelsDir),
+    registry,
+    chats,
+    generationLog,
+    generations,
+    runs,
+    quotas: createQuotas(db),
+    metrics: createMetrics(db),
+    rateLimiter: createRateLimiter({ limit: config.requestsPerMinute, windowMs: 60_000 }),
     sessionCookie: createCookie("loom_session", {
       httpOnly: true,
       // Lax: sent on top-level navigation (links from elsewhere keep you signed in) but not on
@@ -38,6 +93,11 @@ export async function createServices(config: Config): Promise<AppServices> {
       secrets: [config.sessionSecret],
       maxAge: 30 * 24 * 3600,
     }),
-    maxBodyBytes: config.maxBodyBytes,
+    async close(graceMs: number) {
+      clearInterval(sweeper);
+      await generations.shutdown(graceMs);
+      await registry.close();
+      await database.close();
+    },
   };
 }

@@ -47,7 +47,7 @@ export function createHttpApp({ services, remixHandler, clientBuildDir, devMiddl
     app.use(express.static(clientBuildDir, { maxAge: "1h" }));
   }
 
-  app.use(sameOriginMutations, bodySizeLimit(services.maxBodyBytes));
+  app.use(sameOriginMutations, bodySizeLimit(services.config.maxBodyBytes));
   app.all("*", remixHandler);
 
   // Last resort: errors thrown outside Remix (Remix renders its own). Never a stack trace to users.

@@ -1,8 +1,27 @@
 // The model registry: the one place every application asks which model serves it. Rows live in
-// the database (models, task_assignments); the model folders live in the model store.
+// the database (models, task_assignments); folders live in the model store (LOOM_MODELS_DIR);
+// loaded models live in memory here, one per folder, shared by every application.
+import { existsSync } from "node:fs";
+import { readdir } from "node:fs/promises";
+import path from "node:path";
+import type { LanguageModelV3 } from "@ai-sdk/provider";
 import { and, asc, count, desc, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { models, taskAssignments, type AppName } from "../../db/schema";
+import { models, taskAssignments, type AppName, type ModelRow } from "../../db/schema";
+import { APP_TITLES } from "../apps";
+import { HttpError } from "../http-error";
+import {
+  loadModel,
+  type LoadedCausalLM,
+  type LoadedClassifier,
+  type LoadedModel,
+  type LoadModelOptions,
+} from "../inference/engine";
+import { readModelFolder } from "../inference/model-folder";
+import { createLoomLanguageModel } from "../inference/provider";
+import type { Logger } from "../logger";
+import { readModelPrompts, type TaskPrompts } from "../tasks/prompts";
+import { architectureOf, declaredDisplayName, declaredTasks, listFiles, parameterCount } from "./folder-info";
 
 export interface AssignedModel {
   id: string;
@@ -11,7 +30,150 @@ export interface AssignedModel {
   isDefault: boolean;
 }
 
-export function createRegistry(db: Db, modelsDir: string) {
+export interface RegistryOptions {
+  db: Db;
+  modelsDir: string;
+  logger: Logger;
+  /** Passed to every model load (device, threads, scheduler limits). */
+  loadOptions?: Omit<LoadModelOptions, "id" | "logger">;
+}
+
+export interface ValidationReport {
+  kind: "causal-lm" | "classifier";
+  architecture: string;
+  parameterCount?: number;
+  decodeTokensPerSecond?: number;
+  tasks: AppName[];
+  displayName: string;
+}
+
+const SMOKE_TOKENS = 16;
+
+export function createRegistry({ db, modelsDir, logger, loadOptions }: RegistryOptions) {
+  const loaded = new Map<string, Promise<LoadedModel>>();
+
+  const folderOf = (modelId: string) => path.join(modelsDir, modelId);
+
+  /**
+   * Loads a folder and proves it works: config and tokenizer parse, the graph loads and fits its
+   * kind, and a short generation (or classification) runs. Measures decode speed on the way.
+   */
+  async function validateFolder(dir: string, fallbackName: string): Promise<ValidationReport> {
+    const folder = await readModelFolder(dir);
+    const model = await loadModel(dir, { ...loadOptions, id: `validate:${fallbackName}`, logger });
+    try {
+      let decodeTokensPerSecond: number | undefined;
+      if (model.kind === "causal-lm") {
+        for await (const event of model.generate({
+          prompt: "Hello",
+          maxNewTokens: SMOKE_TOKENS,
+          temperature: 0,
+          ignoreEos: true,
+        })) {
+          if (event.type === "finish") decodeTokensPerSecond = event.timings.decodeTokensPerSecond;
+        }
+      } else {
+        const [result] = await model.classify(["This is a short test sentence."]);
+        if (!result || !Number.isFinite(result.score)) throw new Error("the classifier returned no finite score");
+      }
+      return {
+        kind: model.kind,
+        architecture: architectureOf(folder),
+        parameterCount: parameterCount(folder),
+        decodeTokensPerSecond,
+        tasks: declaredTasks(folder),
+        displayName: declaredDisplayName(folder, fallbackName),
+      };
+    } finally {
+      await model.dispose();
+    }
+  }
+
+  /** Gives each declared task this model as its default, where the task has no default yet. */
+  async function assignDeclaredDefaults(modelId: string, tasks: AppName[]) {
+    for (const app of tasks) {
+      const [existing] = await db
+        .select()
+        .from(taskAssignments)
+        .where(and(eq(taskAssignments.app, app), eq(taskAssignments.isDefault, true)));
+      await db.insert(taskAssignments).values({ app, modelId, isDefault: !existing }).onConflictDoNothing();
+    }
+  }
+
+  /**
+   * At start: folders in the store that the database does not know are validated and registered
+   * (so the shipped defaults appear on a fresh machine); rows whose folder vanished are marked failed.
+   */
+  async function sync() {
+    const rows = new Map((await db.select().from(models)).map((r) => [r.id, r]));
+    const folders = existsSync(modelsDir)
+      ? (await readdir(modelsDir, { withFileTypes: true }))
+          .filter((e) => e.isDirectory() && !e.name.startsWith("."))
+          .map((e) => e.name)
+      : [];
+    for (const id of folders) {
+      if (rows.has(id)) continue;
+      if (!/^[a-z0-9][a-z0-9._-]{0,127}$/.test(id)) {
+        logger.warn("model folder ignored: its name is not a valid model id", { folder: id });
+        continue;
+      }
+      await registerFolder(id, { uploadedBy: null });
+    }
+    for (const [id, row] of rows) {
+      if (!folders.includes(id) && row.status === "ready") {
+        await db
+          .update(models)
+          .set({ status: "failed", statusReason: `Folder ${folderOf(id)} is missing.` })
+          .where(eq(models.id, id));
+        logger.warn("model folder missing", { modelId: id });
+      }
+    }
+  }
+
+  /** Validates a folder already in the store and records it; failures are recorded, not thrown. */
+  async function registerFolder(id: string, options: { uploadedBy: string | null; displayName?: string }) {
+    const dir = folderOf(id);
+    await db
+      .insert(models)
+      .values({
+        id,
+        displayName: options.displayName ?? id,
+        kind: "causal-lm",
+        status: "validating",
+        uploadedBy: options.uploadedBy,
+      })
+      .onConflictDoNothing();
+    try {
+      const report = await validateFolder(dir, id);
+      await db
+        .update(models)
+        .set({
+          displayName: options.displayName ?? report.displayName,
+          kind: report.kind,
+          architecture: report.architecture,
+          parameterCount: report.parameterCount ?? null,
+          decodeTokensPerSecond: report.decodeTokensPerSecond ?? null,
+          files: await listFiles(dir),
+          status: "ready",
+          statusReason: null,
+        })
+        .where(eq(models.id, id));
+      await assignDeclaredDefaults(id, report.tasks);
+      logger.info("model registered", {
+        modelId: id,
+        kind: report.kind,
+        tokensPerSecond: report.decodeTokensPerSecond,
+      });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      await db
+        .update(models)
+        .set({ status: "failed", statusReason: reason.slice(0, 1000) })
+        .where(eq(models.id, id));
+      logger.warn("model failed validation", { modelId: id, reason });
+    }
+  }
+
   /** The ready models assigned to an application, the default first. */
   async function modelsForApp(app: AppName): Promise<AssignedModel[]> {
     return db
@@ -27,19 +189,184 @@ export function createRegistry(db: Db, modelsDir: string) {
       .orderBy(desc(taskAssignments.isDefault), asc(models.displayName));
   }
 
+  /** The model serving `app`: the requested one if it is assigned there, else the default. */
+  async function resolve(app: AppName, requested?: string): Promise<ModelRow> {
+    const assigned = await modelsForApp(app);
+    if (assigned.length === 0) throw new HttpError(503, `No model is assigned to ${APP_TITLES[app]} yet.`);
+    const choice = requested ? assigned.find((m) => m.id === requested) : assigned[0];
+    if (!choice) throw new HttpError(404, `Model "${requested}" is not available for ${APP_TITLES[app]}.`);
+    const [row] = await db.select().from(models).where(eq(models.id, choice.id));
+    return row!;
+  }
+
+  /** Loads on first use; concurrent callers share one load. A failed load is not cached. */
+  function load(modelId: string): Promise<LoadedModel> {
+    let model = loaded.get(modelId);
+    if (!model) {
+      model = loadModel(folderOf(modelId), { ...loadOptions, id: modelId, logger });
+      loaded.set(modelId, model);
+      model.catch(() => loaded.delete(modelId));
+    }
+    return model;
+  }
+
+  /** Unloads from memory; a causal LM first finishes what it is generating. */
+  async function unload(modelId: string) {
+    const model = loaded.get(modelId);
+    if (!model) return;
+    loaded.delete(modelId);
+    const m = await model.catch(() => undefined);
+    if (m?.kind === "causal-lm") {
+      while (m.stats().active + m.stats().waiting > 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    await m?.dispose();
+  }
+
+  async function causalLM(
+    app: AppName,
+    requested?: string,
+  ): Promise<{ row: ModelRow; model: LoadedCausalLM; prompts: TaskPrompts }> {
+    const row = await resolve(app, requested);
+    const model = await load(row.id);
+    if (model.kind !== "causal-lm")
+      throw new HttpError(409, `Model "${row.id}" is a classifier; ${APP_TITLES[app]} needs a language model.`);
+    return { row, model, prompts: readModelPrompts(model.dir) };
+  }
+
+  /** The AI SDK model for an application, ready for streamText. */
+  async function languageModel(
+    app: AppName,
+    requested?: string,
+  ): Promise<{ row: ModelRow; model: LanguageModelV3; loaded: LoadedCausalLM; prompts: TaskPrompts }> {
+    const { row, model, prompts } = await causalLM(app, requested);
+    return { row, model: createLoomLanguageModel(model, { modelId: row.id }), loaded: model, prompts };
+  }
+
+  /** The sentiment model: a classifier when one is assigned, else the language model for zero-shot scoring. */
+  async function sentimentModel(
+    requested?: string,
+  ): Promise<{ row: ModelRow; model: LoadedClassifier | LoadedCausalLM; prompts: TaskPrompts }> {
+    const row = await resolve("sentiment", requested);
+    const model = await load(row.id);
+    return { row, model, prompts: readModelPrompts(model.dir) };
+  }
+
   async function listModels() {
-    return db.select().from(models).orderBy(asc(models.id));
+    const rows = await db.select().from(models).orderBy(asc(models.id));
+    const assignments = await db.select().from(taskAssignments);
+    return Promise.all(
+      rows.map(async (row) => {
+        const model = loaded.has(row.id) ? await loaded.get(row.id)!.catch(() => undefined) : undefined;
+        return {
+          ...row,
+          assignments: assignments
+            .filter((a) => a.modelId === row.id)
+            .map((a) => ({ app: a.app, isDefault: a.isDefault })),
+          loaded: Boolean(model),
+          device: model?.device,
+          load:
+            model?.kind === "causal-lm" ? { active: model.stats().active, waiting: model.stats().waiting } : undefined,
+        };
+      }),
+    );
+  }
+
+  async function requireModel(modelId: string) {
+    const [row] = await db.select().from(models).where(eq(models.id, modelId));
+    if (!row) throw new HttpError(404, `There is no model "${modelId}".`);
+    return row;
+  }
+
+  async function assign(app: AppName, modelId: string, isDefault: boolean) {
+    const row = await requireModel(modelId);
+    if (row.status !== "ready") throw new HttpError(409, `Model "${modelId}" is not ready (${row.status}).`);
+    if (app !== "sentiment" && row.kind !== "causal-lm") {
+      throw new HttpError(409, `${APP_TITLES[app]} needs a language model; "${modelId}" is a ${row.kind}.`);
+    }
+    await db.transaction(async (tx) => {
+      if (isDefault) await tx.update(taskAssignments).set({ isDefault: false }).where(eq(taskAssignments.app, app));
+      const [{ n } = { n: 0 }] = await tx
+        .select({ n: count() })
+        .from(taskAssignments)
+        .where(eq(taskAssignments.app, app));
+      await tx
+        .insert(taskAssignments)
+        .values({ app, modelId, isDefault: isDefault || n === 0 })
+        .onConflictDoUpdate({ target: [taskAssignments.app, taskAssignments.modelId], set: { isDefault } });
+    });
+  }
+
+  /** Removes an assignment; if it was the default, the oldest remaining assignment becomes default. */
+  async function unassign(app: AppName, modelId: string) {
+    await db.transaction(async (tx) => {
+      await tx.delete(taskAssignments).where(and(eq(taskAssignments.app, app), eq(taskAssignments.modelId, modelId)));
+      const rest = await tx
+        .select()
+        .from(taskAssignments)
+        .where(eq(taskAssignments.app, app))
+        .orderBy(asc(taskAssignments.createdAt));
+      if (rest.length > 0 && !rest.some((a) => a.isDefault)) {
+        await tx
+          .update(taskAssignments)
+          .set({ isDefault: true })
+          .where(and(eq(taskAssignments.app, app), eq(taskAssignments.modelId, rest[0]!.modelId)));
+      }
+    });
+  }
+
+  async function rename(modelId: string, displayName: string) {
+    await requireModel(modelId);
+    await db.update(models).set({ displayName }).where(eq(models.id, modelId));
+  }
+
+  /** Refused while any application uses the model; otherwise unload, then the row. The caller removes the folder. */
+  async function remove(modelId: string) {
+    await requireModel(modelId);
+    const [{ n } = { n: 0 }] = await db
+      .select({ n: count() })
+      .from(taskAssignments)
+      .where(eq(taskAssignments.modelId, modelId));
+    if (n > 0) throw new HttpError(409, `Model "${modelId}" is assigned to ${n} application(s); unassign it first.`);
+    await unload(modelId);
+    await db.delete(models).where(eq(models.id, modelId));
   }
 
   /** Counts by status, for /healthz and the admin overview. */
   async function status() {
     const rows = await db.select({ status: models.status, n: count() }).from(models).groupBy(models.status);
-    const byStatus = Object.fromEntries(rows.map((r) => [r.status, r.n]));
     const [assigned] = await db.select({ n: count() }).from(taskAssignments);
-    return { modelsDir, models: byStatus, assignments: assigned?.n ?? 0 };
+    return {
+      models: Object.fromEntries(rows.map((r) => [r.status, r.n])),
+      assignments: assigned?.n ?? 0,
+      loaded: loaded.size,
+    };
   }
 
-  return { modelsForApp, listModels, status };
+  async function close() {
+    await Promise.all([...loaded.keys()].map(unload));
+  }
+
+  return {
+    modelsDir,
+    folderOf,
+    sync,
+    validateFolder,
+    registerFolder,
+    modelsForApp,
+    resolve,
+    load,
+    unload,
+    languageModel,
+    causalLM,
+    sentimentModel,
+    listModels,
+    assign,
+    unassign,
+    rename,
+    remove,
+    status,
+    close,
+  };
 }
 
 export type Registry = ReturnType<typeof createRegistry>;

@@ -1,0 +1,160 @@
+// Runs chat generations detached from any HTTP response. Each one streams from the model through
+// the AI SDK, appends its deltas to the generation log, and on its end persists the assistant
+// message, its usage and timings, and the runs row. Only `stop` (or shutdown) ends one early.
+import { streamText, type LanguageModel, type ModelMessage } from "ai";
+import type { AppName } from "../../db/schema";
+import type { Logger } from "../logger";
+import type { RunRecorder } from "../usage/runs";
+import type { ChatStore } from "./chat-store";
+import type { FinalStatus, GenerationLog } from "./generation-log";
+
+export interface Decoding {
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  maxOutputTokens?: number;
+  stopSequences?: string[];
+  seed?: number;
+}
+
+export interface StartGeneration {
+  userId: string;
+  chatId: string;
+  assistantMessageId: string;
+  modelId: string;
+  model: LanguageModel;
+  messages: ModelMessage[];
+  decoding?: Decoding;
+  app?: AppName;
+}
+
+interface Live {
+  controller: AbortController;
+  chatId: string;
+  done: Promise<void>;
+}
+
+export function createGenerationRunner(deps: {
+  log: GenerationLog;
+  store: ChatStore;
+  runs: RunRecorder;
+  logger: Logger;
+}) {
+  const live = new Map<string, Live>();
+
+  async function start(input: StartGeneration) {
+    const generationId = await deps.log.start({
+      chatId: input.chatId,
+      messageId: input.assistantMessageId,
+      userId: input.userId,
+      modelId: input.modelId,
+    });
+    const runId = await deps.runs.start({
+      userId: input.userId,
+      app: input.app ?? "chat",
+      modelId: input.modelId,
+      messageId: input.assistantMessageId,
+    });
+    const controller = new AbortController();
+    const done = run(generationId, runId, input, controller.signal).finally(() => live.delete(generationId));
+    live.set(generationId, { controller, chatId: input.chatId, done });
+    return generationId;
+  }
+
+  async function run(generationId: string, runId: string, input: StartGeneration, signal: AbortSignal) {
+    const writer = deps.log.writer(generationId);
+    const startedAt = performance.now();
+    let firstTokenAt: number | undefined;
+    let text = "";
+    let status: FinalStatus = "completed";
+    let error: string | undefined;
+    let usage = { inputTokens: 0, outputTokens: 0 };
+    try {
+      const result = streamText({
+        model: input.model,
+        messages: input.messages,
+        abortSignal: signal,
+        ...input.decoding,
+        // The engine reports its own failures as stream errors; they end this generation below.
+        onError: () => {},
+      });
+      for await (const part of result.fullStream) {
+        if (part.type === "text-delta" && part.text) {
+          firstTokenAt ??= performance.now();
+          text += part.text;
+          writer.append({ type: "text", data: { delta: part.text } });
+        } else if (part.type === "error") {
+          throw part.error;
+        } else if (part.type === "abort") {
+          status = "stopped";
+        } else if (part.type === "finish") {
+          usage = {
+            inputTokens: part.totalUsage.inputTokens ?? 0,
+            outputTokens: part.totalUsage.outputTokens ?? 0,
+          };
+        }
+      }
+    } catch (e) {
+      if (signal.aborted) status = "stopped";
+      else {
+        status = "failed";
+        error = e instanceof Error ? e.message : String(e);
+        deps.logger.warn("generation failed", { generationId, modelId: input.modelId, error });
+      }
+    }
+    const durationMs = performance.now() - startedAt;
+    const timeToFirstTokenMs = firstTokenAt === undefined ? null : firstTokenAt - startedAt;
+    try {
+      await deps.store.updateMessage(input.assistantMessageId, {
+        parts: text ? [{ type: "text", text }] : [],
+        modelId: input.modelId,
+        promptTokens: usage.inputTokens,
+        completionTokens: usage.outputTokens,
+        timeToFirstTokenMs: timeToFirstTokenMs === null ? null : Math.round(timeToFirstTokenMs),
+        durationMs: Math.round(durationMs),
+      });
+      await deps.runs.finish(runId, {
+        status,
+        promptTokens: usage.inputTokens,
+        completionTokens: usage.outputTokens,
+        timeToFirstTokenMs,
+        durationMs,
+        error,
+      });
+    } finally {
+      // The finish event goes last: a reader that sees it can reload the stored message.
+      await writer.finish(status, error && "The model failed while writing this answer.");
+    }
+  }
+
+  /** Stops one generation; resolves once its message is saved. False when it is not running here. */
+  async function stop(generationId: string) {
+    const entry = live.get(generationId);
+    if (!entry) return false;
+    entry.controller.abort();
+    await entry.done;
+    return true;
+  }
+
+  /** Graceful shutdown: let generations finish until the deadline, then stop the rest. */
+  async function shutdown(graceMs: number) {
+    const all = Promise.all([...live.values()].map((g) => g.done));
+    const timer = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
+    await Promise.race([all, timer]);
+    for (const entry of live.values()) entry.controller.abort();
+    await all;
+  }
+
+  return {
+    start,
+    stop,
+    shutdown,
+    isLive: (generationId: string) => live.has(generationId),
+    liveIds: () => [...live.keys()],
+    get active() {
+      return live.size;
+    },
+  };
+}
+
+export type GenerationRunner = ReturnType<typeof createGenerationRunner>;
