@@ -69,6 +69,8 @@ export function createGenerationRunner(deps: {
     let status: FinalStatus = "completed";
     let error: string | undefined;
     let usage = { inputTokens: 0, outputTokens: 0 };
+    // A stopped stream reports no usage: count deltas instead (the engine sends about one per token).
+    let deltas = 0;
     try {
       const result = streamText({
         model: input.model,
@@ -82,6 +84,7 @@ export function createGenerationRunner(deps: {
         if (part.type === "text-delta" && part.text) {
           firstTokenAt ??= performance.now();
           text += part.text;
+          deltas++;
           writer.append({ type: "text", data: { delta: part.text } });
         } else if (part.type === "error") {
           throw part.error;
@@ -102,6 +105,7 @@ export function createGenerationRunner(deps: {
         deps.logger.warn("generation failed", { generationId, modelId: input.modelId, error });
       }
     }
+    if (usage.outputTokens === 0) usage.outputTokens = deltas;
     const durationMs = performance.now() - startedAt;
     const timeToFirstTokenMs = firstTokenAt === undefined ? null : firstTokenAt - startedAt;
     try {

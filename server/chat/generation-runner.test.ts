@@ -1,0 +1,143 @@
+// A chat generation outlives its HTTP response: it runs detached, logs its deltas, saves the
+// message, and a reader attaching later (a reloaded tab) catches up. Real engine, real database.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import type { Database } from "../../db/client";
+import { runs, users } from "../../db/schema";
+import { openTestDatabase } from "../../db/test-database";
+import { loadCausalLM, type LoadedCausalLM } from "../inference/engine";
+import { createLoomLanguageModel } from "../inference/provider";
+import { logger } from "../logger";
+import { createRunRecorder } from "../usage/runs";
+import { createChatStore, type ChatStore } from "./chat-store";
+import { createGenerationLog, type GenerationLog } from "./generation-log";
+import { createGenerationRunner, type GenerationRunner } from "./generation-runner";
+import { generationStreamResponse } from "./ui-stream";
+
+const fixture = fileURLToPath(new URL("../inference/__fixtures__/tiny-llama/", import.meta.url));
+
+describe("generation runner", () => {
+  let database: Database;
+  let loaded: LoadedCausalLM;
+  let store: ChatStore;
+  let log: GenerationLog;
+  let runner: GenerationRunner;
+  let userId: string;
+
+  before(async () => {
+    database = await openTestDatabase();
+    loaded = await loadCausalLM(fixture, { session: { device: "cpu" } });
+    store = createChatStore(database.db);
+    log = createGenerationLog(database.db, { flushIntervalMs: 10 });
+    runner = createGenerationRunner({ log, store, runs: createRunRecorder(database.db), logger });
+    const [user] = await database.db
+      .insert(users)
+      .values({ email: "r@example.com", name: "R", passwordHash: "x" })
+      .returning();
+    userId = user!.id;
+  });
+  after(async () => {
+    await loaded.dispose();
+    await database.close();
+  });
+
+  async function startChat(maxOutputTokens: number) {
+    const chat = await store.createChat(userId);
+    const question = await store.addMessage(userId, chat.id, {
+      role: "user",
+      parts: [{ type: "text", text: "Hi" }],
+      parentId: null,
+    });
+    const answer = await store.addMessage(userId, chat.id, { role: "assistant", parts: [], parentId: question.id });
+    const generationId = await runner.start({
+      userId,
+      chatId: chat.id,
+      assistantMessageId: answer.id,
+      modelId: "tiny-llama",
+      model: createLoomLanguageModel(loaded, { modelId: "tiny-llama" }),
+      messages: [{ role: "user", content: "Hi" }],
+      decoding: { temperature: 0, maxOutputTokens },
+    });
+    return { chat, answer, generationId };
+  }
+
+  async function readAll(response: Response) {
+    const text = await response.text();
+    return text
+      .split("\n\n")
+      .filter((block) => block.includes("data: {"))
+      .map((block) => JSON.parse(block.slice(block.indexOf("data: ") + 6)) as { type: string; delta?: string });
+  }
+
+  test("runs to the end without any reader; a later reader replays it all; the message and run are saved", async () => {
+    const { chat, answer, generationId } = await startChat(12);
+    // Nobody reads while it runs: it still completes.
+    for await (const e of log.follow(generationId, 0)) void e;
+    const view = await store.getChat(userId, chat.id);
+    const saved = view.path.at(-1)!;
+    assert.equal(saved.id, answer.id);
+    const savedText = (saved.parts[0] as { text: string }).text;
+    assert.ok(savedText.length > 0);
+    assert.equal(saved.completionTokens, 12);
+    assert.equal(saved.modelId, "tiny-llama");
+
+    const chunks = await readAll(
+      generationStreamResponse({
+        log,
+        generationId,
+        messageId: answer.id,
+        afterSeq: 0,
+        signal: new AbortController().signal,
+      }),
+    );
+    assert.deepEqual(
+      chunks.slice(0, 2).map((c) => c.type),
+      ["start", "text-start"],
+    );
+    assert.equal(
+      chunks
+        .filter((c) => c.type === "text-delta")
+        .map((c) => c.delta)
+        .join(""),
+      savedText,
+      "the replayed deltas are the saved answer",
+    );
+    assert.equal(chunks.at(-1)?.type, "finish");
+    const [run] = await database.db.select().from(runs);
+    assert.equal(run?.status, "completed");
+    assert.equal(run?.completionTokens, 12);
+  });
+
+  test("resuming after a sequence number gives only what came after (Last-Event-ID)", async () => {
+    const { answer, generationId } = await startChat(8);
+    for await (const e of log.follow(generationId, 0)) void e;
+    const all = await log.eventsAfter(generationId, 0);
+    const chunks = await readAll(
+      generationStreamResponse({
+        log,
+        generationId,
+        messageId: answer.id,
+        afterSeq: 3,
+        signal: new AbortController().signal,
+      }),
+    );
+    const expected = all.filter((e) => e.seq > 3 && e.type === "text").map((e) => (e.data as { delta: string }).delta);
+    assert.deepEqual(
+      chunks.filter((c) => c.type === "text-delta").map((c) => c.delta),
+      expected,
+    );
+  });
+
+  test("stop ends it early, frees the engine slot, and keeps the partial answer", async () => {
+    const { chat, generationId } = await startChat(200);
+    // Wait for some output, then stop.
+    for await (const e of log.follow(generationId, 0)) if (e.seq >= 2) break;
+    assert.equal(await runner.stop(generationId), true);
+    assert.equal(await log.statusOf(generationId), "stopped");
+    assert.equal(loaded.stats().active, 0, "the slot is free at once");
+    const saved = (await store.getChat(userId, chat.id)).path.at(-1)!;
+    assert.ok(saved.completionTokens! > 0 && saved.completionTokens! < 200, "partial output is counted");
+    assert.equal(await runner.stop(generationId), false, "already stopped");
+  });
+});
