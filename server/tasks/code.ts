@@ -2,6 +2,7 @@
 import type { ModelMessage } from "ai";
 import { z } from "zod";
 import { INPUT_LIMITS } from "./limits";
+import type { Decoding } from "../chat/generation-runner";
 import { fillTemplate, type TaskPrompts } from "./prompts";
 
 export const CODE_LANGUAGES = [
@@ -31,11 +32,11 @@ export const codeInput = z.object({
 });
 export type CodeInput = z.infer<typeof codeInput>;
 
-export const codeDecoding = {
+export const codeDecoding: Record<CodeInput["mode"], Decoding> = {
   // A blank line ends the statement or block being written; two end a block-level completion.
   inline: { temperature: 0, maxOutputTokens: 64, stopSequences: ["\n\n"] },
   block: { temperature: 0.2, topP: 0.95, maxOutputTokens: 256, stopSequences: ["\n\n\n"] },
-} as const;
+};
 
 export function codeMessages(input: Pick<CodeInput, "code" | "language">, prompts: TaskPrompts): ModelMessage[] {
   const messages: ModelMessage[] = [];

@@ -1,0 +1,37 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import {
+  detectLanguage,
+  languageOffer,
+  translateDecoding,
+  translateInput,
+  translateMessages,
+} from "../../server/tasks/translate";
+import { admitGeneration, apiError, readJson, requireApiUser } from "~/api.server";
+import { streamTask } from "~/one-shot.server";
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const user = await requireApiUser(request, context);
+  const input = await readJson(request, translateInput);
+  await admitGeneration(context, user);
+  return streamTask({
+    request,
+    context,
+    user,
+    app: "translate",
+    modelId: input.modelId,
+    decoding: translateDecoding,
+    prepare: async ({ model, prompts, progress }) => {
+      const offer = languageOffer(model.folder.config);
+      const source = input.source === "auto" ? detectLanguage(input.text, Object.keys(offer.languages)) : input.source;
+      if (!source) apiError(422, "Could not tell which language this is; choose the source language.");
+      if (!offer.pairs.some(([a, b]) => a === source && b === input.target)) {
+        apiError(
+          422,
+          `This model does not translate ${offer.languages[source] ?? source} to ${offer.languages[input.target] ?? input.target}.`,
+        );
+      }
+      if (input.source === "auto") progress({ detected: source });
+      return translateMessages({ text: input.text, source, target: input.target }, offer, prompts);
+    },
+  });
+}
