@@ -8,13 +8,13 @@ export function newUser() {
   return { name: `Tester ${id}`, email: `user-${id}@loom.test`, password: "e2e-user-password" };
 }
 
-export async function signUp(page: Page, user: ReturnType<typeof newUser>) {
-  await page.goto("/signup");
+export async function signUp(page: Page, user: ReturnType<typeof newUser>, baseUrl = "") {
+  await page.goto(`${baseUrl}/signup`);
   await page.getByLabel("Name").fill(user.name);
   await page.getByLabel("Email").fill(user.email);
   await page.getByLabel("Password").fill(user.password);
   await page.getByRole("button", { name: "Sign up" }).click();
-  await page.waitForURL("/");
+  await page.waitForURL(`${baseUrl}/`);
 }
 
 export async function signIn(page: Page, account: { email: string; password: string }) {

@@ -1,47 +1,8 @@
-// Starts the built server once for the whole suite: port 0 (the OS picks a free one, read back
-// from the "listening" log line), a throwaway data folder, and a known admin account.
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { E2E_ADMIN } from "./accounts";
+// One server for the whole suite (specs that need other settings start their own with startServer).
+import { startServer } from "./server";
 
 export default async function globalSetup() {
-  const dataDir = mkdtempSync(path.join(tmpdir(), "loom-e2e-"));
-  const server = spawn(path.resolve("node_modules/.bin/tsx"), ["server/index.ts"], {
-    env: {
-      ...process.env,
-      NODE_ENV: "production",
-      PORT: "0",
-      HOST: "127.0.0.1",
-      LOOM_DATA_DIR: dataDir,
-      LOOM_ADMIN_EMAIL: E2E_ADMIN.email,
-      LOOM_ADMIN_PASSWORD: E2E_ADMIN.password,
-      LOOM_SHUTDOWN_GRACE_MS: "2000",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  const baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 60 s:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /"msg":"listening","url":"([^"]+)"/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    };
-    server.stdout.on("data", onData);
-    server.stderr.on("data", onData);
-    server.once("exit", (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
-  });
-  process.env.LOOM_E2E_BASE_URL = baseUrl;
-
-  return async () => {
-    const exited = new Promise((resolve) => server.once("exit", resolve));
-    server.kill("SIGTERM");
-    await exited;
-    rmSync(dataDir, { recursive: true, force: true });
-  };
+  const server = await startServer();
+  process.env.LOOM_E2E_BASE_URL = server.baseUrl;
+  return () => server.stop();
 }

@@ -30,6 +30,8 @@ const envSchema = z.object({
     .default(20 * 1024 ** 3),
   /** Generation requests per user per minute (bursts; daily quotas are set by admins). */
   LOOM_REQUESTS_PER_MINUTE: z.coerce.number().int().positive().default(30),
+  /** Pause before each streamed text delta (demos, e2e tests); 0 = off. */
+  LOOM_STREAM_DELAY_MS: z.coerce.number().int().min(0).max(5000).default(0),
   /** How long in-flight requests may run on after SIGTERM before the server closes anyway. */
   LOOM_SHUTDOWN_GRACE_MS: z.coerce.number().int().nonnegative().default(10_000),
   /** Comma-separated list of proxy addresses to trust for X-Forwarded-For (Express "trust proxy"). */
@@ -65,6 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     maxBodyBytes: e.LOOM_MAX_BODY_BYTES,
     maxUploadBytes: e.LOOM_MAX_UPLOAD_BYTES,
     requestsPerMinute: e.LOOM_REQUESTS_PER_MINUTE,
+    streamDelayMs: e.LOOM_STREAM_DELAY_MS,
     shutdownGraceMs: e.LOOM_SHUTDOWN_GRACE_MS,
     trustProxy: e.LOOM_TRUST_PROXY,
     production: e.NODE_ENV === "production",

@@ -48,6 +48,7 @@ export async function createServices(config: Config): Promise<AppServices> {
     modelsDir: config.modelsDir,
     logger,
     loadOptions: { session: { device: config.device } },
+    streamDelayMs: config.streamDelayMs,
   });
   await registry.sync();
 

@@ -3,13 +3,44 @@
 // (data-progress parts) and stats (message metadata) come through the same stream.
 import { useChat } from "@ai-sdk/react";
 import { DefaultChatTransport, type UIMessage } from "ai";
-import { useCallback, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { TaskMetadata } from "~/one-shot.server";
 
 export type TaskMessage = UIMessage<TaskMetadata, { progress: Record<string, unknown> }>;
 
-export function useTaskStream(api: string) {
+/**
+ * The text to show for a failed request. The API answers errors as JSON `{ error }` and useChat
+ * hands the raw response body over as the message; errors inside the stream are already text.
+ */
+export function errorText(error: Error | undefined): string | undefined {
+  if (!error) return undefined;
+  const raw = error.message?.trim();
+  if (raw?.startsWith("{")) {
+    try {
+      const parsed = JSON.parse(raw) as { error?: unknown };
+      if (typeof parsed.error === "string" && parsed.error) return parsed.error;
+    } catch {
+      // not JSON after all: show it as it is
+    }
+  }
+  if (!raw || /failed to fetch|networkerror|load failed/i.test(raw)) {
+    return "The server could not be reached. Check your connection and try again.";
+  }
+  return raw;
+}
+
+export interface TaskStreamOptions {
+  /** Called when a run ends (completed, stopped or failed) with the final message. */
+  onFinish?: (message: TaskMessage, outcome: { isAbort: boolean; isError: boolean }) => void;
+}
+
+export function useTaskStream(api: string, options: TaskStreamOptions = {}) {
+  const onFinishRef = useRef(options.onFinish);
+  useEffect(() => {
+    onFinishRef.current = options.onFinish;
+  });
   const [progress, setProgress] = useState<Record<string, unknown> | undefined>();
+  const lastInput = useRef<Record<string, unknown> | undefined>(undefined);
   const transport = useMemo(
     () =>
       new DefaultChatTransport<TaskMessage>({
@@ -25,30 +56,51 @@ export function useTaskStream(api: string) {
     onData: (part) => {
       if (part.type === "data-progress") setProgress(part.data as Record<string, unknown>);
     },
+    onFinish: ({ message, isAbort, isError }) => onFinishRef.current?.(message, { isAbort, isError }),
   });
+  const { stop, setMessages, clearError, sendMessage } = chat;
+  const busy = chat.status === "submitted" || chat.status === "streaming";
 
   const last = chat.messages.at(-1);
   const result = last?.role === "assistant" ? last : undefined;
   const text = result?.parts.map((p) => (p.type === "text" ? p.text : "")).join("") ?? "";
 
+  /** Clears the result (and any error) without starting anything. */
+  const reset = useCallback(() => {
+    setProgress(undefined);
+    setMessages([]);
+    clearError();
+  }, [setMessages, clearError]);
+
   const run = useCallback(
-    (input: Record<string, unknown>) => {
-      setProgress(undefined);
-      chat.setMessages([]);
-      chat.clearError();
-      return chat.sendMessage({ text: "" }, { body: input });
+    async (input: Record<string, unknown>) => {
+      // A run still streaming is stopped first, so its end cannot mark the new one finished
+      // (stop() is a no-op when nothing is in flight).
+      await stop();
+      lastInput.current = input;
+      reset();
+      return sendMessage({ text: "" }, { body: input });
     },
-    [chat],
+    [stop, reset, sendMessage],
   );
+
+  /** Runs the last input again (the error banner's Retry). */
+  const retry = useCallback(() => {
+    if (lastInput.current) return run(lastInput.current);
+  }, [run]);
 
   return {
     run,
-    stop: chat.stop,
+    retry,
+    reset,
+    stop,
     text,
     metadata: result?.metadata,
     progress,
     error: chat.error,
-    busy: chat.status === "submitted" || chat.status === "streaming",
+    /** The error as a sentence for the page (the server's `{ error }` message when there is one). */
+    errorMessage: errorText(chat.error),
+    busy,
     status: chat.status,
   };
 }

@@ -1,24 +1,50 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
+// A new conversation: nothing exists until the first message is sent; then the chat is created
+// with a client-made id and the page moves to /chat/:id, which sends the message.
+import { useNavigate, useRouteLoaderData } from "@remix-run/react";
+import { useState } from "react";
 import { APP_INFO } from "~/apps";
-import { loadAppPage } from "~/app-loader.server";
 import { AppPage } from "~/components/app-page";
-import { Button, TextArea } from "~/components/ui";
+import { Composer } from "~/components/chat-view";
+import { Alert } from "~/components/ui";
+import type { loader as chatLayoutLoader } from "./chat";
 
-export const meta: MetaFunction = () => [{ title: "Chat · Loom" }];
+export default function NewChat() {
+  const layout = useRouteLoaderData<typeof chatLayoutLoader>("routes/chat");
+  const navigate = useNavigate();
+  const [error, setError] = useState<string>();
+  const models = layout?.models ?? [];
 
-export const loader = ({ request, context }: LoaderFunctionArgs) => loadAppPage(request, context, "chat");
+  async function start(text: string, modelId: string | undefined) {
+    const id = crypto.randomUUID();
+    const response = await fetch("/api/chats", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ id, firstMessage: text }),
+    });
+    if (!response.ok) {
+      setError(
+        ((await response.json().catch(() => ({}))) as { error?: string }).error ?? "Could not start a conversation.",
+      );
+      return;
+    }
+    navigate(`/chat/${id}`, { state: { pendingMessage: text, modelId } });
+  }
 
-export default function Chat() {
-  const { models, isAdmin } = useLoaderData<typeof loader>();
   return (
-    <AppPage app={APP_INFO.chat} models={models} isAdmin={isAdmin}>
-      <form id="app-form" className="space-y-3" onSubmit={(e) => e.preventDefault()}>
-        <TextArea label="Message" name="message" placeholder="Ask anything…" rows={3} maxLength={16_000} />
-        <Button type="submit" disabled={models.length === 0}>
-          Send
-        </Button>
-      </form>
+    <AppPage app={APP_INFO.chat} models={models} isAdmin={layout?.isAdmin ?? false}>
+      {error && <Alert>{error}</Alert>}
+      <Composer
+        disabled={models.length === 0}
+        busy={false}
+        onSend={(text) => void start(text, currentModel())}
+        onStop={() => {}}
+      />
     </AppPage>
   );
+}
+
+/** The model picker lives in AppPage (a select bound to the form "app-form"). */
+function currentModel(): string | undefined {
+  const select = document.querySelector<HTMLSelectElement>('select[name="model"]');
+  return select?.value || undefined;
 }

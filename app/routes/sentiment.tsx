@@ -1,29 +1,334 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
+import { useId, useRef, useState } from "react";
+import { INPUT_LIMITS } from "../../server/tasks/limits";
+import type { SentimentResult } from "../../server/tasks/sentiment";
 import { APP_INFO } from "~/apps";
 import { loadAppPage } from "~/app-loader.server";
 import { AppPage } from "~/components/app-page";
-import { Button, TextArea } from "~/components/ui";
+import { parseCsvTexts, parseLines, resultsToCsv } from "~/components/sentiment-io";
+import { LabelChart, ResultItem, labelsOf } from "~/components/sentiment-results";
+import {
+  APP_FORM_ID,
+  ErrorBanner,
+  Kbd,
+  ResultPanel,
+  fieldClass,
+  isRunShortcut,
+  secondaryButtonClass,
+  useModKeyLabel,
+  useSelectedModel,
+} from "~/components/task-ui";
+import { Button } from "~/components/ui";
+import { errorText } from "~/hooks/use-task-stream";
 
 export const meta: MetaFunction = () => [{ title: "Sentiment · Loom" }];
 
 export const loader = ({ request, context }: LoaderFunctionArgs) => loadAppPage(request, context, "sentiment");
 
+interface SentimentResponse {
+  results: SentimentResult[];
+  model: { id: string; name: string; method: "classifier" | "zero-shot" };
+  stats: { tokens: number; durationMs: number };
+}
+
+const fmt = (n: number) => n.toLocaleString("en");
+const MAX_TEXTS = INPUT_LIMITS.sentimentTexts;
+const MAX_TEXT = INPUT_LIMITS.sentimentTextChars;
+const MAX_TOTAL = INPUT_LIMITS.sentimentTotalChars;
+
+/** What is wrong with a batch before it is sent (the server checks the same limits). */
+function limitProblem(texts: string[]): string | undefined {
+  if (texts.length > MAX_TEXTS) return `At most ${MAX_TEXTS} texts at once (this has ${fmt(texts.length)}).`;
+  const long = texts.findIndex((t) => t.length > MAX_TEXT);
+  if (long !== -1) {
+    return `Each text is limited to ${fmt(MAX_TEXT)} characters (text ${long + 1} has ${fmt(texts[long]!.length)}).`;
+  }
+  const total = texts.reduce((n, t) => n + t.length, 0);
+  if (total > MAX_TOTAL) return `All texts together are limited to ${fmt(MAX_TOTAL)} characters.`;
+  return undefined;
+}
+
 export default function Sentiment() {
   const { models, isAdmin } = useLoaderData<typeof loader>();
+  const modelId = useSelectedModel(models);
+  const mod = useModKeyLabel();
+  const [input, setInput] = useState("");
+  const [perLine, setPerLine] = useState(true);
+  const [csv, setCsv] = useState<{ name: string; texts: string[] }>();
+  const [fileError, setFileError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const [data, setData] = useState<SentimentResponse>();
+  const abort = useRef<AbortController | null>(null);
+  const [lastTexts, setLastTexts] = useState<string[]>([]);
+  const ids = { input: useId(), count: useId(), file: useId() };
+
+  const noModel = models.length === 0;
+  const texts = csv ? csv.texts : perLine ? parseLines(input) : input.trim() ? [input.trim()] : [];
+  const problem = limitProblem(texts);
+  const totalChars = texts.reduce((n, t) => n + t.length, 0);
+  const canRun = !noModel && !busy && texts.length > 0 && !problem;
+
+  async function analyse(batch: string[]) {
+    abort.current?.abort();
+    const controller = new AbortController();
+    abort.current = controller;
+    setLastTexts(batch);
+    setBusy(true);
+    setError(undefined);
+    try {
+      const response = await fetch("/api/sentiment", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ texts: batch, modelId }),
+        signal: controller.signal,
+      });
+      const body = await response.text();
+      if (!response.ok) throw new Error(body || `${response.status} ${response.statusText}`);
+      setData(JSON.parse(body) as SentimentResponse);
+    } catch (e) {
+      if (controller.signal.aborted) return;
+      setError(errorText(e as Error));
+    } finally {
+      if (abort.current === controller) {
+        abort.current = null;
+        setBusy(false);
+      }
+    }
+  }
+
+  function run() {
+    if (canRun) void analyse(texts);
+  }
+
+  function loadCsv(file: File) {
+    setFileError(undefined);
+    if (!/\.(csv|tsv|txt)$/i.test(file.name) && !/csv|text\/plain/.test(file.type)) {
+      setFileError(`“${file.name}” is not a CSV file.`);
+      return;
+    }
+    if (file.size > MAX_TOTAL * 4 + 64 * 1024) {
+      setFileError(`“${file.name}” is too large: all texts together are limited to ${fmt(MAX_TOTAL)} characters.`);
+      return;
+    }
+    const reader = new FileReader();
+    reader.onload = () => {
+      try {
+        const parsed = parseCsvTexts(String(reader.result ?? ""));
+        if (parsed.length === 0) {
+          setFileError(`“${file.name}” has no texts.`);
+          return;
+        }
+        setCsv({ name: file.name, texts: parsed });
+      } catch (e) {
+        setFileError(`“${file.name}” could not be read as CSV: ${(e as Error).message}`);
+      }
+    };
+    reader.onerror = () => setFileError(`“${file.name}” could not be read.`);
+    reader.readAsText(file);
+  }
+
+  function exportCsv() {
+    if (!data) return;
+    const blob = new Blob([resultsToCsv(data.results)], { type: "text/csv;charset=utf-8" });
+    const url = URL.createObjectURL(blob);
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = "sentiment-results.csv";
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  }
+
+  const labels = data ? labelsOf(data.results) : [];
+
   return (
     <AppPage app={APP_INFO.sentiment} models={models} isAdmin={isAdmin}>
-      <form id="app-form" className="space-y-3" onSubmit={(e) => e.preventDefault()}>
-        <TextArea
-          label="Texts (one per line)"
-          name="texts"
-          placeholder={"I loved it.\nThe service was slow."}
-          maxLength={100_000}
-        />
-        <Button type="submit" disabled={models.length === 0}>
-          Analyse
-        </Button>
-      </form>
+      <div className="grid gap-6 lg:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
+        <form
+          id={APP_FORM_ID}
+          className="min-w-0 space-y-4"
+          onSubmit={(e) => {
+            e.preventDefault();
+            run();
+          }}
+          onKeyDown={(e) => {
+            if (isRunShortcut(e)) {
+              e.preventDefault();
+              run();
+            }
+          }}
+        >
+          {csv ? (
+            <div className="rounded-md border border-slate-300 p-3 text-sm dark:border-slate-700" role="status">
+              <p>
+                <span className="font-medium">{csv.name}</span>: {fmt(csv.texts.length)} texts
+              </p>
+              <ol className="mt-2 max-h-40 list-decimal space-y-0.5 overflow-auto pl-6 text-xs text-slate-600 dark:text-slate-400">
+                {csv.texts.slice(0, 20).map((t, i) => (
+                  <li key={i} className="truncate">
+                    {t}
+                  </li>
+                ))}
+                {csv.texts.length > 20 && <li className="list-none">… and {fmt(csv.texts.length - 20)} more</li>}
+              </ol>
+              <button type="button" className={`${secondaryButtonClass} mt-2`} onClick={() => setCsv(undefined)}>
+                Remove the file
+              </button>
+            </div>
+          ) : (
+            <div>
+              <label htmlFor={ids.input} className="block text-sm font-medium">
+                {perLine ? "Texts (one per line)" : "Text"}
+              </label>
+              <textarea
+                id={ids.input}
+                name="texts"
+                value={input}
+                onChange={(e) => setInput(e.target.value)}
+                disabled={noModel}
+                placeholder={perLine ? "I loved it.\nThe service was slow." : "Paste a review, a comment, a message…"}
+                aria-invalid={problem ? true : undefined}
+                aria-describedby={ids.count}
+                className={`${fieldClass} mt-1 min-h-48 resize-y`}
+              />
+            </div>
+          )}
+
+          <div className="flex flex-wrap items-start justify-between gap-x-4 gap-y-1 text-xs">
+            <span className="text-slate-500 dark:text-slate-400">
+              <Kbd>{mod}</Kbd>+<Kbd>Enter</Kbd> analyses
+            </span>
+            <span
+              id={ids.count}
+              aria-live="polite"
+              className={
+                problem
+                  ? "font-medium text-red-600 dark:text-red-400"
+                  : "text-slate-500 tabular-nums dark:text-slate-400"
+              }
+            >
+              {problem ??
+                `${fmt(texts.length)} ${texts.length === 1 ? "text" : "texts"} · ${fmt(totalChars)} / ${fmt(MAX_TOTAL)} characters`}
+            </span>
+          </div>
+
+          {!csv && (
+            <fieldset className="flex flex-wrap gap-x-4 gap-y-1 text-sm" disabled={noModel}>
+              <legend className="sr-only">How to read the box</legend>
+              <label className="flex items-center gap-2">
+                <input
+                  type="radio"
+                  name="split"
+                  checked={perLine}
+                  onChange={() => setPerLine(true)}
+                  className="accent-brand-600"
+                />
+                Each line is a text
+              </label>
+              <label className="flex items-center gap-2">
+                <input
+                  type="radio"
+                  name="split"
+                  checked={!perLine}
+                  onChange={() => setPerLine(false)}
+                  className="accent-brand-600"
+                />
+                The whole box is one text
+              </label>
+            </fieldset>
+          )}
+
+          <div className="flex flex-wrap items-center gap-2">
+            {busy ? (
+              <Button type="button" onClick={() => abort.current?.abort()} className="bg-slate-600 hover:bg-slate-700">
+                Stop
+              </Button>
+            ) : (
+              <Button type="submit" disabled={!canRun}>
+                Analyse
+              </Button>
+            )}
+            <input
+              id={ids.file}
+              type="file"
+              accept=".csv,text/csv"
+              className="sr-only"
+              disabled={noModel}
+              onChange={(e) => {
+                const file = e.target.files?.[0];
+                if (file) loadCsv(file);
+                e.target.value = "";
+              }}
+            />
+            <label
+              htmlFor={ids.file}
+              className={`${secondaryButtonClass} cursor-pointer ${noModel ? "pointer-events-none opacity-50" : ""}`}
+            >
+              Upload a CSV
+            </label>
+          </div>
+          {fileError && (
+            <p role="alert" className="text-sm text-red-600 dark:text-red-400">
+              {fileError}
+            </p>
+          )}
+          <p className="text-xs text-slate-500 dark:text-slate-400">
+            A CSV file is read from its <code>text</code> (or <code>review</code>, <code>comment</code>…) column, else
+            its first column. Long texts also get a sentence-by-sentence breakdown.
+          </p>
+        </form>
+
+        <div className="min-w-0 space-y-3">
+          {error && <ErrorBanner message={error} onRetry={() => void analyse(lastTexts)} />}
+          {busy && !data && (
+            <p role="status" className="text-sm text-slate-600 dark:text-slate-400">
+              Analysing {fmt(lastTexts.length)} {lastTexts.length === 1 ? "text" : "texts"}…
+            </p>
+          )}
+          {data && (
+            <ResultPanel
+              title="Results"
+              busy={busy}
+              actions={
+                <button type="button" onClick={exportCsv} className={`${secondaryButtonClass} px-2 py-1 text-xs`}>
+                  Export CSV
+                </button>
+              }
+              footer={
+                <p className="text-xs text-slate-500 dark:text-slate-400" aria-label="Run statistics">
+                  <span className="font-medium text-slate-600 dark:text-slate-300" title="Model that answered">
+                    {data.model.name}
+                  </span>{" "}
+                  ·{" "}
+                  <span data-testid="sentiment-method">
+                    {data.model.method === "classifier"
+                      ? "sentiment classifier"
+                      : "zero-shot scoring with the chat model"}
+                  </span>{" "}
+                  · {fmt(data.stats.tokens)} tokens · {(data.stats.durationMs / 1000).toFixed(2)} s
+                </p>
+              }
+            >
+              <div className="space-y-4" aria-live="polite">
+                {data.results.length > 1 && <LabelChart results={data.results} labels={labels} />}
+                <ol className="space-y-2" aria-label="Texts and their labels">
+                  {data.results.map((r, i) => (
+                    <ResultItem key={i} result={r} labels={labels} index={i} />
+                  ))}
+                </ol>
+              </div>
+            </ResultPanel>
+          )}
+          {!data && !busy && !error && (
+            <div className="hidden rounded-lg border border-dashed border-slate-300 p-6 text-sm text-slate-500 lg:block dark:border-slate-700 dark:text-slate-400">
+              Labels and confidences appear here; for several texts, a chart of how they divide.
+            </div>
+          )}
+        </div>
+      </div>
     </AppPage>
   );
 }

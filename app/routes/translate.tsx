@@ -1,29 +1,247 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
+import { useState } from "react";
+import { INPUT_LIMITS } from "../../server/tasks/limits";
+import { languageOffer, type LanguageOffer } from "../../server/tasks/translate";
 import { APP_INFO } from "~/apps";
 import { loadAppPage } from "~/app-loader.server";
 import { AppPage } from "~/components/app-page";
-import { Button, Select, TextArea } from "~/components/ui";
+import { CopyButton } from "~/components/markdown";
+import {
+  APP_FORM_ID,
+  ErrorBanner,
+  Kbd,
+  LimitedTextArea,
+  ResultPanel,
+  RunStats,
+  isRunShortcut,
+  secondaryButtonClass,
+  useModKeyLabel,
+  useSelectedModel,
+} from "~/components/task-ui";
+import { Alert, Button, Select } from "~/components/ui";
+import { useTaskStream } from "~/hooks/use-task-stream";
 
 export const meta: MetaFunction = () => [{ title: "Translate · Loom" }];
 
-export const loader = ({ request, context }: LoaderFunctionArgs) => loadAppPage(request, context, "translate");
+/** The assigned models, each with the languages and pairs its config.json declares. */
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const page = await loadAppPage(request, context, "translate");
+  const entries = await Promise.all(
+    page.models.map(async (m): Promise<[string, LanguageOffer]> => {
+      try {
+        const file = path.join(context.services.registry.folderOf(m.id), "config.json");
+        const config = JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
+        return [m.id, languageOffer(config)];
+      } catch {
+        return [m.id, { languages: {}, pairs: [] }];
+      }
+    }),
+  );
+  return { ...page, offers: Object.fromEntries(entries) as Record<string, LanguageOffer> };
+}
+
+const LIMIT = INPUT_LIMITS.translateText;
+const LIMIT_MESSAGE = `Texts are limited to ${LIMIT.toLocaleString("en")} characters.`;
+const AUTO = "auto";
+
+const EMPTY_OFFER: LanguageOffer = { languages: {}, pairs: [] };
+
+/** Sources a model translates from, and the targets valid for a source ("auto": any target). */
+function sourcesOf(offer: LanguageOffer) {
+  return [...new Set(offer.pairs.map(([a]) => a))];
+}
+function targetsOf(offer: LanguageOffer, source: string) {
+  const pairs = source === AUTO ? offer.pairs : offer.pairs.filter(([a]) => a === source);
+  return [...new Set(pairs.map(([, b]) => b))];
+}
 
 export default function Translate() {
-  const { models, isAdmin } = useLoaderData<typeof loader>();
-  // The languages offered come from the assigned model's declaration once one is assigned.
-  const languages = [{ value: "auto", label: "Detect language" }];
+  const { models, isAdmin, offers } = useLoaderData<typeof loader>();
+  const modelId = useSelectedModel(models);
+  const offer = (modelId && offers[modelId]) || EMPTY_OFFER;
+  const task = useTaskStream("/api/translate");
+  const mod = useModKeyLabel();
+  const [text, setText] = useState("");
+  const [sourceChoice, setSource] = useState(AUTO);
+  const [targetChoice, setTarget] = useState<string>();
+
+  const name = (code: string) => offer.languages[code] ?? code;
+  const sources = sourcesOf(offer);
+  // A choice the current model cannot serve falls back to the first it can.
+  const source = sourceChoice === AUTO || sources.includes(sourceChoice) ? sourceChoice : AUTO;
+  const targets = targetsOf(offer, source);
+  const target = targetChoice && targets.includes(targetChoice) ? targetChoice : targets[0];
+
+  const detected = typeof task.progress?.detected === "string" ? task.progress.detected : undefined;
+  const noModel = models.length === 0;
+  const noLanguages = !noModel && offer.pairs.length === 0;
+  const tooLong = text.length > LIMIT;
+  const canRun = !noModel && !noLanguages && !!target && !tooLong && text.trim().length > 0 && !task.busy;
+
+  // Swapping needs a concrete source (the detected one stands in for "auto") and the reverse pair.
+  const swapFrom = source === AUTO ? detected : source;
+  const canSwap = !!swapFrom && !!target && offer.pairs.some(([a, b]) => a === target && b === swapFrom);
+
+  function run() {
+    if (!canRun) return;
+    void task.run({ text, source, target, modelId });
+  }
+
+  function swap() {
+    if (!canSwap || !target || !swapFrom) return;
+    setSource(target);
+    setTarget(swapFrom);
+    if (task.text && !task.busy) {
+      setText(task.text);
+      task.reset();
+    }
+  }
+
   return (
     <AppPage app={APP_INFO.translate} models={models} isAdmin={isAdmin}>
-      <form id="app-form" className="space-y-3" onSubmit={(e) => e.preventDefault()}>
-        <div className="grid max-w-md grid-cols-2 gap-3">
-          <Select label="From" name="source" options={languages} disabled={models.length === 0} />
-          <Select label="To" name="target" options={[]} disabled={models.length === 0} />
+      {noLanguages && (
+        <div className="mb-4">
+          <Alert tone="info">
+            This model declares no languages to translate between (config.json <code>loom.languages</code> and{" "}
+            <code>loom.translation_pairs</code>). Choose another model
+            {isAdmin ? " or assign one in Admin › Models" : ""}.
+          </Alert>
         </div>
-        <TextArea label="Text to translate" name="text" maxLength={20_000} />
-        <Button type="submit" disabled={models.length === 0}>
-          Translate
-        </Button>
+      )}
+      <form
+        id={APP_FORM_ID}
+        className="space-y-4"
+        onSubmit={(e) => {
+          e.preventDefault();
+          run();
+        }}
+        onKeyDown={(e) => {
+          if (isRunShortcut(e)) {
+            e.preventDefault();
+            run();
+          }
+        }}
+      >
+        <div className="flex flex-wrap items-end gap-2 sm:flex-nowrap">
+          <div className="min-w-0 flex-1">
+            <Select
+              label="From"
+              name="source"
+              value={source}
+              onChange={(e) => setSource(e.target.value)}
+              disabled={noModel || noLanguages}
+              options={[
+                {
+                  value: AUTO,
+                  label: source === AUTO && detected ? `Detect language (${name(detected)})` : "Detect language",
+                },
+                ...sources.map((code) => ({ value: code, label: name(code) })),
+              ]}
+            />
+          </div>
+          <button
+            type="button"
+            onClick={swap}
+            disabled={!canSwap}
+            aria-label="Swap languages"
+            title={canSwap ? "Swap languages" : "This model cannot translate the other way round"}
+            className={`${secondaryButtonClass} mb-px h-[38px] px-3`}
+          >
+            <span aria-hidden="true">⇄</span>
+          </button>
+          <div className="min-w-0 flex-1">
+            <Select
+              label="To"
+              name="target"
+              value={target ?? ""}
+              onChange={(e) => setTarget(e.target.value)}
+              disabled={noModel || noLanguages}
+              options={targets.map((code) => ({ value: code, label: name(code) }))}
+            />
+          </div>
+        </div>
+
+        <div className="grid gap-4 lg:grid-cols-2">
+          <div className="min-w-0">
+            <LimitedTextArea
+              label="Text to translate"
+              name="text"
+              value={text}
+              onChange={(e) => setText(e.target.value)}
+              limit={LIMIT}
+              limitMessage={LIMIT_MESSAGE}
+              disabled={noModel || noLanguages}
+              placeholder="Type or paste text…"
+              lang={source === AUTO ? undefined : source}
+              hint={
+                <>
+                  <Kbd>{mod}</Kbd>+<Kbd>Enter</Kbd> translates
+                </>
+              }
+            />
+            <div className="mt-3 flex flex-wrap gap-2">
+              {task.busy ? (
+                <Button type="button" onClick={() => void task.stop()} className="bg-slate-600 hover:bg-slate-700">
+                  Stop
+                </Button>
+              ) : (
+                <Button type="submit" disabled={!canRun}>
+                  Translate
+                </Button>
+              )}
+              {(text || task.text) && !task.busy && (
+                <button
+                  type="button"
+                  className={secondaryButtonClass}
+                  onClick={() => {
+                    setText("");
+                    task.reset();
+                  }}
+                >
+                  Clear
+                </button>
+              )}
+            </div>
+          </div>
+
+          <div className="min-w-0 space-y-3 lg:pt-6">
+            {task.errorMessage && <ErrorBanner message={task.errorMessage} onRetry={() => void task.retry()} />}
+            <ResultPanel
+              title={target ? `Translation (${name(target)})` : "Translation"}
+              busy={task.busy}
+              actions={task.text && !task.busy ? <CopyButton text={task.text} label="Copy translation" /> : null}
+              footer={
+                task.metadata || detected ? (
+                  <div className="space-y-1">
+                    {detected && (
+                      <p className="text-xs text-slate-600 dark:text-slate-300" role="status">
+                        Detected: {name(detected)}
+                      </p>
+                    )}
+                    <RunStats metadata={task.metadata} busy={task.busy} />
+                  </div>
+                ) : undefined
+              }
+            >
+              <div aria-live="polite" data-testid="translation" lang={target} className="min-h-32">
+                {task.text ? (
+                  <p className="text-base leading-relaxed break-words whitespace-pre-wrap">{task.text}</p>
+                ) : (
+                  <p className="text-sm text-slate-500 dark:text-slate-400">
+                    {task.busy
+                      ? "Translating…"
+                      : task.metadata
+                        ? "The model returned no text."
+                        : "The translation appears here."}
+                  </p>
+                )}
+              </div>
+            </ResultPanel>
+          </div>
+        </div>
       </form>
     </AppPage>
   );

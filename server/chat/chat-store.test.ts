@@ -118,3 +118,24 @@ describe("chat store: message trees", () => {
     await assert.rejects(store.getChat(alice, chat.id), ChatNotFoundError);
   });
 });
+
+describe("chat store: path to a message", () => {
+  test("follows parents to the root, whatever branch is visible", async () => {
+    const database = await openTestDatabase();
+    try {
+      const store = createChatStore(database.db);
+      const [u] = await database.db.insert(users).values({ email: "p@example.com", name: "P", passwordHash: "x" }).returning();
+      const chat = await store.createChat(u!.id);
+      const q = await store.addMessage(u!.id, chat.id, { role: "user", parts: text("q"), parentId: null });
+      const a1 = await store.addMessage(u!.id, chat.id, { role: "assistant", parts: text("a1"), parentId: q.id });
+      await store.addMessage(u!.id, chat.id, { role: "user", parts: text("q2"), parentId: null });
+      assert.deepEqual(
+        (await store.pathTo(u!.id, chat.id, a1.id)).map((m) => m.id),
+        [q.id, a1.id],
+      );
+      await assert.rejects(store.createChat(u!.id, "dup", chat.id), { httpStatus: 409 });
+    } finally {
+      await database.close();
+    }
+  });
+});

@@ -4,12 +4,13 @@
 import { and, desc, eq, ilike, inArray, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { chats, feedback, messages } from "../../db/schema";
+import { HttpError } from "../http-error";
 
 export type MessageRow = typeof messages.$inferSelect;
 export type ChatRow = typeof chats.$inferSelect;
 
 export class ChatNotFoundError extends Error {
-  readonly status = 404;
+  readonly httpStatus = 404;
   constructor() {
     super("This conversation does not exist or is not yours.");
     this.name = "ChatNotFoundError";
@@ -40,12 +41,15 @@ export function createChatStore(db: Db) {
     return chat;
   }
 
-  async function createChat(userId: string, title = "New chat") {
+  /** `id` may come from the client (a UUID it generated); an id already taken is a 409. */
+  async function createChat(userId: string, title = "New chat", id?: string) {
     const [chat] = await db
       .insert(chats)
-      .values({ userId, title: title.slice(0, 200) })
+      .values({ userId, title: title.slice(0, 200), ...(id && { id }) })
+      .onConflictDoNothing()
       .returning();
-    return chat!;
+    if (!chat) throw new HttpError(409, "A conversation with this id already exists.");
+    return chat;
   }
 
   /** The user's chats, newest activity first; `query` searches titles and message text. */
@@ -151,6 +155,17 @@ export function createChatStore(db: Db) {
     return { chat, path, ratings: Object.fromEntries(ratings.map((r) => [r.messageId, r.rating])) };
   }
 
+  /** Root → `messageId`, whatever branch is on screen (what the model sees when answering it). */
+  async function pathTo(userId: string, chatId: string, messageId: string): Promise<MessageRow[]> {
+    await ownedChat(userId, chatId);
+    const all = await db.select().from(messages).where(eq(messages.chatId, chatId));
+    const byId = new Map(all.map((m) => [m.id, m]));
+    if (!byId.has(messageId)) throw new ChatNotFoundError();
+    const path: MessageRow[] = [];
+    for (let m = byId.get(messageId); m; m = m.parentId ? byId.get(m.parentId) : undefined) path.unshift(m);
+    return path;
+  }
+
   async function setFeedback(userId: string, messageId: string, rating: -1 | 1 | 0, comment?: string) {
     const [message] = await db
       .select({ chatId: messages.chatId })
@@ -177,6 +192,7 @@ export function createChatStore(db: Db) {
     updateMessage,
     selectBranch,
     getChat,
+    pathTo,
     ownedChat,
     setFeedback,
   };

@@ -6,6 +6,7 @@ import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { APPS, type AppName } from "../../db/schema";
+import { HttpError } from "../http-error";
 import type { ModelFolder } from "../inference/model-folder";
 
 export interface FileEntry {
@@ -46,6 +47,16 @@ export function parameterCount(folder: ModelFolder): number | undefined {
     h * d.numAttentionHeads * d.headDim * 2 + h * d.numKvHeads * d.headDim * 2 + 3 * h * c.intermediate_size + 2 * h;
   const embeddings = d.vocabSize * h * (c.tie_word_embeddings === true ? 1 : 2);
   return embeddings + d.numLayers * perLayer + h;
+}
+
+/** An uploaded folder holds plain files and folders only: a symlink could point anywhere. */
+export async function refuseSymlinks(dir: string) {
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isSymbolicLink()) {
+      const relative = path.relative(dir, path.join(entry.parentPath, entry.name));
+      throw new HttpError(400, `${relative}: symbolic links are not allowed in a model folder.`);
+    }
+  }
 }
 
 async function sha256File(file: string): Promise<string> {

@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import type { LanguageModelV3 } from "@ai-sdk/provider";
+import { wrapLanguageModel } from "ai";
 import { and, asc, count, desc, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { models, taskAssignments, type AppName, type ModelRow } from "../../db/schema";
@@ -21,7 +22,17 @@ import { readModelFolder } from "../inference/model-folder";
 import { createLoomLanguageModel } from "../inference/provider";
 import type { Logger } from "../logger";
 import { readModelPrompts, type TaskPrompts } from "../tasks/prompts";
-import { architectureOf, declaredDisplayName, declaredTasks, listFiles, parameterCount } from "./folder-info";
+import { installModelFolder, removeModelFolder } from "./install";
+import { checkExternalData } from "./onnx-external-data";
+import { pacingMiddleware } from "./stream-pacing";
+import {
+  architectureOf,
+  declaredDisplayName,
+  declaredTasks,
+  listFiles,
+  parameterCount,
+  refuseSymlinks,
+} from "./folder-info";
 
 export interface AssignedModel {
   id: string;
@@ -36,6 +47,8 @@ export interface RegistryOptions {
   logger: Logger;
   /** Passed to every model load (device, threads, scheduler limits). */
   loadOptions?: Omit<LoadModelOptions, "id" | "logger">;
+  /** LOOM_STREAM_DELAY_MS: pause before each streamed delta (see stream-pacing.ts). */
+  streamDelayMs?: number;
 }
 
 export interface ValidationReport {
@@ -49,7 +62,7 @@ export interface ValidationReport {
 
 const SMOKE_TOKENS = 16;
 
-export function createRegistry({ db, modelsDir, logger, loadOptions }: RegistryOptions) {
+export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelayMs = 0 }: RegistryOptions) {
   const loaded = new Map<string, Promise<LoadedModel>>();
 
   const folderOf = (modelId: string) => path.join(modelsDir, modelId);
@@ -174,6 +187,46 @@ export function createRegistry({ db, modelsDir, logger, loadOptions }: RegistryO
     }
   }
 
+  /**
+   * Installs an uploaded folder: external-data paths checked, validated (load + smoke run), then
+   * moved into the store in one rename and recorded as ready. A failure leaves the store as it was.
+   */
+  async function installUploaded(
+    sourceDir: string,
+    input: { modelId: string; displayName?: string; uploadedBy: string },
+  ) {
+    const { validation } = await installModelFolder({
+      sourceDir,
+      storeDir: modelsDir,
+      modelId: input.modelId,
+      validate: async (dir) => {
+        await checkExternalData(dir);
+        await refuseSymlinks(dir);
+        return validateFolder(dir, input.modelId);
+      },
+    });
+    const [row] = await db
+      .insert(models)
+      .values({
+        id: input.modelId,
+        displayName: input.displayName || validation.displayName,
+        kind: validation.kind,
+        architecture: validation.architecture,
+        parameterCount: validation.parameterCount ?? null,
+        decodeTokensPerSecond: validation.decodeTokensPerSecond ?? null,
+        files: await listFiles(folderOf(input.modelId)),
+        status: "ready",
+        uploadedBy: input.uploadedBy,
+      })
+      .onConflictDoUpdate({
+        target: models.id,
+        set: { status: "ready", statusReason: null, kind: validation.kind, architecture: validation.architecture },
+      })
+      .returning();
+    logger.info("model installed", { modelId: input.modelId, kind: validation.kind });
+    return { row: row!, declaredTasks: validation.tasks };
+  }
+
   /** The ready models assigned to an application, the default first. */
   async function modelsForApp(app: AppName): Promise<AssignedModel[]> {
     return db
@@ -239,7 +292,16 @@ export function createRegistry({ db, modelsDir, logger, loadOptions }: RegistryO
     requested?: string,
   ): Promise<{ row: ModelRow; model: LanguageModelV3; loaded: LoadedCausalLM; prompts: TaskPrompts }> {
     const { row, model, prompts } = await causalLM(app, requested);
-    return { row, model: createLoomLanguageModel(model, { modelId: row.id }), loaded: model, prompts };
+    const languageModel = createLoomLanguageModel(model, { modelId: row.id });
+    return {
+      row,
+      model:
+        streamDelayMs > 0
+          ? wrapLanguageModel({ model: languageModel, middleware: pacingMiddleware(streamDelayMs) })
+          : languageModel,
+      loaded: model,
+      prompts,
+    };
   }
 
   /** The sentiment model: a classifier when one is assigned, else the language model for zero-shot scoring. */
@@ -319,7 +381,7 @@ export function createRegistry({ db, modelsDir, logger, loadOptions }: RegistryO
     await db.update(models).set({ displayName }).where(eq(models.id, modelId));
   }
 
-  /** Refused while any application uses the model; otherwise unload, then the row. The caller removes the folder. */
+  /** Refused while any application uses the model; otherwise unload, delete the row, then the folder. */
   async function remove(modelId: string) {
     await requireModel(modelId);
     const [{ n } = { n: 0 }] = await db
@@ -329,6 +391,7 @@ export function createRegistry({ db, modelsDir, logger, loadOptions }: RegistryO
     if (n > 0) throw new HttpError(409, `Model "${modelId}" is assigned to ${n} application(s); unassign it first.`);
     await unload(modelId);
     await db.delete(models).where(eq(models.id, modelId));
+    if (existsSync(folderOf(modelId))) await removeModelFolder(modelsDir, modelId);
   }
 
   /** Counts by status, for /healthz and the admin overview. */
@@ -352,6 +415,7 @@ export function createRegistry({ db, modelsDir, logger, loadOptions }: RegistryO
     sync,
     validateFolder,
     registerFolder,
+    installUploaded,
     modelsForApp,
     resolve,
     load,

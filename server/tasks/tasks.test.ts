@@ -149,3 +149,34 @@ describe("sentiment", () => {
     assert.equal(csv, 'text,label,confidence,p_negative,p_positive\n"Say ""hi"", ok",positive,0.9000,0.1000,0.9000\n');
   });
 });
+
+describe("chat", () => {
+  test("titles come from the first line, cut at a word", async () => {
+    const { titleFrom } = await import("./chat");
+    assert.equal(titleFrom("  How do I bake bread?\nI have flour."), "How do I bake bread?");
+    assert.equal(titleFrom("word ".repeat(30)), "word word word word word word word word word word word word…");
+    assert.equal(titleFrom("   "), "New chat");
+  });
+
+  test("the conversation is trimmed from the oldest turn to fit, keeping the system prompt and the last turn", async () => {
+    const { fitConversation } = await import("./chat");
+    const turns = [
+      { role: "user" as const, text: "one two three" },
+      { role: "assistant" as const, text: "four five" },
+      { role: "user" as const, text: "six" },
+    ];
+    const count = (ms: { content: unknown }[]) => ms.reduce((n, m) => n + words(String(m.content)), 0);
+    const prompts = { ...DEFAULT_PROMPTS, chat: { system: "be brief" } };
+    assert.equal(fitConversation(turns, prompts, 100, count).length, 4);
+    const fitted = fitConversation(turns, prompts, 5, count);
+    assert.deepEqual(
+      fitted.map((m) => m.content),
+      ["be brief", "four five", "six"],
+    );
+    assert.deepEqual(
+      fitConversation(turns, prompts, 1, count).map((m) => m.content),
+      ["be brief", "six"],
+      "the last turn stays even over budget (the engine then reports the prompt as too long)",
+    );
+  });
+});

@@ -1,0 +1,71 @@
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { useLoaderData, useRouteLoaderData } from "@remix-run/react";
+import { z } from "zod";
+import { ChatView } from "~/components/chat-view";
+import { toUiMessages } from "~/chat.server";
+import { parseForm } from "~/forms.server";
+import { requireUser } from "~/session.server";
+import type { loader as chatLayoutLoader } from "./chat";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? "Chat"} · Loom` }];
+
+const chatId = z.uuid();
+
+async function loadOwnedChat(request: Request, context: LoaderFunctionArgs["context"], id: string | undefined) {
+  const user = await requireUser(request, context);
+  const parsed = chatId.safeParse(id);
+  if (!parsed.success) throw data({ message: "This conversation does not exist or is not yours." }, { status: 404 });
+  const view = await context.services.chats.getChat(user.id, parsed.data).catch(() => {
+    throw data({ message: "This conversation does not exist or is not yours." }, { status: 404 });
+  });
+  return { user, view };
+}
+
+export async function loader({ request, context, params }: LoaderFunctionArgs) {
+  const { view } = await loadOwnedChat(request, context, params.id);
+  const [running] = await context.services.generationLog.runningForChat(view.chat.id);
+  const models = await context.services.registry.listModels();
+  const names = new Map(models.map((m) => [m.id, m.displayName]));
+  return {
+    id: view.chat.id,
+    title: view.chat.title,
+    // The answer being written is left out: the page reattaches to it and replays it.
+    messages: toUiMessages(view.path, view.ratings, names, running?.messageId),
+    generating: Boolean(running),
+  };
+}
+
+const chatAction = z.discriminatedUnion("intent", [
+  z.object({ intent: z.literal("rename"), title: z.string().trim().min(1, "A title cannot be empty.").max(200) }),
+  z.object({ intent: z.literal("delete") }),
+  z.object({ intent: z.literal("branch"), messageId: z.uuid() }),
+  z.object({ intent: z.literal("feedback"), messageId: z.uuid(), rating: z.enum(["1", "-1", "0"]) }),
+]);
+
+export async function action({ request, context, params }: ActionFunctionArgs) {
+  const { user, view } = await loadOwnedChat(request, context, params.id);
+  const { values, errors } = await parseForm(request, chatAction);
+  if (!values) return data({ error: Object.values(errors)[0] ?? "Invalid request." }, { status: 400 });
+  const { chats } = context.services;
+  switch (values.intent) {
+    case "rename":
+      await chats.renameChat(user.id, view.chat.id, values.title);
+      break;
+    case "delete":
+      await chats.deleteChat(user.id, view.chat.id);
+      return redirect("/chat");
+    case "branch":
+      await chats.selectBranch(user.id, view.chat.id, values.messageId);
+      break;
+    case "feedback":
+      await chats.setFeedback(user.id, values.messageId, Number(values.rating) as -1 | 0 | 1);
+      break;
+  }
+  return { error: null };
+}
+
+export default function Conversation() {
+  const chat = useLoaderData<typeof loader>();
+  const layout = useRouteLoaderData<typeof chatLayoutLoader>("routes/chat");
+  return <ChatView key={chat.id} chat={chat} models={layout?.models ?? []} />;
+}

@@ -1,0 +1,32 @@
+// The chat layout: the conversation list (with search) beside the open conversation.
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Outlet, useLoaderData } from "@remix-run/react";
+import { ChatSidebar } from "~/components/chat-sidebar";
+import { requireUser } from "~/session.server";
+
+export const meta: MetaFunction = () => [{ title: "Chat · Loom" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const user = await requireUser(request, context);
+  const [chats, models] = await Promise.all([
+    context.services.chats.listChats(user.id),
+    context.services.registry.modelsForApp("chat"),
+  ]);
+  return {
+    chats: chats.map((c) => ({ id: c.id, title: c.title, updatedAt: c.updatedAt.toISOString() })),
+    models,
+    isAdmin: user.role === "admin",
+  };
+}
+
+export default function ChatLayout() {
+  const { chats } = useLoaderData<typeof loader>();
+  return (
+    <div className="flex flex-col gap-4 md:flex-row">
+      <ChatSidebar chats={chats} />
+      <div className="min-w-0 flex-1">
+        <Outlet />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,59 @@
+// Chat: request shape, decoding defaults, titles, and fitting a conversation into the context.
+import type { ModelMessage } from "ai";
+import { z } from "zod";
+import type { Decoding } from "../chat/generation-runner";
+import { INPUT_LIMITS } from "./limits";
+import type { TaskPrompts } from "./prompts";
+
+export const chatRequest = z.object({
+  chatId: z.uuid(),
+  /** The message the new one hangs under: the current leaf, or for an edit the edited message's parent. */
+  parentId: z.uuid().nullable(),
+  /** A new user message (send or edit). Absent for regenerate: a new answer to `parentId`. */
+  message: z
+    .object({
+      id: z.uuid(),
+      text: z
+        .string()
+        .trim()
+        .min(1, "Write a message first.")
+        .max(INPUT_LIMITS.chatMessage, `Messages are limited to ${INPUT_LIMITS.chatMessage.toLocaleString("en")} characters.`),
+    })
+    .optional(),
+  modelId: z.string().max(128).optional(),
+});
+export type ChatRequest = z.infer<typeof chatRequest>;
+
+export const chatDecoding: Decoding = { temperature: 0.7, topP: 0.9, maxOutputTokens: 256 };
+
+/** A title from the first message: its first line, cut at a word boundary. */
+export function titleFrom(text: string, max = 60): string {
+  const line = text.trim().split("\n")[0]!.replace(/\s+/g, " ");
+  if (line.length <= max) return line || "New chat";
+  const cut = line.slice(0, max);
+  return `${cut.slice(0, cut.lastIndexOf(" ") > 20 ? cut.lastIndexOf(" ") : max).trimEnd()}…`;
+}
+
+export interface TextTurn {
+  role: "user" | "assistant" | "system";
+  text: string;
+}
+
+/**
+ * The newest turns that fit in `budget` tokens, with the system prompt first. Older turns are
+ * dropped whole (never cut mid-message); the last user turn is always kept.
+ */
+export function fitConversation(
+  turns: TextTurn[],
+  prompts: TaskPrompts,
+  budget: number,
+  countTokens: (messages: ModelMessage[]) => number,
+): ModelMessage[] {
+  const system: ModelMessage[] = prompts.chat.system ? [{ role: "system", content: prompts.chat.system }] : [];
+  const all: ModelMessage[] = turns.filter((t) => t.text).map((t) => ({ role: t.role, content: t.text }) as ModelMessage);
+  for (let start = 0; start < all.length; start++) {
+    const candidate = [...system, ...all.slice(start)];
+    if (countTokens(candidate) <= budget || start === all.length - 1) return candidate;
+  }
+  return system;
+}
