@@ -66,3 +66,10 @@ export function rethrowAsApiError(error: unknown): never {
   logger.error("unexpected error in an API route", { error });
   apiError(500, "Something went wrong on our side.");
 }
+
+/** Admin APIs: 401 signed out, 403 for users; checked in every admin loader and action. */
+export async function requireApiAdmin(request: Request, context: AppLoadContext): Promise<PublicUser> {
+  const user = await requireApiUser(request, context);
+  if (user.role !== "admin") apiError(403, "This is for administrators.");
+  return user;
+}

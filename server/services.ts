@@ -9,6 +9,7 @@ import { createGenerationRunner, type GenerationRunner } from "./chat/generation
 import type { Config } from "./config";
 import { logger } from "./logger";
 import { createRegistry, type Registry } from "./registry/registry";
+import { createUploadStaging, type UploadStaging } from "./registry/staging";
 import { createMetrics, type Metrics } from "./usage/metrics";
 import { createQuotas, type Quotas } from "./usage/quotas";
 import { createRateLimiter } from "./usage/rate-limiter";
@@ -27,6 +28,8 @@ export interface AppServices {
   metrics: Metrics;
   /** Bursts per user on the generation APIs. */
   rateLimiter: ReturnType<typeof createRateLimiter>;
+  /** Model uploads being assembled under the data dir, before validation and install. */
+  uploads: UploadStaging;
   sessionCookie: Cookie;
   close(graceMs: number): Promise<void>;
 }
@@ -61,9 +64,11 @@ export async function createServices(config: Config): Promise<AppServices> {
   // another instance sharing the database may die too.
   const interrupted = await generationLog.markInterrupted(0);
   if (interrupted.length) logger.warn("generations interrupted by a restart", { count: interrupted.length });
+  const uploads = createUploadStaging({ dataDir: config.dataDir, maxUploadBytes: config.maxUploadBytes });
   const sweeper = setInterval(() => {
     void generationLog.markInterrupted(undefined, generations.liveIds()).catch(() => {});
     void auth.purgeExpired().catch(() => {});
+    void uploads.purgeStaleUploads(24 * 3600_000).catch(() => {});
   }, 30_000);
   sweeper.unref();
 
@@ -83,6 +88,7 @@ export async function createServices(config: Config): Promise<AppServices> {
     runs,
     quotas: createQuotas(db),
     metrics: createMetrics(db),
+    uploads: uploads,
     rateLimiter: createRateLimiter({ limit: config.requestsPerMinute, windowMs: 60_000 }),
     sessionCookie: createCookie("loom_session", {
       httpOnly: true,

@@ -14,6 +14,9 @@ export interface HttpAppOptions {
   trustProxy?: string;
 }
 
+/** Upload routes stream bodies to disk under their own (much larger) limit. */
+const UPLOAD_PATH = /^\/api\/admin\/uploads\/[0-9a-f]{32}\/(files|archive)$/;
+
 export function createHttpApp({ services, remixHandler, clientBuildDir, devMiddleware, trustProxy }: HttpAppOptions) {
   const app = express();
   const inFlight = createInFlightTracker();
@@ -47,7 +50,10 @@ export function createHttpApp({ services, remixHandler, clientBuildDir, devMiddl
     app.use(express.static(clientBuildDir, { maxAge: "1h" }));
   }
 
-  app.use(sameOriginMutations, bodySizeLimit(services.config.maxBodyBytes));
+  const ordinaryBodyLimit = bodySizeLimit(services.config.maxBodyBytes);
+  app.use(sameOriginMutations, (req, res, next) =>
+    UPLOAD_PATH.test(req.path) ? next() : ordinaryBodyLimit(req, res, next),
+  );
   app.all("*", remixHandler);
 
   // Last resort: errors thrown outside Remix (Remix renders its own). Never a stack trace to users.

@@ -193,7 +193,7 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
    */
   async function installUploaded(
     sourceDir: string,
-    input: { modelId: string; displayName?: string; uploadedBy: string },
+    input: { modelId: string; displayName?: string; uploadedBy: string | null },
   ) {
     const { validation } = await installModelFolder({
       sourceDir,
@@ -202,7 +202,14 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
       validate: async (dir) => {
         await checkExternalData(dir);
         await refuseSymlinks(dir);
-        return validateFolder(dir, input.modelId);
+        try {
+          return await validateFolder(dir, input.modelId);
+        } catch (error) {
+          // Typed folder errors already name the file; anything else (ORT refusing the graph, a
+          // failed smoke run) is still the model's fault, not the server's: say so with a 422.
+          if (typeof (error as { httpStatus?: unknown }).httpStatus === "number") throw error;
+          throw new HttpError(422, `The model failed validation: ${(error as Error).message}`);
+        }
       },
     });
     const [row] = await db

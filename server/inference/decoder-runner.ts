@@ -1,0 +1,131 @@
+// Forward passes of a causal LM graph: prefill (a prompt, batch 1, empty past) and decode (one
+// token for every row of a packed batch). Builds the feeds the standard Optimum names expect and
+// turns outputs into logits rows plus the next PackedKv. Knows nothing about requests.
+
+import * as ort from "onnxruntime-node";
+import { PackedKv, type KvLayout } from "./kv-cache.ts";
+import type { DecoderGraph } from "./model-folder.ts";
+
+export interface StepTimings {
+  /** Milliseconds inside session.run (the model itself). */
+  runMs: number;
+}
+
+/** float16 bits → number (for models exported in half precision). */
+function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x03ff;
+  if (e === 0) return s * 2 ** -14 * (f / 1024);
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * 2 ** (e - 15) * (1 + f / 1024);
+}
+
+function toFloat32(data: ort.Tensor["data"]): Float32Array {
+  if (data instanceof Float32Array) return data;
+  if (data instanceof Uint16Array) return Float32Array.from(data, halfToFloat);
+  if (data instanceof Float64Array) return Float32Array.from(data);
+  throw new Error(`logits of an unsupported type (${Object.prototype.toString.call(data)})`);
+}
+
+function int64(values: readonly number[], dims: number[]): ort.Tensor {
+  return new ort.Tensor(
+    "int64",
+    BigInt64Array.from(values, (v) => BigInt(v)),
+    dims,
+  );
+}
+
+export class DecoderRunner {
+  constructor(
+    readonly session: ort.InferenceSession,
+    readonly layout: KvLayout,
+    readonly graph: DecoderGraph,
+    readonly vocabSize: number,
+    /**
+     * Longest slice of a prompt run at once. A prompt is prefilled in chunks so one huge prompt
+     * never holds the thread for long: the event loop gets a turn between chunks.
+     */
+    readonly prefillChunk = 256,
+  ) {}
+
+  private feedsFor(kv: PackedKv, inputIds: ort.Tensor, positionIds: ort.Tensor, newTokens: number) {
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: inputIds,
+      attention_mask: kv.attentionMask(newTokens),
+    };
+    if (this.graph.hasPositionIds) feeds.position_ids = positionIds;
+    if (this.graph.hasUseCacheBranch)
+      feeds.use_cache_branch = new ort.Tensor("bool", new Uint8Array([kv.pastLength > 0 ? 1 : 0]), [1]);
+    this.graph.pastNames.forEach((name, i) => {
+      feeds[name] = kv.tensors[i]!;
+    });
+    return feeds;
+  }
+
+  private async run(
+    feeds: Record<string, ort.Tensor>,
+  ): Promise<{ out: ort.InferenceSession.ReturnType; runMs: number }> {
+    const started = performance.now();
+    const out = await this.session.run(feeds);
+    return { out, runMs: performance.now() - started };
+  }
+
+  private presents(out: ort.InferenceSession.ReturnType): ort.Tensor[] {
+    return this.graph.presentNames.map((name) => out[name] as ort.Tensor);
+  }
+
+  /** Logits of the last position of each row of a [B, S, V] output. */
+  private lastLogits(out: ort.InferenceSession.ReturnType, batch: number): Float32Array[] {
+    const logits = out.logits as ort.Tensor;
+    const data = toFloat32(logits.data);
+    const V = logits.dims[logits.dims.length - 1]!;
+    const S = logits.dims.length === 3 ? logits.dims[1]! : 1;
+    logits.dispose();
+    return Array.from({ length: batch }, (_, b) => data.subarray((b * S + S - 1) * V, (b * S + S) * V));
+  }
+
+  /** Run a whole prompt for one sequence; returns the last position's logits and its cache. */
+  async prefill(
+    sequenceId: number,
+    ids: readonly number[],
+  ): Promise<{ logits: Float32Array; kv: PackedKv } & StepTimings> {
+    if (ids.length === 0) throw new Error("prefill needs at least one token");
+    let kv = PackedKv.empty(this.layout, [{ id: sequenceId, length: 0 }]);
+    let runMs = 0;
+    let logits: Float32Array | undefined;
+    for (let start = 0; start < ids.length; start += this.prefillChunk) {
+      const chunk = ids.slice(start, start + this.prefillChunk);
+      const positions = chunk.map((_, i) => start + i);
+      const feeds = this.feedsFor(
+        kv,
+        int64(chunk, [1, chunk.length]),
+        int64(positions, [1, chunk.length]),
+        chunk.length,
+      );
+      const step = await this.run(feeds);
+      runMs += step.runMs;
+      const next = kv.advanced(this.presents(step.out), chunk.length);
+      kv.dispose();
+      kv = next;
+      logits = this.lastLogits(step.out, 1)[0]!;
+    }
+    return { logits: logits!, kv, runMs };
+  }
+
+  /**
+   * One decode step for every row of `kv`: `tokens[i]` is row i's newest token. Returns one
+   * logits row per row and the advanced cache; `kv`'s tensors are released.
+   */
+  async decode(
+    kv: PackedKv,
+    tokens: readonly number[],
+  ): Promise<{ logits: Float32Array[]; kv: PackedKv } & StepTimings> {
+    if (tokens.length !== kv.batchSize) throw new Error(`decode: ${tokens.length} tokens for ${kv.batchSize} rows`);
+    const feeds = this.feedsFor(kv, int64(tokens, [tokens.length, 1]), kv.nextPositionIds(), 1);
+    const { out, runMs } = await this.run(feeds);
+    const next = kv.advanced(this.presents(out), 1);
+    kv.dispose();
+    return { logits: this.lastLogits(out, tokens.length), kv: next, runMs };
+  }
+}

@@ -1,0 +1,128 @@
+// The ONNX fixture run by onnxruntime-node through Loom's own runner and KV cache must give the
+// logits PyTorch gave (training/make_fixtures.py wrote them to golden.json).
+
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import * as ort from "onnxruntime-node";
+import { DecoderRunner } from "./decoder-runner.ts";
+import { loadCausalLM } from "./engine.ts";
+import { PackedKv } from "./kv-cache.ts";
+import { checkDecoderGraph, readModelFolder } from "./model-folder.ts";
+import { fixtureMissing, tinyLlamaDir } from "./test-helpers.ts";
+
+interface Golden {
+  tolerance: number;
+  prompt: { ids: number[] };
+  prefill: { last_logits: number[]; next_token: number };
+  steps: Array<{ input_id: number; position: number; logits: number[]; next_token: number }>;
+  prompts: Array<{ ids: number[]; greedy_ids: number[] }>;
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: readonly number[]): number {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < b.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+const TOLERANCE = 1e-4;
+
+describe(
+  "golden logits (PyTorch vs onnxruntime-node through Loom's KV cache)",
+  { skip: fixtureMissing(tinyLlamaDir) },
+  () => {
+    let session: ort.InferenceSession;
+    let runner: DecoderRunner;
+    let golden: Golden;
+
+    before(async () => {
+      golden = JSON.parse(readFileSync(path.join(tinyLlamaDir, "golden.json"), "utf8"));
+      const folder = await readModelFolder(tinyLlamaDir);
+      session = await ort.InferenceSession.create(folder.onnxPath, { executionProviders: ["cpu"] });
+      const graph = checkDecoderGraph(folder, session);
+      const d = folder.decoder!;
+      runner = new DecoderRunner(
+        session,
+        { numLayers: d.numLayers, numKvHeads: d.numKvHeads, headDim: d.headDim, dtype: graph.kvType },
+        graph,
+        d.vocabSize,
+      );
+    });
+    after(async () => {
+      await session?.release();
+    });
+
+    it("prefill and 20 cached decode steps, one sequence", async () => {
+      const prefill = await runner.prefill(1, golden.prompt.ids);
+      assert.ok(maxAbsDiff(prefill.logits, golden.prefill.last_logits) < TOLERANCE, "prefill logits");
+      let kv = prefill.kv;
+      assert.equal(golden.steps.length, 20);
+      for (const step of golden.steps) {
+        assert.equal(kv.rows[0]!.length, step.position);
+        const out = await runner.decode(kv, [step.input_id]);
+        kv = out.kv;
+        const diff = maxAbsDiff(out.logits[0]!, step.logits);
+        assert.ok(diff < TOLERANCE, `step at position ${step.position}: max abs diff ${diff}`);
+      }
+    });
+
+    it("a prompt prefilled in chunks gives the same logits and cache", async () => {
+      const chunked = new DecoderRunner(runner.session, runner.layout, runner.graph, runner.vocabSize, 4);
+      const prefill = await chunked.prefill(1, golden.prompt.ids); // chunks of 4, 4 and 2 tokens
+      assert.ok(maxAbsDiff(prefill.logits, golden.prefill.last_logits) < TOLERANCE);
+      const step = golden.steps[0]!;
+      const out = await chunked.decode(prefill.kv, [step.input_id]);
+      assert.ok(maxAbsDiff(out.logits[0]!, step.logits) < TOLERANCE);
+    });
+
+    it("nextTokenLogits (zero-shot scoring) gives the prompt's golden last logits", async () => {
+      const model = await loadCausalLM(tinyLlamaDir, { session: { device: "cpu" }, logger: { info() {}, warn() {} } });
+      try {
+        const logits = await model.nextTokenLogits(golden.prompt.ids);
+        assert.ok(maxAbsDiff(logits, golden.prefill.last_logits) < TOLERANCE);
+        assert.equal(model.stats().cachedSequences, 0);
+      } finally {
+        await model.dispose();
+      }
+    });
+
+    it("the same 20 steps while left-padded in a batch with longer and shorter sequences", async () => {
+      // Neighbours with other lengths force padding on both sides of the golden row's length.
+      const longer = golden.prompts.map((p) => p.ids).find((ids) => ids.length > golden.prompt.ids.length) ?? [
+        ...golden.prompt.ids,
+        ...golden.prompt.ids,
+      ];
+      const shorter = golden.prompt.ids.slice(0, 3);
+      const a = await runner.prefill(1, golden.prompt.ids);
+      const b = await runner.prefill(2, longer);
+      const c = await runner.prefill(3, shorter);
+      let kv = (await PackedKv.merge(runner.layout, [{ kv: b.kv }, { kv: a.kv }, { kv: c.kv }]))!;
+      let bNext = b.logits.indexOf(Math.max(...b.logits));
+      let cNext = c.logits.indexOf(Math.max(...c.logits));
+      for (const [i, step] of golden.steps.slice(0, 10).entries()) {
+        const out = await runner.decode(kv, [bNext, step.input_id, cNext]);
+        kv = out.kv;
+        const diff = maxAbsDiff(out.logits[1]!, step.logits);
+        assert.ok(diff < TOLERANCE, `batched step ${i}: max abs diff ${diff}`);
+        bNext = out.logits[0]!.indexOf(Math.max(...out.logits[0]!));
+        cNext = out.logits[2]!.indexOf(Math.max(...out.logits[2]!));
+      }
+      // Half way the longest neighbour leaves: the pack is rebuilt (and trimmed) and must stay right.
+      kv = (await kv.without(new Set([2])))!;
+      assert.deepEqual(
+        kv.rows.map((r) => r.id),
+        [1, 3],
+      );
+      // Continue with the two remaining rows.
+      for (const step of golden.steps.slice(10)) {
+        const out = await runner.decode(kv, [step.input_id, cNext]);
+        kv = out.kv;
+        const diff = maxAbsDiff(out.logits[0]!, step.logits);
+        assert.ok(diff < TOLERANCE, `step at position ${step.position} after a neighbour left: ${diff}`);
+        cNext = out.logits[1]!.indexOf(Math.max(...out.logits[1]!));
+      }
+    });
+  },
+);

@@ -1,0 +1,37 @@
+// Public API of the inference engine for the rest of the app (registry, tasks, routes, health).
+// Everything else in this folder is an implementation detail.
+
+export {
+  loadModel,
+  loadCausalLM,
+  loadClassifier,
+  schedulerOptionsFromEnv,
+  type LoadModelOptions,
+  type LoadedModel,
+  type LoadedCausalLM,
+  type LoadedClassifier,
+  type GenerateRequest,
+  type GenerationEvent,
+  type GenerationTimings,
+} from "./engine.ts";
+export {
+  createLoomLanguageModel,
+  LoomLanguageModel,
+  loomProviderOptionsSchema,
+  type LoomLanguageModelSettings,
+  type LoomProviderOptions,
+} from "./provider.ts";
+export type { Classification, LabelScore } from "./classifier.ts";
+export type { ChatMessage, ChatRole } from "./chat-template.ts";
+export type { SchedulerOptions, SchedulerStats } from "./scheduler.ts";
+export type { FinishReason } from "./stopping.ts";
+export { readModelFolder, type ModelFolder, type ModelKind, type DecoderShape } from "./model-folder.ts";
+export { sessionSettingsFromEnv, type SessionSettings, type Device, type DeviceSetting } from "./session.ts";
+export {
+  BusyError,
+  InvalidRequestError,
+  ModelDisposedError,
+  ModelFolderError,
+  RequestAbortedError,
+  RequestTimeoutError,
+} from "./errors.ts";

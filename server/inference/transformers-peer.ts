@@ -1,0 +1,92 @@
+// transformers.js (@huggingface/transformers, a devDependency) set up as the reference peer for
+// tests and bench/engine.ts: it reads a model folder from disk and never touches the network.
+// Never imported by the server.
+
+import path from "node:path";
+
+export interface PeerRun {
+  /** New token ids only. */
+  ids: number[];
+  /** Milliseconds from the call to the first new token. */
+  firstTokenMs: number;
+  totalMs: number;
+}
+
+export interface PeerModel {
+  /**
+   * Greedy decoding of `promptIds`. With `stream`, text is detokenised as it comes through
+   * transformers.js' own TextStreamer (what a streaming server would do); with `minNewTokens`
+   * end-of-sequence is suppressed until then (fixed-length benchmark runs).
+   */
+  greedy(
+    promptIds: readonly number[],
+    maxNewTokens: number,
+    options?: { stream?: boolean; minNewTokens?: number },
+  ): Promise<PeerRun>;
+  dispose(): Promise<void>;
+}
+
+export async function loadPeerModel(dir: string, options: { threads?: number } = {}): Promise<PeerModel> {
+  const tf = await import("@huggingface/transformers");
+  tf.env.allowRemoteModels = false; // local files only
+  tf.env.allowLocalModels = true;
+  tf.env.useFSCache = false; // and no cache written into node_modules
+  tf.env.localModelPath = path.dirname(path.resolve(dir)) + path.sep;
+  const name = path.basename(path.resolve(dir));
+  const model = await tf.AutoModelForCausalLM.from_pretrained(name, {
+    dtype: "fp32",
+    device: "cpu",
+    local_files_only: true,
+    ...(options.threads ? { session_options: { intraOpNumThreads: options.threads } } : {}),
+  });
+  const tokenizer = await tf.AutoTokenizer.from_pretrained(name, { local_files_only: true });
+
+  return {
+    async greedy(promptIds, maxNewTokens, runOptions = {}) {
+      const ids = BigInt64Array.from(promptIds, (v) => BigInt(v));
+      const input_ids = new tf.Tensor("int64", ids, [1, promptIds.length]);
+      const attention_mask = new tf.Tensor("int64", new BigInt64Array(promptIds.length).fill(1n), [
+        1,
+        promptIds.length,
+      ]);
+      const started = performance.now();
+      let firstTokenAt: number | undefined;
+      let puts = 0;
+      const timing = {
+        put() {
+          // The first put is the prompt; the second is the first new token.
+          if (++puts === 2) firstTokenAt = performance.now();
+        },
+      };
+      class TimedStreamer extends tf.TextStreamer {
+        override put(value: bigint[][]) {
+          timing.put();
+          super.put(value);
+        }
+      }
+      const streamer = runOptions.stream
+        ? new TimedStreamer(tokenizer, { skip_prompt: true, callback_function: () => {} })
+        : {
+            put: () => timing.put(),
+            end: () => {},
+          };
+      const out = (await model.generate({
+        input_ids,
+        attention_mask,
+        max_new_tokens: maxNewTokens,
+        ...(runOptions.minNewTokens ? { min_new_tokens: runOptions.minNewTokens } : {}),
+        do_sample: false,
+        streamer,
+      } as never)) as { data: BigInt64Array };
+      const totalMs = performance.now() - started;
+      return {
+        ids: Array.from(out.data, Number).slice(promptIds.length),
+        firstTokenMs: (firstTokenAt ?? performance.now()) - started,
+        totalMs,
+      };
+    },
+    async dispose() {
+      await model.dispose();
+    },
+  };
+}
