@@ -1,6 +1,10 @@
 import { expect, test } from "@playwright/test";
 import { APP_LIST } from "../app/apps";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { E2E_ADMIN, newUser, signIn, signUp } from "./accounts";
+import { startServer } from "./server";
 
 test("a visitor signs up, visits every application, and signs out", async ({ page }) => {
   const user = newUser();
@@ -13,8 +17,6 @@ test("a visitor signs up, visits every application, and signs out", async ({ pag
     await nav.getByRole("link", { name: app.title, exact: true }).click();
     await expect(page).toHaveURL(app.path);
     await expect(page.getByRole("heading", { level: 1, name: app.title })).toBeVisible();
-    // No model is assigned yet: the page says so instead of showing output.
-    await expect(page.getByRole("status")).toContainText("No model is assigned");
   }
 
   await page.getByRole("button", { name: "Sign out" }).click();
@@ -103,4 +105,37 @@ test("an oversize body is refused with 413", async ({ request }) => {
     data: "name=" + "x".repeat(2 * 1024 * 1024),
   });
   expect(response.status()).toBe(413);
+});
+
+test("with an empty model store every application says so instead of answering", async ({ page }) => {
+  test.setTimeout(180_000);
+  const emptyStore = mkdtempSync(path.join(tmpdir(), "loom-empty-models-"));
+  const server = await startServer({ LOOM_MODELS_DIR: emptyStore });
+  try {
+    await signUp(page, newUser(), server.baseUrl);
+    for (const app of APP_LIST) {
+      await page.goto(`${server.baseUrl}${app.path}`);
+      await expect(page.getByRole("heading", { level: 1, name: app.title })).toBeVisible();
+      await expect(page.getByText(`No model is assigned to ${app.title} yet`)).toBeVisible();
+    }
+    const response = await page.request.post(`${server.baseUrl}/api/translate`, {
+      data: { text: "Hello", source: "en", target: "de" },
+    });
+    expect(response.status()).toBe(503);
+    expect((await response.json()).error).toBe("No model is assigned to Translate yet.");
+  } finally {
+    await server.stop();
+    rmSync(emptyStore, { recursive: true, force: true });
+  }
+});
+
+test("/healthz reports the database and the model registry", async ({ request }) => {
+  const response = await request.get("/healthz");
+  expect(response.status()).toBe(200);
+  const health = await response.json();
+  expect(health.status).toBe("ok");
+  expect(health.database.ok).toBe(true);
+  expect(["pglite", "postgres"]).toContain(health.database.driver);
+  expect(health.registry).toHaveProperty("models");
+  expect(JSON.stringify(health)).not.toMatch(/postgres:\/\//);
 });
