@@ -124,7 +124,10 @@ describe("chat store: path to a message", () => {
     const database = await openTestDatabase();
     try {
       const store = createChatStore(database.db);
-      const [u] = await database.db.insert(users).values({ email: "p@example.com", name: "P", passwordHash: "x" }).returning();
+      const [u] = await database.db
+        .insert(users)
+        .values({ email: "p@example.com", name: "P", passwordHash: "x" })
+        .returning();
       const chat = await store.createChat(u!.id);
       const q = await store.addMessage(u!.id, chat.id, { role: "user", parts: text("q"), parentId: null });
       const a1 = await store.addMessage(u!.id, chat.id, { role: "assistant", parts: text("a1"), parentId: q.id });

@@ -340,6 +340,12 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
     );
   }
 
+  /** One model's row, or undefined. */
+  async function getModel(modelId: string): Promise<ModelRow | undefined> {
+    const [row] = await db.select().from(models).where(eq(models.id, modelId));
+    return row;
+  }
+
   async function requireModel(modelId: string) {
     const [row] = await db.select().from(models).where(eq(models.id, modelId));
     if (!row) throw new HttpError(404, `There is no model "${modelId}".`);
@@ -431,6 +437,7 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
     causalLM,
     sentimentModel,
     listModels,
+    getModel,
     assign,
     unassign,
     rename,

@@ -17,7 +17,10 @@ export const chatRequest = z.object({
         .string()
         .trim()
         .min(1, "Write a message first.")
-        .max(INPUT_LIMITS.chatMessage, `Messages are limited to ${INPUT_LIMITS.chatMessage.toLocaleString("en")} characters.`),
+        .max(
+          INPUT_LIMITS.chatMessage,
+          `Messages are limited to ${INPUT_LIMITS.chatMessage.toLocaleString("en")} characters.`,
+        ),
     })
     .optional(),
   modelId: z.string().max(128).optional(),
@@ -50,7 +53,9 @@ export function fitConversation(
   countTokens: (messages: ModelMessage[]) => number,
 ): ModelMessage[] {
   const system: ModelMessage[] = prompts.chat.system ? [{ role: "system", content: prompts.chat.system }] : [];
-  const all: ModelMessage[] = turns.filter((t) => t.text).map((t) => ({ role: t.role, content: t.text }) as ModelMessage);
+  const all: ModelMessage[] = turns
+    .filter((t) => t.text)
+    .map((t) => ({ role: t.role, content: t.text }) as ModelMessage);
   for (let start = 0; start < all.length; start++) {
     const candidate = [...system, ...all.slice(start)];
     if (countTokens(candidate) <= budget || start === all.length - 1) return candidate;

@@ -14,18 +14,16 @@ describe("run metrics", () => {
 
   test("percentiles, decode speed and failures per model and app", async () => {
     const base = { modelId: "loom-chat", app: "chat" as const, status: "completed" as const };
-    await database.db
-      .insert(runs)
-      .values([
-        ...[100, 200, 300, 400].map((ttft) => ({
-          ...base,
-          timeToFirstTokenMs: ttft,
-          completionTokens: 50,
-          durationMs: 500,
-        })),
-        { ...base, status: "failed" as const, error: "boom", completionTokens: 0, durationMs: 10 },
-        { ...base, app: "translate" as const, timeToFirstTokenMs: 50, completionTokens: 10, durationMs: 100 },
-      ]);
+    await database.db.insert(runs).values([
+      ...[100, 200, 300, 400].map((ttft) => ({
+        ...base,
+        timeToFirstTokenMs: ttft,
+        completionTokens: 50,
+        durationMs: 500,
+      })),
+      { ...base, status: "failed" as const, error: "boom", completionTokens: 0, durationMs: 10 },
+      { ...base, app: "translate" as const, timeToFirstTokenMs: 50, completionTokens: 10, durationMs: 100 },
+    ]);
     const metrics = createMetrics(database.db);
     const rows = await metrics.summary();
     const chat = rows.find((r) => r.app === "chat")!;

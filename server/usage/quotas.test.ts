@@ -60,6 +60,17 @@ describe("daily quotas", () => {
     await quotas.clearUserQuota(ben);
     assert.equal((await quotas.quotaFor(ben)).source, "default");
   });
+
+  test("the admin page's view: every override, today's usage per user, the reset time", async () => {
+    await quotas.setQuota(ann, { dailyRequests: 5, dailyTokens: null });
+    assert.deepEqual([...(await quotas.listUserQuotas())], [[ann, { dailyRequests: 5, dailyTokens: null }]]);
+    const usage = await quotas.usageTodayByUser();
+    assert.deepEqual(usage.get(ann), { requests: 2, tokens: 20 });
+    assert.deepEqual(usage.get(ben), { requests: 2, tokens: 110 });
+    assert.equal(quotas.resetsAt().toISOString(), "2026-03-02T00:00:00.000Z");
+    await quotas.clearUserQuota(ann);
+    assert.equal((await quotas.listUserQuotas()).size, 0);
+  });
 });
 
 describe("rate limiter", () => {

@@ -1,6 +1,6 @@
 // Daily per-user limits on requests and generated tokens, counted from the runs table. A default
 // row (user_id null) applies to everyone; a user's own row overrides it. Days are UTC days.
-import { and, count, eq, gte, isNull, sum } from "drizzle-orm";
+import { and, count, eq, gte, isNotNull, isNull, sum } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { quotas, runs } from "../../db/schema";
 import { LimitExceededError } from "./errors";
@@ -68,7 +68,40 @@ export function createQuotas(db: Db, now: () => Date = () => new Date()) {
     await db.delete(quotas).where(eq(quotas.userId, userId));
   }
 
-  return { quotaFor, defaultQuota, usageToday, assertWithinQuota, setQuota, clearUserQuota };
+  /** Every user's own limits (the overrides of the default), by user id. */
+  async function listUserQuotas(): Promise<Map<string, Quota>> {
+    const rows = await db.select().from(quotas).where(isNotNull(quotas.userId));
+    return new Map(
+      rows.map((r) => [r.userId!, { dailyRequests: r.dailyRequests, dailyTokens: r.dailyTokens }] as const),
+    );
+  }
+
+  /** Today's requests and generated tokens of every user who made a request today, by user id. */
+  async function usageTodayByUser(): Promise<Map<string, { requests: number; tokens: number }>> {
+    const rows = await db
+      .select({ userId: runs.userId, requests: count(), tokens: sum(runs.completionTokens) })
+      .from(runs)
+      .where(and(isNotNull(runs.userId), gte(runs.createdAt, startOfUtcDay(now()))))
+      .groupBy(runs.userId);
+    return new Map(rows.map((r) => [r.userId!, { requests: r.requests, tokens: Number(r.tokens ?? 0) }] as const));
+  }
+
+  /** When today's counts start again (the next UTC midnight). */
+  function resetsAt(): Date {
+    return new Date(startOfUtcDay(now()).getTime() + 24 * 3600 * 1000);
+  }
+
+  return {
+    quotaFor,
+    defaultQuota,
+    usageToday,
+    assertWithinQuota,
+    setQuota,
+    clearUserQuota,
+    listUserQuotas,
+    usageTodayByUser,
+    resetsAt,
+  };
 }
 
 export type Quotas = ReturnType<typeof createQuotas>;
