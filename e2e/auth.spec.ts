@@ -29,6 +29,7 @@ test("sign-in with a wrong password is refused, then the right one returns to th
   const user = newUser();
   await signUp(page, user);
   await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login/);
 
   await signIn(page, { email: user.email, password: "not-the-password" });
   await expect(page.getByRole("alert")).toContainText("Email or password is incorrect");
@@ -116,7 +117,7 @@ test("with an empty model store every application says so instead of answering",
     for (const app of APP_LIST) {
       await page.goto(`${server.baseUrl}${app.path}`);
       await expect(page.getByRole("heading", { level: 1, name: app.title })).toBeVisible();
-      await expect(page.getByText(`No model is assigned to ${app.title} yet`)).toBeVisible();
+      await expect(page.getByRole("status").filter({ hasText: `No model is assigned to ${app.title} yet` })).toBeVisible();
     }
     const response = await page.request.post(`${server.baseUrl}/api/translate`, {
       data: { text: "Hello", source: "en", target: "de" },
