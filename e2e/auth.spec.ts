@@ -111,7 +111,9 @@ test("an oversize body is refused with 413", async ({ request }) => {
 test("with an empty model store every application says so instead of answering", async ({ page }) => {
   test.setTimeout(180_000);
   const emptyStore = mkdtempSync(path.join(tmpdir(), "loom-empty-models-"));
-  const server = await startServer({ LOOM_MODELS_DIR: emptyStore });
+  // Its own embedded database too: a registry sync against an empty store would mark the shared
+  // database's models as missing for the other specs.
+  const server = await startServer({ LOOM_MODELS_DIR: emptyStore, DATABASE_URL: "" });
   try {
     await signUp(page, newUser(), server.baseUrl);
     for (const app of APP_LIST) {

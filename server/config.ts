@@ -7,7 +7,8 @@ import { z } from "zod";
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default("127.0.0.1"),
-  DATABASE_URL: z.string().url().optional(),
+  // An empty value means unset (so a child process can be told to use the embedded database).
+  DATABASE_URL: z.preprocess((v) => (v === "" ? undefined : v), z.string().url().optional()),
   LOOM_DATA_DIR: z.string().default("data"),
   LOOM_MODELS_DIR: z.string().default("models"),
   LOOM_DEVICE: z.enum(["auto", "cpu", "cuda"]).default("auto"),

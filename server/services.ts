@@ -62,7 +62,8 @@ export async function createServices(config: Config): Promise<AppServices> {
 
   // Generations left "running" by a process that died are interrupted; keep sweeping, since
   // another instance sharing the database may die too.
-  const interrupted = await generationLog.markInterrupted(0);
+  // (Not "all running ones": other instances may share this database and be writing right now.)
+  const interrupted = await generationLog.markInterrupted();
   if (interrupted.length) logger.warn("generations interrupted by a restart", { count: interrupted.length });
   const uploads = createUploadStaging({ dataDir: config.dataDir, maxUploadBytes: config.maxUploadBytes });
   const sweeper = setInterval(() => {
