@@ -3,12 +3,19 @@
 // only checked for being there (the suite also runs on tiny random-weight models).
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import { newUser, signUp } from "./accounts";
+import { startServer, type RunningServer } from "./server";
 
 const GENERATION_TIMEOUT = 90_000;
 
+/** Opens a page and waits until it has hydrated (its form is live), so typing reaches React. */
+async function goto(page: Page, url: string) {
+  await page.goto(url);
+  await expect(page.locator("#app-form[data-hydrated]")).toBeAttached();
+}
+
 async function openApp(page: Page, path: string, title: string) {
   await signUp(page, newUser());
-  await page.goto(path);
+  await goto(page, path);
   await expect(page.getByRole("heading", { level: 1, name: title })).toBeVisible();
   await expect(
     page.getByText("No model is assigned"),
@@ -94,12 +101,12 @@ test("an oversize input shows the limit, and the server refuses it with 413 and 
   expect(response.status()).toBe(413);
   expect(await response.json()).toEqual({ error: "Texts are limited to 100,000 characters." });
 
-  await page.goto("/translate");
+  await goto(page, "/translate");
   await page.getByLabel("Text to translate").fill("y".repeat(5_001));
   await expect(page.getByText("Texts are limited to 5,000 characters.")).toBeVisible();
   await expect(page.getByRole("button", { name: "Translate" })).toBeDisabled();
 
-  await page.goto("/sentiment");
+  await goto(page, "/sentiment");
   await page.getByLabel("Texts (one per line)").fill(Array.from({ length: 201 }, (_, i) => `text ${i}`).join("\n"));
   await expect(page.getByText("At most 200 texts at once")).toBeVisible();
   await expect(page.getByRole("button", { name: "Analyse" })).toBeDisabled();
@@ -256,6 +263,40 @@ async function streamToString(stream: NodeJS.ReadableStream) {
   for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
   return Buffer.concat(chunks).toString("utf8");
 }
+
+test.describe("with paced streaming", () => {
+  // Its own server with a pause before each streamed piece (LOOM_STREAM_DELAY_MS), so that Stop
+  // can be pressed mid-answer whatever the speed of the model.
+  test.describe.configure({ timeout: 120_000 });
+  let server: RunningServer;
+  test.beforeAll(async () => {
+    server = await startServer({ LOOM_STREAM_DELAY_MS: "150" });
+  });
+  test.afterAll(async () => {
+    await server?.stop();
+  });
+  test.use({ baseURL: undefined });
+
+  test("Stop ends a streaming summary, keeps what came, and does not start it again", async ({ page }) => {
+    await signUp(page, newUser(), server.baseUrl);
+    await goto(page, `${server.baseUrl}/summarize`);
+    // Medium: up to 160 tokens at 150 ms each leaves ample time to press Stop mid-answer.
+    await page.getByLabel("Text to summarise").fill("The council agreed on Tuesday to build the new library.");
+    await page.getByText("Medium", { exact: true }).click();
+    await page.getByRole("button", { name: "Summarise" }).click();
+    const summary = page.getByTestId("summary");
+    await expect(summary.locator(".prose-loom")).toBeVisible({ timeout: GENERATION_TIMEOUT });
+    await page.getByRole("button", { name: "Stop" }).click();
+    await expect(page.getByRole("button", { name: "Summarise" })).toBeVisible();
+    await expect(page.getByLabel("Run statistics")).toContainText("stopped");
+    const kept = await summary.innerText();
+    expect(kept.trim().length).toBeGreaterThan(0);
+    // Stopped for good: no new run starts and the text stays as it was.
+    await page.waitForTimeout(1_500);
+    await expect(page.getByRole("button", { name: "Stop" })).toHaveCount(0);
+    expect(await summary.innerText()).toBe(kept);
+  });
+});
 
 test("the application APIs answer 401 JSON without a session", async ({ request }) => {
   const calls: [string, unknown][] = [

@@ -254,7 +254,7 @@ def eval_sentiment(model, tok, data_dir):
     return res
 
 
-def eval_chat(model, tok, data_dir, n_translate=200, n_summary=120, n_code=240, quick=False):
+def eval_chat(model, tok, data_dir, n_translate=150, n_summary=100, n_code=200, n_ppl=200, quick=False):
     val = read_jsonl(os.path.join(data_dir, "chat.val.jsonl"))
     stop = {tok.vocab[IM_END], tok.vocab[EOT]}
     res = {}
@@ -266,9 +266,10 @@ def eval_chat(model, tok, data_dir, n_translate=200, n_summary=120, n_code=240, 
     sets = {}
     for ex in val:
         sets.setdefault(ex["task"], []).append(encode_example(tok, ex["messages"], 0.0))
-    nll = decoder_val(model, {k: v[:400] for k, v in sets.items()}, model.config["max_position_embeddings"])
+    n_ppl = 24 if quick else n_ppl
+    nll = decoder_val(model, {k: v[:n_ppl] for k, v in sets.items()}, model.config["max_position_embeddings"])
     res["perplexity"] = {k: math.exp(v) for k, v in nll.items()}
-    res["perplexity_n"] = {k: min(400, len(v)) for k, v in sets.items()}
+    res["perplexity_n"] = {k: min(n_ppl, len(v)) for k, v in sets.items()}
 
     # translation, per direction; Tatoeba and Multi30k apart
     tr = {}
@@ -278,7 +279,7 @@ def eval_chat(model, tok, data_dir, n_translate=200, n_summary=120, n_code=240, 
     res["translation"] = {}
     samples = {}
     for (src, pair), exs in sorted(tr.items()):
-        exs = exs[: (40 if quick else n_translate)]
+        exs = exs[: (24 if quick else n_translate if src.startswith("tatoeba") else n_translate * 2 // 3)]
         outs = generate(model, [prompt_ids(tok, e["messages"]) for e in exs], 64, stop)
         hyps = [tok.decode(o).strip() for o in outs]
         refs = [e["messages"][-1]["content"] for e in exs]

@@ -149,7 +149,7 @@ const baseTheme = EditorView.theme({
     { backgroundColor: "rgb(99 102 241 / 0.28)" },
   ".cm-matchingBracket": { backgroundColor: "rgb(99 102 241 / 0.2)", outline: "none" },
   ".cm-placeholder": { color: "rgb(100 116 139)" },
-  ".cm-ghost-text": { opacity: "0.5", fontStyle: "italic", whiteSpace: "pre" },
+  ".cm-ghost-text": { opacity: "0.5", fontStyle: "italic", whiteSpace: "pre-wrap" },
 });
 
 // ---- the component ---------------------------------------------------------------------------
@@ -256,6 +256,8 @@ export const CodeEditor = forwardRef<
           languageSlot.current.of([]), // filled in by the language effect below
           indentSlot.current.of(indentUnit.of(indentFor(language))),
           baseTheme,
+          // Snippets wrap rather than scroll sideways, so a suggestion is seen whole, on phones too.
+          EditorView.lineWrapping,
           placeholder ? placeholderText(placeholder) : [],
           EditorView.contentAttributes.of({
             "aria-label": label,

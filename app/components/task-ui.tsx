@@ -1,10 +1,10 @@
 // Pieces the one-shot application pages (summarise, translate, code, sentiment) share: the input
 // with its live character limit, the error banner with Retry, run statistics, the result panel,
 // and the model the page's picker has selected.
-import { useEffect, useId, useState, useSyncExternalStore } from "react";
+import { useEffect, useId, useRef, useState, useSyncExternalStore } from "react";
 import type { TaskMetadata } from "~/one-shot.server";
 import type { AssignedModel } from "../../server/registry/registry";
-import { Alert } from "./ui";
+import { Alert, Button } from "./ui";
 
 /** The id of the form every app page submits; AppPage's model picker belongs to it. */
 export const APP_FORM_ID = "app-form";
@@ -14,6 +14,10 @@ export const fieldClass =
 
 export const secondaryButtonClass =
   "inline-flex items-center justify-center gap-1 rounded-md border border-slate-300 bg-white px-3 py-2 text-sm font-medium text-slate-800 hover:bg-slate-50 focus:ring-2 focus:ring-brand-500 focus:ring-offset-2 focus:outline-none disabled:cursor-not-allowed disabled:opacity-50 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100 dark:hover:bg-slate-800 dark:focus:ring-offset-slate-950";
+
+/** A compact secondary button for panel headers (Copy, Export…). */
+export const smallButtonClass =
+  "inline-flex items-center rounded-md border border-slate-300 bg-white px-2 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50 focus:ring-2 focus:ring-brand-500 focus:outline-none dark:border-slate-700 dark:bg-slate-900 dark:text-slate-200 dark:hover:bg-slate-800";
 
 const fmt = (n: number) => n.toLocaleString("en");
 
@@ -42,23 +46,54 @@ export function useSelectedModel(models: AssignedModel[]): string | undefined {
   return chosen && models.some((m) => m.id === chosen) ? chosen : fallback;
 }
 
+const noSubscribe = () => () => {};
+
+/** False in the server's HTML and until the page has hydrated; true after. */
+export function useHydrated() {
+  return useSyncExternalStore(
+    noSubscribe,
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * Text typed into a field before the page hydrated never reached React (and the next render would
+ * wipe it): adopt it once, on mount.
+ */
+export function useAdoptTypedText(
+  ref: React.RefObject<HTMLTextAreaElement | null>,
+  value: string,
+  adopt: (text: string) => void,
+) {
+  const first = useRef({ value, adopt });
+  useEffect(() => {
+    const typed = ref.current?.value;
+    if (typed && typed !== first.current.value) first.current.adopt(typed);
+  }, [ref]);
+}
+
 /** A text area with a live character counter; over the limit it says so and is marked invalid. */
 export function LimitedTextArea({
   label,
   limit,
   limitMessage,
   value,
+  onValueChange,
   hint,
   className = "",
   ...props
-}: Omit<React.TextareaHTMLAttributes<HTMLTextAreaElement>, "value"> & {
+}: Omit<React.TextareaHTMLAttributes<HTMLTextAreaElement>, "value" | "onChange"> & {
   label: string;
   limit: number;
   limitMessage: string;
   value: string;
+  onValueChange: (value: string) => void;
   hint?: React.ReactNode;
 }) {
   const id = useId();
+  const ref = useRef<HTMLTextAreaElement>(null);
+  useAdoptTypedText(ref, value, onValueChange);
   const over = value.length > limit;
   return (
     <div>
@@ -66,8 +101,10 @@ export function LimitedTextArea({
         {label}
       </label>
       <textarea
+        ref={ref}
         id={id}
         value={value}
+        onChange={(e) => onValueChange(e.target.value)}
         aria-invalid={over || undefined}
         aria-describedby={`${id}-count`}
         className={`${fieldClass} mt-1 min-h-48 resize-y ${className}`}
@@ -108,6 +145,36 @@ export function CharCount({
   );
 }
 
+/**
+ * The run button (submits the form) or, while a run is in flight, Stop. They are different
+ * elements on purpose (keys): were React to reuse one <button> and flip its type, the click on
+ * Stop could end the run, re-render, and then submit the form as the click's default action,
+ * starting the run again. Disabled until the page has hydrated.
+ */
+export function RunOrStop({
+  busy,
+  label,
+  disabled,
+  onStop,
+}: {
+  busy: boolean;
+  label: string;
+  disabled?: boolean;
+  onStop: () => void;
+}) {
+  // Before hydration the form would submit natively (a GET with the text in the URL).
+  const hydrated = useHydrated();
+  return busy ? (
+    <Button key="stop" type="button" onClick={onStop} className="bg-slate-600 hover:bg-slate-700">
+      Stop
+    </Button>
+  ) : (
+    <Button key="run" type="submit" disabled={disabled || !hydrated}>
+      {label}
+    </Button>
+  );
+}
+
 /** A failed or refused run: the server's message and a Retry button. */
 export function ErrorBanner({ message, onRetry }: { message: string; onRetry?: () => void }) {
   return (
@@ -129,15 +196,24 @@ export function ErrorBanner({ message, onRetry }: { message: string; onRetry?: (
 }
 
 /** Tokens in/out, time to first token, speed and the model, under a result. */
-export function RunStats({ metadata, busy }: { metadata: TaskMetadata | undefined; busy?: boolean }) {
-  if (!metadata) return null;
+export function RunStats({
+  metadata,
+  busy,
+  stopped,
+}: {
+  metadata: TaskMetadata | undefined;
+  busy?: boolean;
+  stopped?: boolean;
+}) {
+  if (!metadata && !stopped) return null;
+  metadata ??= {};
   const items: string[] = [];
   if (metadata.promptTokens != null) items.push(`${fmt(metadata.promptTokens)} tokens in`);
   if (metadata.completionTokens != null) items.push(`${fmt(metadata.completionTokens)} out`);
   if (metadata.timeToFirstTokenMs != null) items.push(`first token ${fmt(metadata.timeToFirstTokenMs)} ms`);
   if (metadata.tokensPerSecond != null) items.push(`${metadata.tokensPerSecond} tokens/s`);
   if (metadata.durationMs != null) items.push(`${(metadata.durationMs / 1000).toFixed(1)} s in all`);
-  if (metadata.status === "stopped") items.push("stopped");
+  if (stopped || metadata.status === "stopped") items.push("stopped");
   if (busy && items.length === 0) items.push("generating…");
   return (
     <p className="text-xs text-slate-500 dark:text-slate-400" aria-label="Run statistics">
@@ -194,8 +270,6 @@ export function ResultPanel({
     </section>
   );
 }
-
-const noSubscribe = () => () => {};
 
 /** The modifier key's name for shortcut hints: Ctrl, or ⌘ on a Mac (known only in the browser). */
 export function useModKeyLabel() {

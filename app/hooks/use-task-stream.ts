@@ -40,6 +40,7 @@ export function useTaskStream(api: string, options: TaskStreamOptions = {}) {
     onFinishRef.current = options.onFinish;
   });
   const [progress, setProgress] = useState<Record<string, unknown> | undefined>();
+  const [stopped, setStopped] = useState(false);
   const lastInput = useRef<Record<string, unknown> | undefined>(undefined);
   const transport = useMemo(
     () =>
@@ -68,6 +69,7 @@ export function useTaskStream(api: string, options: TaskStreamOptions = {}) {
   /** Clears the result (and any error) without starting anything. */
   const reset = useCallback(() => {
     setProgress(undefined);
+    setStopped(false);
     setMessages([]);
     clearError();
   }, [setMessages, clearError]);
@@ -84,6 +86,12 @@ export function useTaskStream(api: string, options: TaskStreamOptions = {}) {
     [stop, reset, sendMessage],
   );
 
+  /** Stops the run in flight (the server stops generating when the request goes). */
+  const stopRun = useCallback(async () => {
+    setStopped(true);
+    await stop();
+  }, [stop]);
+
   /** Runs the last input again (the error banner's Retry). */
   const retry = useCallback(() => {
     if (lastInput.current) return run(lastInput.current);
@@ -93,7 +101,9 @@ export function useTaskStream(api: string, options: TaskStreamOptions = {}) {
     run,
     retry,
     reset,
-    stop,
+    stop: stopRun,
+    /** True after Stop, until the next run or reset. */
+    stopped,
     text,
     metadata: result?.metadata,
     progress,

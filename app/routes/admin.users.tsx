@@ -1,7 +1,22 @@
+// Users: roles and access, and daily quotas: the default limits everyone gets, per-user overrides,
+// and what each user has used today (requests and generated tokens, counted from the runs table).
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { useLoaderData } from "@remix-run/react";
+import { useId, useState } from "react";
 import { z } from "zod";
-import { Alert, PageHeader } from "~/components/ui";
+import {
+  CellLabel,
+  compactInput,
+  formatCount,
+  formatUtc,
+  NoticeBanner,
+  NoticeProvider,
+  responsiveTable as t,
+  smallButton,
+  useAdminFetcher,
+  type AdminActionResult,
+} from "~/components/admin-ui";
+import { Button, PageHeader } from "~/components/ui";
 import { parseForm } from "~/forms.server";
 import { requireAdmin } from "~/session.server";
 
@@ -9,85 +24,361 @@ export const meta: MetaFunction = () => [{ title: "Users · Admin · Loom" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const me = await requireAdmin(request, context);
-  const users = await context.services.auth.listUsers();
-  return { me: me.id, users: users.map((u) => ({ ...u, createdAt: u.createdAt.toISOString() })) };
+  const { auth, quotas } = context.services;
+  const [users, defaults, own, usage] = await Promise.all([
+    auth.listUsers(),
+    quotas.defaultQuota(),
+    quotas.listUserQuotas(),
+    quotas.usageTodayByUser(),
+  ]);
+  return {
+    me: me.id,
+    defaults,
+    resetsAt: quotas.resetsAt().toISOString(),
+    users: users.map((u) => ({
+      ...u,
+      createdAt: u.createdAt.toISOString(),
+      quota: own.get(u.id) ?? null,
+      usage: usage.get(u.id) ?? { requests: 0, tokens: 0 },
+    })),
+  };
 }
+
+type UserView = Awaited<ReturnType<typeof loader>>["users"][number];
+type Limits = { dailyRequests: number | null; dailyTokens: number | null };
+
+const MAX_LIMIT = 2_000_000_000;
+
+/** A form field holding a daily limit: empty means unlimited. */
+const limit = (label: string) =>
+  z
+    .string()
+    .default("")
+    .transform((s) => s.trim().replace(/[,_\s]/g, ""))
+    .refine((s) => /^\d{0,10}$/.test(s), `${label}: enter a whole number, or leave it empty for no limit.`)
+    .transform((s) => (s === "" ? null : Number(s)))
+    .refine((n) => n === null || n <= MAX_LIMIT, `${label}: at most ${formatCount(MAX_LIMIT)}.`);
+
+const limits = {
+  dailyRequests: limit("Requests per day"),
+  dailyTokens: limit("Generated tokens per day"),
+};
 
 const userAction = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("set-role"), userId: z.uuid(), role: z.enum(["admin", "user"]) }),
   z.object({ intent: z.literal("set-disabled"), userId: z.uuid(), disabled: z.enum(["true", "false"]) }),
+  z.object({ intent: z.literal("set-default-quota"), ...limits }),
+  z.object({ intent: z.literal("set-user-quota"), userId: z.uuid(), ...limits }),
+  z.object({ intent: z.literal("clear-user-quota"), userId: z.uuid() }),
 ]);
+
+const ok = (message?: string): AdminActionResult => ({ ok: true, message });
+const refuse = (status: number, error: string) => data<AdminActionResult>({ ok: false, error }, { status });
+
+const describeLimits = (q: Limits) =>
+  `${q.dailyRequests === null ? "unlimited requests" : `${formatCount(q.dailyRequests)} requests`} and ${
+    q.dailyTokens === null ? "unlimited tokens" : `${formatCount(q.dailyTokens)} tokens`
+  } a day`;
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const me = await requireAdmin(request, context);
-  const { values } = await parseForm(request, userAction);
-  if (!values) return data({ message: "Invalid request." }, { status: 400 });
-  // An admin cannot lock themself out: the instance would have nobody to manage it.
-  if (values.userId === me.id) {
-    return data({ message: "You cannot change your own role or disable your own account." }, { status: 409 });
+  const { values, errors } = await parseForm(request, userAction);
+  if (!values) return refuse(400, Object.values(errors ?? {})[0] ?? "Invalid request.");
+  const { auth, quotas } = context.services;
+
+  if (values.intent === "set-default-quota") {
+    const quota = { dailyRequests: values.dailyRequests, dailyTokens: values.dailyTokens };
+    await quotas.setQuota(null, quota);
+    return ok(`Default limits saved: ${describeLimits(quota)}.`);
   }
-  if (values.intent === "set-role") await context.services.auth.setRole(values.userId, values.role);
-  else await context.services.auth.setDisabled(values.userId, values.disabled === "true");
-  return { message: null };
+
+  const user = (await auth.listUsers()).find((u) => u.id === values.userId);
+  if (!user) return refuse(404, "There is no such user.");
+  switch (values.intent) {
+    case "set-user-quota": {
+      const quota = { dailyRequests: values.dailyRequests, dailyTokens: values.dailyTokens };
+      await quotas.setQuota(user.id, quota);
+      return ok(`${user.email} now has their own limits: ${describeLimits(quota)}.`);
+    }
+    case "clear-user-quota":
+      await quotas.clearUserQuota(user.id);
+      return ok(`${user.email} is back on the default limits.`);
+  }
+  // An admin cannot lock themself out: the instance would have nobody to manage it.
+  if (user.id === me.id) return refuse(409, "You cannot change your own role or disable your own account.");
+  if (values.intent === "set-role") {
+    await auth.setRole(user.id, values.role);
+    return ok(values.role === "admin" ? `${user.email} is now an administrator.` : `${user.email} is now a user.`);
+  }
+  await auth.setDisabled(user.id, values.disabled === "true");
+  return ok(
+    values.disabled === "true"
+      ? `Disabled ${user.email}; their sessions have ended.`
+      : `Enabled ${user.email}; they can sign in again.`,
+  );
 }
 
 export default function AdminUsers() {
-  const { me, users } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
+  return (
+    <NoticeProvider>
+      <UsersPage />
+    </NoticeProvider>
+  );
+}
+
+function UsersPage() {
+  const { me, users, defaults, resetsAt } = useLoaderData<typeof loader>();
   return (
     <>
-      <PageHeader title="Users" description="Roles and access." />
-      {result?.message && <Alert>{result.message}</Alert>}
-      <div className="overflow-x-auto">
-        <table className="min-w-full text-left text-sm">
-          <thead>
-            <tr className="border-b border-slate-200 dark:border-slate-800">
-              <th className="py-2 pr-4">Name</th>
-              <th className="py-2 pr-4">Email</th>
-              <th className="py-2 pr-4">Role</th>
-              <th className="py-2 pr-4">Access</th>
-            </tr>
-          </thead>
-          <tbody>
-            {users.map((u) => (
-              <tr key={u.id} className="border-b border-slate-100 dark:border-slate-900">
-                <td className="py-2 pr-4">{u.name}</td>
-                <td className="py-2 pr-4">{u.email}</td>
-                <td className="py-2 pr-4">
-                  {u.id === me ? (
-                    u.role
-                  ) : (
-                    <Form method="post" className="flex gap-2">
-                      <input type="hidden" name="intent" value="set-role" />
-                      <input type="hidden" name="userId" value={u.id} />
-                      <input type="hidden" name="role" value={u.role === "admin" ? "user" : "admin"} />
-                      <span>{u.role}</span>
-                      <button type="submit" className="text-brand-600 underline dark:text-brand-500">
-                        {u.role === "admin" ? "Make user" : "Make admin"}
-                      </button>
-                    </Form>
-                  )}
-                </td>
-                <td className="py-2 pr-4">
-                  {u.id === me ? (
-                    "you"
-                  ) : (
-                    <Form method="post" className="flex gap-2">
-                      <input type="hidden" name="intent" value="set-disabled" />
-                      <input type="hidden" name="userId" value={u.id} />
-                      <input type="hidden" name="disabled" value={u.disabled ? "false" : "true"} />
-                      <span>{u.disabled ? "disabled" : "active"}</span>
-                      <button type="submit" className="text-brand-600 underline dark:text-brand-500">
-                        {u.disabled ? "Enable" : "Disable"}
-                      </button>
-                    </Form>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <PageHeader title="Users" description="Roles, access and daily limits." />
+      <NoticeBanner />
+      <DefaultLimits defaults={defaults} resetsAt={resetsAt} />
+      <h2 className="mt-8 mb-3 text-lg font-semibold">Accounts</h2>
+      <table className={t.table}>
+        <thead className={t.thead}>
+          <tr className={t.headRow}>
+            <th className={t.th}>User</th>
+            <th className={t.th}>Role</th>
+            <th className={t.th}>Access</th>
+            <th className={t.th}>Used today</th>
+            <th className={t.th}>Daily limits</th>
+          </tr>
+        </thead>
+        <tbody className={t.tbody}>
+          {users.map((u) => (
+            <UserRow key={u.id} user={u} isMe={u.id === me} defaults={defaults} />
+          ))}
+        </tbody>
+      </table>
     </>
+  );
+}
+
+function DefaultLimits({ defaults, resetsAt }: { defaults: Limits; resetsAt: string }) {
+  const fetcher = useAdminFetcher();
+  const requestsId = useId();
+  const tokensId = useId();
+  const hintId = useId();
+  return (
+    <section aria-labelledby="default-limits" className="rounded-lg border border-slate-200 p-4 dark:border-slate-800">
+      <h2 id="default-limits" className="text-lg font-semibold">
+        Default daily limits
+      </h2>
+      <p id={hintId} className="mt-1 text-sm text-slate-600 dark:text-slate-400">
+        For every user without limits of their own. Leave a field empty for no limit. Counts start again at 00:00 UTC
+        (next: {formatUtc(resetsAt)}).
+      </p>
+      <fetcher.Form
+        method="post"
+        // Remounted when the saved values change, so the fields show what is in force.
+        key={`${defaults.dailyRequests}:${defaults.dailyTokens}`}
+        className="mt-3 flex flex-wrap items-end gap-3"
+      >
+        <input type="hidden" name="intent" value="set-default-quota" />
+        <div>
+          <label htmlFor={requestsId} className="block text-sm font-medium">
+            Requests per day
+          </label>
+          <input
+            id={requestsId}
+            name="dailyRequests"
+            inputMode="numeric"
+            autoComplete="off"
+            placeholder="unlimited"
+            defaultValue={defaults.dailyRequests ?? ""}
+            aria-describedby={hintId}
+            className={`${compactInput} mt-1 w-40 py-1.5`}
+          />
+        </div>
+        <div>
+          <label htmlFor={tokensId} className="block text-sm font-medium">
+            Generated tokens per day
+          </label>
+          <input
+            id={tokensId}
+            name="dailyTokens"
+            inputMode="numeric"
+            autoComplete="off"
+            placeholder="unlimited"
+            defaultValue={defaults.dailyTokens ?? ""}
+            aria-describedby={hintId}
+            className={`${compactInput} mt-1 w-40 py-1.5`}
+          />
+        </div>
+        <Button type="submit" disabled={fetcher.state !== "idle"}>
+          {fetcher.state !== "idle" ? "Saving…" : "Save default limits"}
+        </Button>
+      </fetcher.Form>
+    </section>
+  );
+}
+
+function UserRow({ user, isMe, defaults }: { user: UserView; isMe: boolean; defaults: Limits }) {
+  const role = useAdminFetcher();
+  const access = useAdminFetcher();
+  const pendingRole = role.formData?.get("role");
+  const pendingDisabled = access.formData?.get("disabled");
+  const shownRole = typeof pendingRole === "string" ? pendingRole : user.role;
+  const shownDisabled = typeof pendingDisabled === "string" ? pendingDisabled === "true" : user.disabled;
+  const effective = user.quota ?? defaults;
+
+  return (
+    <tr className={t.row}>
+      <td className={t.cell}>
+        <div className="font-medium break-words">{user.name}</div>
+        <div className="text-xs break-all text-slate-600 dark:text-slate-400">{user.email}</div>
+      </td>
+      <td className={t.cell}>
+        <CellLabel>Role</CellLabel>
+        {isMe ? (
+          user.role
+        ) : (
+          <role.Form method="post" className="flex flex-wrap items-center gap-2">
+            <input type="hidden" name="intent" value="set-role" />
+            <input type="hidden" name="userId" value={user.id} />
+            <input type="hidden" name="role" value={shownRole === "admin" ? "user" : "admin"} />
+            <span>{shownRole}</span>
+            <button
+              type="submit"
+              className="text-brand-600 underline dark:text-brand-500"
+              disabled={role.state !== "idle"}
+            >
+              {shownRole === "admin" ? "Make user" : "Make admin"}
+            </button>
+          </role.Form>
+        )}
+      </td>
+      <td className={t.cell}>
+        <CellLabel>Access</CellLabel>
+        {isMe ? (
+          "you"
+        ) : (
+          <access.Form method="post" className="flex flex-wrap items-center gap-2">
+            <input type="hidden" name="intent" value="set-disabled" />
+            <input type="hidden" name="userId" value={user.id} />
+            <input type="hidden" name="disabled" value={shownDisabled ? "false" : "true"} />
+            <span className={shownDisabled ? "text-red-700 dark:text-red-300" : undefined}>
+              {shownDisabled ? "disabled" : "active"}
+            </span>
+            <button
+              type="submit"
+              className="text-brand-600 underline dark:text-brand-500"
+              disabled={access.state !== "idle"}
+            >
+              {shownDisabled ? "Enable" : "Disable"}
+            </button>
+          </access.Form>
+        )}
+      </td>
+      <td className={t.cell}>
+        <CellLabel>Used today</CellLabel>
+        <Usage used={user.usage.requests} limit={effective.dailyRequests} unit="requests" />
+        <Usage used={user.usage.tokens} limit={effective.dailyTokens} unit="tokens" />
+      </td>
+      <td className={t.cell}>
+        <CellLabel>Daily limits</CellLabel>
+        <UserLimits user={user} defaults={defaults} />
+      </td>
+    </tr>
+  );
+}
+
+function Usage({ used, limit, unit }: { used: number; limit: number | null; unit: string }) {
+  const reached = limit !== null && used >= limit;
+  return (
+    <div className={`text-sm tabular-nums ${reached ? "font-medium text-red-700 dark:text-red-300" : ""}`}>
+      {formatCount(used)}
+      {limit !== null && <span className="text-slate-500 dark:text-slate-400"> / {formatCount(limit)}</span>} {unit}
+      {reached && <span className="sr-only"> (limit reached)</span>}
+    </div>
+  );
+}
+
+const limitText = (n: number | null) => (n === null ? "unlimited" : formatCount(n));
+
+function UserLimits({ user, defaults }: { user: UserView; defaults: Limits }) {
+  const [editing, setEditing] = useState(false);
+  const save = useAdminFetcher(() => setEditing(false));
+  const clear = useAdminFetcher();
+  const requestsId = useId();
+  const tokensId = useId();
+
+  if (editing) {
+    return (
+      <save.Form
+        method="post"
+        className="flex flex-wrap items-end gap-2"
+        onKeyDown={(e) => {
+          if (e.key === "Escape") setEditing(false);
+        }}
+      >
+        <input type="hidden" name="intent" value="set-user-quota" />
+        <input type="hidden" name="userId" value={user.id} />
+        <div>
+          <label htmlFor={requestsId} className="block text-xs font-medium">
+            Requests/day
+          </label>
+          <input
+            id={requestsId}
+            name="dailyRequests"
+            inputMode="numeric"
+            autoComplete="off"
+            placeholder="unlimited"
+            defaultValue={(user.quota ?? defaults).dailyRequests ?? ""}
+            className={`${compactInput} w-28`}
+          />
+        </div>
+        <div>
+          <label htmlFor={tokensId} className="block text-xs font-medium">
+            Tokens/day
+          </label>
+          <input
+            id={tokensId}
+            name="dailyTokens"
+            inputMode="numeric"
+            autoComplete="off"
+            placeholder="unlimited"
+            defaultValue={(user.quota ?? defaults).dailyTokens ?? ""}
+            className={`${compactInput} w-28`}
+          />
+        </div>
+        <button type="submit" className={smallButton} disabled={save.state !== "idle"}>
+          {save.state !== "idle" ? "Saving…" : "Save"}
+        </button>
+        <button type="button" className={smallButton} onClick={() => setEditing(false)}>
+          Cancel
+        </button>
+      </save.Form>
+    );
+  }
+
+  const clearing = clear.state !== "idle";
+  return (
+    <div className="space-y-1 text-sm">
+      {user.quota && !clearing ? (
+        <p>
+          <span className="mr-1 rounded bg-brand-500/15 px-1.5 py-0.5 text-xs font-medium">own</span>
+          {limitText(user.quota.dailyRequests)} requests · {limitText(user.quota.dailyTokens)} tokens
+        </p>
+      ) : (
+        <p className="text-slate-600 dark:text-slate-400">
+          default ({limitText(defaults.dailyRequests)} requests · {limitText(defaults.dailyTokens)} tokens)
+        </p>
+      )}
+      <div className="flex flex-wrap gap-2">
+        <button type="button" className={smallButton} onClick={() => setEditing(true)}>
+          {user.quota ? "Change limits" : "Set own limits"}
+        </button>
+        {user.quota && (
+          <clear.Form method="post">
+            <input type="hidden" name="intent" value="clear-user-quota" />
+            <input type="hidden" name="userId" value={user.id} />
+            <button type="submit" className={smallButton} disabled={clearing}>
+              Use default
+            </button>
+          </clear.Form>
+        )}
+      </div>
+    </div>
   );
 }

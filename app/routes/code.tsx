@@ -10,14 +10,16 @@ import {
   APP_FORM_ID,
   CharCount,
   ErrorBanner,
+  RunOrStop,
   Kbd,
   RunStats,
   Spinner,
   secondaryButtonClass,
   useModKeyLabel,
+  useHydrated,
   useSelectedModel,
 } from "~/components/task-ui";
-import { Button, Select } from "~/components/ui";
+import { Select } from "~/components/ui";
 import { useTaskStream } from "~/hooks/use-task-stream";
 import type { TaskMetadata } from "~/one-shot.server";
 
@@ -48,6 +50,7 @@ type Mode = "inline" | "block";
 export default function Code() {
   const { models, isAdmin } = useLoaderData<typeof loader>();
   const modelId = useSelectedModel(models);
+  const hydrated = useHydrated();
   const mod = useModKeyLabel();
   const [lastStats, setLastStats] = useState<TaskMetadata>();
   const task = useTaskStream("/api/code", {
@@ -111,6 +114,7 @@ export default function Code() {
     <AppPage app={APP_INFO.code} models={models} isAdmin={isAdmin}>
       <form
         id={APP_FORM_ID}
+        data-hydrated={hydrated || undefined}
         className="space-y-3"
         onSubmit={(e) => {
           e.preventDefault();
@@ -180,15 +184,7 @@ export default function Code() {
         </div>
 
         <div className="flex flex-wrap items-center gap-2">
-          {task.busy ? (
-            <Button type="button" onClick={() => cancel()} className="bg-slate-600 hover:bg-slate-700">
-              Stop
-            </Button>
-          ) : (
-            <Button type="submit" disabled={noModel || docLength === 0}>
-              Complete
-            </Button>
-          )}
+          <RunOrStop busy={task.busy} label="Complete" disabled={noModel || docLength === 0} onStop={() => cancel()} />
           {suggestionShown && (
             <>
               <button type="button" className={secondaryButtonClass} onClick={accept}>

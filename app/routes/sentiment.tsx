@@ -11,15 +11,18 @@ import { LabelChart, ResultItem, labelsOf } from "~/components/sentiment-results
 import {
   APP_FORM_ID,
   ErrorBanner,
+  RunOrStop,
   Kbd,
   ResultPanel,
   fieldClass,
   isRunShortcut,
   secondaryButtonClass,
+  smallButtonClass,
   useModKeyLabel,
+  useAdoptTypedText,
+  useHydrated,
   useSelectedModel,
 } from "~/components/task-ui";
-import { Button } from "~/components/ui";
 import { errorText } from "~/hooks/use-task-stream";
 
 export const meta: MetaFunction = () => [{ title: "Sentiment · Loom" }];
@@ -52,6 +55,7 @@ function limitProblem(texts: string[]): string | undefined {
 export default function Sentiment() {
   const { models, isAdmin } = useLoaderData<typeof loader>();
   const modelId = useSelectedModel(models);
+  const hydrated = useHydrated();
   const mod = useModKeyLabel();
   const [input, setInput] = useState("");
   const [perLine, setPerLine] = useState(true);
@@ -61,6 +65,8 @@ export default function Sentiment() {
   const [error, setError] = useState<string>();
   const [data, setData] = useState<SentimentResponse>();
   const abort = useRef<AbortController | null>(null);
+  const inputRef = useRef<HTMLTextAreaElement>(null);
+  useAdoptTypedText(inputRef, input, setInput);
   const [lastTexts, setLastTexts] = useState<string[]>([]);
   const ids = { input: useId(), count: useId(), file: useId() };
 
@@ -149,6 +155,7 @@ export default function Sentiment() {
       <div className="grid gap-6 lg:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
         <form
           id={APP_FORM_ID}
+          data-hydrated={hydrated || undefined}
           className="min-w-0 space-y-4"
           onSubmit={(e) => {
             e.preventDefault();
@@ -184,6 +191,7 @@ export default function Sentiment() {
                 {perLine ? "Texts (one per line)" : "Text"}
               </label>
               <textarea
+                ref={inputRef}
                 id={ids.input}
                 name="texts"
                 value={input}
@@ -242,15 +250,7 @@ export default function Sentiment() {
           )}
 
           <div className="flex flex-wrap items-center gap-2">
-            {busy ? (
-              <Button type="button" onClick={() => abort.current?.abort()} className="bg-slate-600 hover:bg-slate-700">
-                Stop
-              </Button>
-            ) : (
-              <Button type="submit" disabled={!canRun}>
-                Analyse
-              </Button>
-            )}
+            <RunOrStop busy={busy} label="Analyse" disabled={!canRun} onStop={() => abort.current?.abort()} />
             <input
               id={ids.file}
               type="file"
@@ -293,7 +293,7 @@ export default function Sentiment() {
               title="Results"
               busy={busy}
               actions={
-                <button type="button" onClick={exportCsv} className={`${secondaryButtonClass} px-2 py-1 text-xs`}>
+                <button type="button" onClick={exportCsv} className={smallButtonClass}>
                   Export CSV
                 </button>
               }

@@ -9,6 +9,7 @@ import { CopyButton, Markdown } from "~/components/markdown";
 import {
   APP_FORM_ID,
   ErrorBanner,
+  RunOrStop,
   Kbd,
   LimitedTextArea,
   ResultPanel,
@@ -16,9 +17,9 @@ import {
   isRunShortcut,
   secondaryButtonClass,
   useModKeyLabel,
+  useHydrated,
   useSelectedModel,
 } from "~/components/task-ui";
-import { Button } from "~/components/ui";
 import { useTaskStream } from "~/hooks/use-task-stream";
 
 export const meta: MetaFunction = () => [{ title: "Summarise · Loom" }];
@@ -46,6 +47,7 @@ interface Progress {
 export default function Summarize() {
   const { models, isAdmin } = useLoaderData<typeof loader>();
   const modelId = useSelectedModel(models);
+  const hydrated = useHydrated();
   const task = useTaskStream("/api/summarize");
   const mod = useModKeyLabel();
   const [text, setText] = useState("");
@@ -92,13 +94,14 @@ export default function Summarize() {
   }
 
   const progress = task.progress as Progress | undefined;
-  const showResult = task.busy || task.text || task.metadata;
+  const showResult = task.busy || task.text || task.metadata || task.stopped;
 
   return (
     <AppPage app={APP_INFO.summarize} models={models} isAdmin={isAdmin}>
       <div className="grid gap-6 lg:grid-cols-2">
         <form
           id={APP_FORM_ID}
+          data-hydrated={hydrated || undefined}
           className="min-w-0 space-y-4"
           onSubmit={(e) => {
             e.preventDefault();
@@ -135,7 +138,7 @@ export default function Summarize() {
               name="text"
               placeholder="Paste an article, a report, notes… or drop a .txt or .md file here."
               value={text}
-              onChange={(e) => setText(e.target.value)}
+              onValueChange={setText}
               limit={LIMIT}
               limitMessage={LIMIT_MESSAGE}
               disabled={noModel}
@@ -208,15 +211,7 @@ export default function Summarize() {
           </fieldset>
 
           <div className="flex flex-wrap gap-2">
-            {task.busy ? (
-              <Button type="button" onClick={() => void task.stop()} className="bg-slate-600 hover:bg-slate-700">
-                Stop
-              </Button>
-            ) : (
-              <Button type="submit" disabled={!canRun}>
-                Summarise
-              </Button>
-            )}
+            <RunOrStop busy={task.busy} label="Summarise" disabled={!canRun} onStop={() => void task.stop()} />
             {(text || task.text) && !task.busy && (
               <button
                 type="button"
@@ -240,7 +235,11 @@ export default function Summarize() {
               title="Summary"
               busy={task.busy}
               actions={task.text && !task.busy ? <CopyButton text={task.text} label="Copy summary" /> : null}
-              footer={<RunStats metadata={task.metadata} busy={task.busy} />}
+              footer={
+                task.metadata || task.stopped ? (
+                  <RunStats metadata={task.metadata} busy={task.busy} stopped={task.stopped} />
+                ) : undefined
+              }
             >
               {task.busy && progress && <SummaryProgress progress={progress} />}
               <div aria-live="polite" data-testid="summary">
@@ -249,7 +248,9 @@ export default function Summarize() {
                 ) : task.busy ? (
                   !progress && <p className="text-sm text-slate-500 dark:text-slate-400">Reading the text…</p>
                 ) : (
-                  <p className="text-sm text-slate-500 dark:text-slate-400">The model returned no text.</p>
+                  <p className="text-sm text-slate-500 dark:text-slate-400">
+                    {task.stopped ? "Stopped before any summary was written." : "The model returned no text."}
+                  </p>
                 )}
               </div>
             </ResultPanel>

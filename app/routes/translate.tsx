@@ -12,6 +12,7 @@ import { CopyButton } from "~/components/markdown";
 import {
   APP_FORM_ID,
   ErrorBanner,
+  RunOrStop,
   Kbd,
   LimitedTextArea,
   ResultPanel,
@@ -19,9 +20,10 @@ import {
   isRunShortcut,
   secondaryButtonClass,
   useModKeyLabel,
+  useHydrated,
   useSelectedModel,
 } from "~/components/task-ui";
-import { Alert, Button, Select } from "~/components/ui";
+import { Alert, Select } from "~/components/ui";
 import { useTaskStream } from "~/hooks/use-task-stream";
 
 export const meta: MetaFunction = () => [{ title: "Translate · Loom" }];
@@ -61,6 +63,7 @@ function targetsOf(offer: LanguageOffer, source: string) {
 export default function Translate() {
   const { models, isAdmin, offers } = useLoaderData<typeof loader>();
   const modelId = useSelectedModel(models);
+  const hydrated = useHydrated();
   const offer = (modelId && offers[modelId]) || EMPTY_OFFER;
   const task = useTaskStream("/api/translate");
   const mod = useModKeyLabel();
@@ -113,6 +116,7 @@ export default function Translate() {
       )}
       <form
         id={APP_FORM_ID}
+        data-hydrated={hydrated || undefined}
         className="space-y-4"
         onSubmit={(e) => {
           e.preventDefault();
@@ -134,10 +138,7 @@ export default function Translate() {
               onChange={(e) => setSource(e.target.value)}
               disabled={noModel || noLanguages}
               options={[
-                {
-                  value: AUTO,
-                  label: source === AUTO && detected ? `Detect language (${name(detected)})` : "Detect language",
-                },
+                { value: AUTO, label: "Detect language" },
                 ...sources.map((code) => ({ value: code, label: name(code) })),
               ]}
             />
@@ -170,7 +171,7 @@ export default function Translate() {
               label="Text to translate"
               name="text"
               value={text}
-              onChange={(e) => setText(e.target.value)}
+              onValueChange={setText}
               limit={LIMIT}
               limitMessage={LIMIT_MESSAGE}
               disabled={noModel || noLanguages}
@@ -183,15 +184,7 @@ export default function Translate() {
               }
             />
             <div className="mt-3 flex flex-wrap gap-2">
-              {task.busy ? (
-                <Button type="button" onClick={() => void task.stop()} className="bg-slate-600 hover:bg-slate-700">
-                  Stop
-                </Button>
-              ) : (
-                <Button type="submit" disabled={!canRun}>
-                  Translate
-                </Button>
-              )}
+              <RunOrStop busy={task.busy} label="Translate" disabled={!canRun} onStop={() => void task.stop()} />
               {(text || task.text) && !task.busy && (
                 <button
                   type="button"
@@ -214,14 +207,14 @@ export default function Translate() {
               busy={task.busy}
               actions={task.text && !task.busy ? <CopyButton text={task.text} label="Copy translation" /> : null}
               footer={
-                task.metadata || detected ? (
+                task.metadata || detected || task.stopped ? (
                   <div className="space-y-1">
                     {detected && (
                       <p className="text-xs text-slate-600 dark:text-slate-300" role="status">
                         Detected: {name(detected)}
                       </p>
                     )}
-                    <RunStats metadata={task.metadata} busy={task.busy} />
+                    <RunStats metadata={task.metadata} busy={task.busy} stopped={task.stopped} />
                   </div>
                 ) : undefined
               }
@@ -233,9 +226,11 @@ export default function Translate() {
                   <p className="text-sm text-slate-500 dark:text-slate-400">
                     {task.busy
                       ? "Translating…"
-                      : task.metadata
-                        ? "The model returned no text."
-                        : "The translation appears here."}
+                      : task.stopped
+                        ? "Stopped before any text was written."
+                        : task.metadata
+                          ? "The model returned no text."
+                          : "The translation appears here."}
                   </p>
                 )}
               </div>
