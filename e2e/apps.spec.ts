@@ -10,7 +10,7 @@ const GENERATION_TIMEOUT = 90_000;
 /** Opens a page and waits until it has hydrated (its form is live), so typing reaches React. */
 async function goto(page: Page, url: string) {
   await page.goto(url);
-  await expect(page.locator("#app-form[data-hydrated]")).toBeAttached();
+  await expect(page.locator("#app-form[data-hydrated]")).toBeAttached({ timeout: 30_000 });
 }
 
 async function openApp(page: Page, path: string, title: string) {

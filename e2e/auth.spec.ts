@@ -119,7 +119,9 @@ test("with an empty model store every application says so instead of answering",
     for (const app of APP_LIST) {
       await page.goto(`${server.baseUrl}${app.path}`);
       await expect(page.getByRole("heading", { level: 1, name: app.title })).toBeVisible();
-      await expect(page.getByRole("status").filter({ hasText: `No model is assigned to ${app.title} yet` })).toBeVisible();
+      await expect(
+        page.getByRole("status").filter({ hasText: `No model is assigned to ${app.title} yet` }),
+      ).toBeVisible();
     }
     const response = await page.request.post(`${server.baseUrl}/api/translate`, {
       data: { text: "Hello", source: "en", target: "de" },

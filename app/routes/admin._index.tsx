@@ -1,7 +1,7 @@
 // The admin overview: the state of the instance at a glance, and the last 24 hours of the runs
 // table: requests per hour, decode speed, time to first token per model and application, failures.
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { useLoaderData } from "@remix-run/react";
 import type { AppName } from "../../db/schema";
 import { APP_TITLES } from "../../server/apps";
 import { formatCompact, formatCount, formatMs, formatRate, formatUtc } from "~/components/admin-ui";
@@ -227,17 +227,6 @@ export default function AdminOverview() {
           ))}
         </ul>
       )}
-      <p className="mt-8 text-sm text-slate-600 dark:text-slate-400">
-        Manage{" "}
-        <Link to="/admin/models" className="text-brand-600 underline dark:text-brand-500">
-          models
-        </Link>{" "}
-        and{" "}
-        <Link to="/admin/users" className="text-brand-600 underline dark:text-brand-500">
-          users and their limits
-        </Link>
-        .
-      </p>
     </>
   );
 }
