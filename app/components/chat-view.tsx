@@ -389,11 +389,13 @@ export function Composer({
         </span>
         <div className="ml-auto flex gap-2">
           {busy ? (
-            <Button type="button" onClick={onStop} className="bg-slate-600 hover:bg-slate-700">
+            // Distinct keys: React must not reuse the Stop button as the submit button (a click
+            // on Stop would then submit the form once it re-renders).
+            <Button key="stop" type="button" onClick={onStop} className="bg-slate-600 hover:bg-slate-700">
               Stop
             </Button>
           ) : (
-            <Button type="submit" disabled={disabled || tooLong || !text.trim()}>
+            <Button key="send" type="submit" disabled={disabled || tooLong || !text.trim()}>
               Send
             </Button>
           )}

@@ -6,7 +6,8 @@ import {
   translateInput,
   translateMessages,
 } from "../../server/tasks/translate";
-import { admitGeneration, apiError, readJson, requireApiUser } from "~/api.server";
+import { HttpError } from "../../server/http-error";
+import { admitGeneration, readJson, requireApiUser } from "~/api.server";
 import { streamTask } from "~/one-shot.server";
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -23,12 +24,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
     prepare: async ({ model, prompts, progress }) => {
       const offer = languageOffer(model.folder.config);
       const source = input.source === "auto" ? detectLanguage(input.text, Object.keys(offer.languages)) : input.source;
-      if (!source) apiError(422, "Could not tell which language this is; choose the source language.");
+      // Thrown inside the stream: an HttpError keeps its message for the page (a Response would not).
+      if (!source) throw new HttpError(422, "Could not tell which language this is; choose the source language.");
       if (!offer.pairs.some(([a, b]) => a === source && b === input.target)) {
-        apiError(
-          422,
-          `This model does not translate ${offer.languages[source] ?? source} to ${offer.languages[input.target] ?? input.target}.`,
-        );
+        const name = (code: string) => offer.languages[code] ?? code;
+        throw new HttpError(422, `This model does not translate ${name(source)} to ${name(input.target)}.`);
       }
       if (input.source === "auto") progress({ detected: source });
       return translateMessages({ text: input.text, source, target: input.target }, offer, prompts);

@@ -6,7 +6,7 @@ import type { SentimentResult } from "../../server/tasks/sentiment";
 import { APP_INFO } from "~/apps";
 import { loadAppPage } from "~/app-loader.server";
 import { AppPage } from "~/components/app-page";
-import { parseCsvTexts, parseLines, resultsToCsv } from "~/components/sentiment-io";
+import { parseCsvTexts, parseLines, resultsToCsv } from "../../server/tasks/sentiment";
 import { LabelChart, ResultItem, labelsOf } from "~/components/sentiment-results";
 import {
   APP_FORM_ID,

@@ -1,5 +1,7 @@
 // Sentiment: input parsing (lines or CSV), per-sentence breakdown, and result CSV.
-import { parse } from "csv-parse/sync";
+// The browser build: this module is shared with the sentiment page, and csv-parse's Node build
+// needs Buffer at load time.
+import { parse } from "csv-parse/browser/esm/sync";
 import { z } from "zod";
 import { INPUT_LIMITS } from "./limits";
 
