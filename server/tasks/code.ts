@@ -40,7 +40,9 @@ export const codeDecoding: Record<CodeInput["mode"], Decoding> = {
 
 export function codeMessages(input: Pick<CodeInput, "code" | "language">, prompts: TaskPrompts): ModelMessage[] {
   const messages: ModelMessage[] = [];
-  if (prompts.code.system) messages.push({ role: "system", content: prompts.code.system });
+  if (prompts.code.system) {
+    messages.push({ role: "system", content: fillTemplate(prompts.code.system, { language: input.language }) });
+  }
   messages.push({
     role: "user",
     content: fillTemplate(prompts.code.user, { code: input.code, language: input.language }),

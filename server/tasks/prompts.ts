@@ -41,7 +41,30 @@ export function readModelPrompts(modelDir: string): TaskPrompts {
   } catch (error) {
     throw new Error(`${file}: not valid JSON (${(error as Error).message})`);
   }
-  const merged = promptsSchema.safeParse({ ...DEFAULT_PROMPTS, ...(raw as object) });
+  const normalised = Object.fromEntries(
+    Object.entries(raw as object).map(([task, value]) => [task, fromMessagesForm(value)]),
+  );
+  const merged = promptsSchema.safeParse({ ...DEFAULT_PROMPTS, ...normalised });
   if (!merged.success) throw new Error(`${file}: ${merged.error.issues[0]?.message}`);
   return merged.data;
+}
+
+const messagesForm = z.object({
+  messages: z.array(z.object({ role: z.enum(["system", "user"]), content: z.string() })).min(1),
+});
+
+/**
+ * Also accepted: the form the training recipe writes, `{ messages: [{role, content}, …] }` with the
+ * input as a placeholder in the user message (`{message}`, `{text}`, `{code_before_cursor}`).
+ */
+function fromMessagesForm(value: unknown): unknown {
+  const parsed = messagesForm.safeParse(value);
+  if (!parsed.success) return value;
+  const system = parsed.data.messages.find((m) => m.role === "system")?.content;
+  const user = parsed.data.messages.find((m) => m.role === "user")?.content ?? "{text}";
+  return {
+    ...(value as object),
+    ...(system !== undefined && { system }),
+    user: user.replaceAll("{code_before_cursor}", "{code}"),
+  };
 }

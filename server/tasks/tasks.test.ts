@@ -180,3 +180,47 @@ describe("chat", () => {
     );
   });
 });
+
+describe("prompts in the training recipe's messages form", () => {
+  test("system and user messages become the task's wording", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "loom-prompts-"));
+    try {
+      writeFileSync(
+        path.join(dir, "loom-prompts.json"),
+        JSON.stringify({
+          chat: {
+            messages: [
+              { role: "system", content: "Be Loom." },
+              { role: "user", content: "{message}" },
+            ],
+          },
+          code: {
+            messages: [
+              { role: "system", content: "Complete." },
+              { role: "user", content: "{code_before_cursor}" },
+            ],
+          },
+        }),
+      );
+      const prompts = readModelPrompts(dir);
+      assert.equal(prompts.chat.system, "Be Loom.");
+      assert.deepEqual(codeMessages({ code: "x = 1", language: "python" }, prompts), [
+        { role: "system", content: "Complete." },
+        { role: "user", content: "x = 1" },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+});
+
+test("placeholders in a system message are filled too", () => {
+  const prompts = { ...DEFAULT_PROMPTS, translate: { system: "Translate from {source} to {target}.", user: "{text}" } };
+  const offer = languageOffer({
+    loom: { languages: { en: "English", de: "German" }, translation_pairs: [["en", "de"]] },
+  });
+  assert.deepEqual(translateMessages({ text: "Hi", source: "en", target: "de" }, offer, prompts), [
+    { role: "system", content: "Translate from English to German." },
+    { role: "user", content: "Hi" },
+  ]);
+});

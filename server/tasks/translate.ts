@@ -72,15 +72,10 @@ export function translateMessages(
   prompts: TaskPrompts,
 ): ModelMessage[] {
   const name = (code: string) => offer.languages[code] ?? code;
+  const values = { text: input.text, source: name(input.source), target: name(input.target) };
   const messages: ModelMessage[] = [];
-  if (prompts.translate.system) messages.push({ role: "system", content: prompts.translate.system });
-  messages.push({
-    role: "user",
-    content: fillTemplate(prompts.translate.user, {
-      text: input.text,
-      source: name(input.source),
-      target: name(input.target),
-    }),
-  });
+  if (prompts.translate.system)
+    messages.push({ role: "system", content: fillTemplate(prompts.translate.system, values) });
+  messages.push({ role: "user", content: fillTemplate(prompts.translate.user, values) });
   return messages;
 }
