@@ -452,7 +452,7 @@ def prompt_spec():
                  "notes": "multi-turn: keep the one system message, then alternate user/assistant"},
         "summarize": {"messages": [{"role": "system", "content": PROMPTS["summarize"]["system"]},
                                    {"role": "user", "content": "{text}"}],
-                      "notes": "trained on texts up to ~230 words (BBC articles cut at ~200 words); cut longer input at a sentence boundary"},
+                      "notes": "trained on texts up to ~230 words (BBC articles cut at ~150 words); cut longer input at a sentence boundary"},
         "translate": {"messages": [{"role": "system", "content": PROMPTS["translate"]["system"]},
                                    {"role": "user", "content": "{text}"}],
                       "placeholders": {"source": "language name from 'languages'", "target": "language name from 'languages'"},
