@@ -27,7 +27,9 @@ const test = base.extend<object, { loom: Loom }>({
     async ({}, provide) => {
       const scratch = mkdtempSync(path.join(tmpdir(), "loom-e2e-admin-"));
       const modelsDir = path.join(scratch, "models");
-      const server = await startServer({ LOOM_MODELS_DIR: modelsDir });
+      // Its own embedded database as well: a registry sync against this empty store would mark the
+      // shared database's models as missing for the other specs (CI shares one PostgreSQL).
+      const server = await startServer({ LOOM_MODELS_DIR: modelsDir, DATABASE_URL: "" });
       try {
         await provide({ server, scratch });
       } finally {
