@@ -8,8 +8,8 @@ test("a chat turn streams, is kept, and shows the model that answered", async ({
   await send(page, "Hello! Who are you?");
   await expect(page).toHaveURL(/\/chat\/[0-9a-f-]{36}$/);
   await expect(page.getByRole("article", { name: "Your message" })).toHaveText(/Hello! Who are you\?/);
-  // Streaming: Stop is offered while the answer grows, then Send comes back.
-  await expect(page.getByRole("button", { name: "Stop" })).toBeVisible();
+  // (Stop while streaming is covered with paced streaming in chat-resume.spec.ts: a fast model
+  // may finish before any assertion could see it.)
   await expect(page.getByRole("button", { name: "Send" })).toBeVisible({ timeout: 60_000 });
   const answer = answers(page).first();
   await expect(answer).not.toHaveText(/^…?$/);

@@ -5,7 +5,6 @@ import type { ServerBuild } from "@remix-run/node";
 import type { RequestHandler } from "express";
 import { loadConfig } from "./config";
 import { createHttpApp } from "./http/app";
-import { sendError } from "./http/guards";
 import { logger } from "./logger";
 import { createServices } from "./services";
 
@@ -44,10 +43,6 @@ async function main() {
     devMiddleware,
     trustProxy: config.trustProxy,
   });
-  // Unknown asset paths never reach here (Remix answers 404 for unknown routes); this only guards
-  // against handler errors before headers were sent.
-  app.use((req, res) => sendError(req, res, 404, "Not found."));
-
   const server = app.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.port;

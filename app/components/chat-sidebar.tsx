@@ -1,5 +1,5 @@
 // The conversation list: new chat, search over titles and contents (Ctrl/Cmd+K), newest first.
-import { NavLink, useFetcher } from "@remix-run/react";
+import { NavLink } from "@remix-run/react";
 import { useEffect, useRef, useState } from "react";
 
 interface ChatSummary {
@@ -9,7 +9,7 @@ interface ChatSummary {
 }
 
 export function ChatSidebar({ chats }: { chats: ChatSummary[] }) {
-  const search = useFetcher<{ chats: ChatSummary[] }>();
+  const [results, setResults] = useState<ChatSummary[]>([]);
   const [query, setQuery] = useState("");
   const input = useRef<HTMLInputElement>(null);
 
@@ -24,14 +24,24 @@ export function ChatSidebar({ chats }: { chats: ChatSummary[] }) {
     return () => window.removeEventListener("keydown", onKey);
   }, []);
 
+  // A plain fetch, not a fetcher: /api/chats is a JSON API, not a route the page renders.
   useEffect(() => {
-    if (!query.trim()) return;
-    const timer = setTimeout(() => search.load(`/api/chats?q=${encodeURIComponent(query.trim())}`), 200);
-    return () => clearTimeout(timer);
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- search.load is stable enough; re-run on query only
+    const q = query.trim();
+    if (!q) return;
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      fetch(`/api/chats?q=${encodeURIComponent(q)}`, { signal: controller.signal })
+        .then((r) => (r.ok ? (r.json() as Promise<{ chats: ChatSummary[] }>) : { chats: [] }))
+        .then((data) => setResults(data.chats))
+        .catch(() => {});
+    }, 200);
+    return () => {
+      clearTimeout(timer);
+      controller.abort();
+    };
   }, [query]);
 
-  const shown = query.trim() ? (search.data?.chats ?? []) : chats;
+  const shown = query.trim() ? results : chats;
   return (
     <aside aria-label="Conversations" className="w-full shrink-0 md:w-64">
       <NavLink

@@ -288,3 +288,39 @@ export function Kbd({ children }: { children: React.ReactNode }) {
     </kbd>
   );
 }
+
+/**
+ * The form of a one-shot app: submitting or Ctrl/Cmd+Enter runs it; `data-hydrated` tells tests
+ * (and styles) that the page is live, so nothing typed before hydration is lost to a native submit.
+ */
+export function TaskForm({
+  onRun,
+  hydrated,
+  className,
+  children,
+}: {
+  onRun: () => void;
+  hydrated: boolean;
+  className?: string;
+  children: React.ReactNode;
+}) {
+  return (
+    <form
+      id={APP_FORM_ID}
+      data-hydrated={hydrated || undefined}
+      className={className}
+      onSubmit={(e) => {
+        e.preventDefault();
+        onRun();
+      }}
+      onKeyDown={(e) => {
+        if (isRunShortcut(e)) {
+          e.preventDefault();
+          onRun();
+        }
+      }}
+    >
+      {children}
+    </form>
+  );
+}

@@ -5,6 +5,7 @@ import { useState } from "react";
 import { APP_INFO } from "~/apps";
 import { AppPage } from "~/components/app-page";
 import { Composer } from "~/components/chat-view";
+import { useSelectedModel } from "~/components/task-ui";
 import { Alert } from "~/components/ui";
 import type { loader as chatLayoutLoader } from "./chat";
 
@@ -13,6 +14,7 @@ export default function NewChat() {
   const navigate = useNavigate();
   const [error, setError] = useState<string>();
   const models = layout?.models ?? [];
+  const modelId = useSelectedModel(models);
 
   async function start(text: string, modelId: string | undefined) {
     const id = crypto.randomUUID();
@@ -36,15 +38,9 @@ export default function NewChat() {
       <Composer
         disabled={models.length === 0}
         busy={false}
-        onSend={(text) => void start(text, currentModel())}
+        onSend={(text) => void start(text, modelId)}
         onStop={() => {}}
       />
     </AppPage>
   );
-}
-
-/** The model picker lives in AppPage (a select bound to the form "app-form"). */
-function currentModel(): string | undefined {
-  const select = document.querySelector<HTMLSelectElement>('select[name="model"]');
-  return select?.value || undefined;
 }

@@ -9,13 +9,12 @@ import { AppPage } from "~/components/app-page";
 import { parseCsvTexts, parseLines, resultsToCsv } from "../../server/tasks/sentiment";
 import { LabelChart, ResultItem, labelsOf } from "~/components/sentiment-results";
 import {
-  APP_FORM_ID,
   ErrorBanner,
   RunOrStop,
+  TaskForm,
   Kbd,
   ResultPanel,
   fieldClass,
-  isRunShortcut,
   secondaryButtonClass,
   smallButtonClass,
   useModKeyLabel,
@@ -153,21 +152,7 @@ export default function Sentiment() {
   return (
     <AppPage app={APP_INFO.sentiment} models={models} isAdmin={isAdmin}>
       <div className="grid gap-6 lg:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
-        <form
-          id={APP_FORM_ID}
-          data-hydrated={hydrated || undefined}
-          className="min-w-0 space-y-4"
-          onSubmit={(e) => {
-            e.preventDefault();
-            run();
-          }}
-          onKeyDown={(e) => {
-            if (isRunShortcut(e)) {
-              e.preventDefault();
-              run();
-            }
-          }}
-        >
+        <TaskForm onRun={run} hydrated={hydrated} className="min-w-0 space-y-4">
           {csv ? (
             <div className="rounded-md border border-slate-300 p-3 text-sm dark:border-slate-700" role="status">
               <p>
@@ -279,7 +264,7 @@ export default function Sentiment() {
             A CSV file is read from its <code>text</code> (or <code>review</code>, <code>comment</code>…) column, else
             its first column. Long texts also get a sentence-by-sentence breakdown.
           </p>
-        </form>
+        </TaskForm>
 
         <div className="min-w-0 space-y-3">
           {error && <ErrorBanner message={error} onRetry={() => void analyse(lastTexts)} />}

@@ -7,14 +7,13 @@ import { loadAppPage } from "~/app-loader.server";
 import { AppPage } from "~/components/app-page";
 import { CopyButton, Markdown } from "~/components/markdown";
 import {
-  APP_FORM_ID,
   ErrorBanner,
   RunOrStop,
+  TaskForm,
   Kbd,
   LimitedTextArea,
   ResultPanel,
   RunStats,
-  isRunShortcut,
   secondaryButtonClass,
   useModKeyLabel,
   useHydrated,
@@ -99,21 +98,7 @@ export default function Summarize() {
   return (
     <AppPage app={APP_INFO.summarize} models={models} isAdmin={isAdmin}>
       <div className="grid gap-6 lg:grid-cols-2">
-        <form
-          id={APP_FORM_ID}
-          data-hydrated={hydrated || undefined}
-          className="min-w-0 space-y-4"
-          onSubmit={(e) => {
-            e.preventDefault();
-            run();
-          }}
-          onKeyDown={(e) => {
-            if (isRunShortcut(e)) {
-              e.preventDefault();
-              run();
-            }
-          }}
-        >
+        <TaskForm onRun={run} hydrated={hydrated} className="min-w-0 space-y-4">
           <div
             onDragOver={(e) => {
               if (!e.dataTransfer.types.includes("Files")) return;
@@ -226,7 +211,7 @@ export default function Summarize() {
               </button>
             )}
           </div>
-        </form>
+        </TaskForm>
 
         <div className="min-w-0 space-y-3">
           {task.errorMessage && <ErrorBanner message={task.errorMessage} onRetry={() => void task.retry()} />}

@@ -10,14 +10,13 @@ import { loadAppPage } from "~/app-loader.server";
 import { AppPage } from "~/components/app-page";
 import { CopyButton } from "~/components/markdown";
 import {
-  APP_FORM_ID,
   ErrorBanner,
   RunOrStop,
+  TaskForm,
   Kbd,
   LimitedTextArea,
   ResultPanel,
   RunStats,
-  isRunShortcut,
   secondaryButtonClass,
   useModKeyLabel,
   useHydrated,
@@ -114,21 +113,7 @@ export default function Translate() {
           </Alert>
         </div>
       )}
-      <form
-        id={APP_FORM_ID}
-        data-hydrated={hydrated || undefined}
-        className="space-y-4"
-        onSubmit={(e) => {
-          e.preventDefault();
-          run();
-        }}
-        onKeyDown={(e) => {
-          if (isRunShortcut(e)) {
-            e.preventDefault();
-            run();
-          }
-        }}
-      >
+      <TaskForm onRun={run} hydrated={hydrated} className="space-y-4">
         <div className="flex flex-wrap items-end gap-2 sm:flex-nowrap">
           <div className="min-w-0 flex-1">
             <Select
@@ -237,7 +222,7 @@ export default function Translate() {
             </ResultPanel>
           </div>
         </div>
-      </form>
+      </TaskForm>
     </AppPage>
   );
 }
