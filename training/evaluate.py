@@ -17,11 +17,14 @@ are not installable offline; `npm run eval` computes the same against the runnin
   separators, no stemming; L = sentence-level LCS), model vs. the lead-3 baseline.
 * code: next-line exact match (whitespace-stripped) and edit similarity
   (1 − Levenshtein / max length) of the first generated line, vs. "repeat the previous line".
-* chat: validation perplexity over assistant tokens (teacher forcing), per task.
+* perplexity, per task: of the final assistant reply and its <|im_end|> given the conversation
+  before it (teacher forcing), over the first 200 rows that fit the context.
 * ONNX: the exported graph is run in onnxruntime-node (Python's onnxruntime is not installed
   here) on a few prompts; max |Δlogit| vs PyTorch and greedy agreement are reported.
 
-Decoding is greedy (as generation_config.json says).
+Decoding is greedy (as generation_config.json says). Prompts longer than the context allows are
+cut from the left here; `npm run eval` instead does what the apps do (summaries of long texts in
+pieces, whole code prompts), so those few rows can differ between the two.
 """
 
 import argparse
@@ -221,6 +224,20 @@ def generate(model, prompts, max_new, stop_ids, stop_on_newline_id=None, batch=1
     return outs
 
 
+@torch.no_grad()
+def reply_nll(model, pairs):
+    """Mean NLL per reply token of (prompt ids, reply ids) pairs, teacher forcing."""
+    model.eval()
+    tot, n = 0.0, 0
+    for prompt, reply in pairs:
+        ids = torch.tensor([prompt + reply])
+        logits, _ = model(ids[:, :-1])
+        nll = F.cross_entropy(logits[0, len(prompt) - 1:], ids[0, len(prompt):], reduction="sum")
+        tot += float(nll)
+        n += len(reply)
+    return tot / max(n, 1)
+
+
 def prompt_ids(tok, messages):
     return tok.encode(render([m for m in messages if m["role"] != "assistant"], add_generation_prompt=True))
 
@@ -260,16 +277,24 @@ def eval_chat(model, tok, data_dir, n_translate=150, n_summary=100, n_code=200, 
     res = {}
     t0 = time.time()
 
-    # perplexity (assistant tokens), per task
-    from train import decoder_val
-
-    sets = {}
-    for ex in val:
-        sets.setdefault(ex["task"], []).append(encode_example(tok, ex["messages"], 0.0))
+    # perplexity of the final reply (and <|im_end|>) given the conversation before it, per task;
+    # rows that do not fit the context are left out (npm run eval uses the same definition)
     n_ppl = 24 if quick else n_ppl
-    nll = decoder_val(model, {k: v[:n_ppl] for k, v in sets.items()}, model.config["max_position_embeddings"])
-    res["perplexity"] = {k: math.exp(v) for k, v in nll.items()}
-    res["perplexity_n"] = {k: min(n_ppl, len(v)) for k, v in sets.items()}
+    max_pos = model.config["max_position_embeddings"]
+    res["perplexity"], res["perplexity_n"] = {}, {}
+    for task in sorted({ex["task"] for ex in val}, key=[ex["task"] for ex in val].index):
+        pairs = []
+        for ex in val:
+            if ex["task"] != task or ex["messages"][-1]["role"] != "assistant":
+                continue
+            prompt = tok.encode(render(ex["messages"][:-1], add_generation_prompt=True))
+            reply = tok.encode(ex["messages"][-1]["content"]) + [tok.vocab[IM_END]]
+            if len(prompt) + len(reply) <= max_pos:
+                pairs.append((prompt, reply))
+            if len(pairs) == n_ppl:
+                break
+        res["perplexity"][task] = math.exp(reply_nll(model, pairs))
+        res["perplexity_n"][task] = len(pairs)
 
     # translation, per direction; Tatoeba and Multi30k apart
     tr = {}
@@ -469,7 +494,7 @@ def markdown(res):
         lines += ["", f"| code next line (val, n={c['n']}) | exact match % | edit similarity % |", "| --- | --- | --- |",
                   f"| loom-chat | {c['model']['exact_match']:.1f} | {c['model']['edit_similarity']:.1f} |",
                   f"| repeat previous line | {c['repeat_previous_line']['exact_match']:.1f} | {c['repeat_previous_line']['edit_similarity']:.1f} |"]
-        lines += ["", "| validation perplexity (assistant tokens) | " + " | ".join(res["perplexity"]) + " |",
+        lines += ["", "| validation perplexity (final reply) | " + " | ".join(res["perplexity"]) + " |",
                   "| --- | " + " | ".join("---" for _ in res["perplexity"]) + " |",
                   "| loom-chat | " + " | ".join(f"{v:.2f}" for v in res["perplexity"].values()) + " |"]
     if "onnx" in res:

@@ -4,6 +4,7 @@ import {
   summarizeHierarchically,
   summarizeInput,
   summarizeMessages,
+  summaryInputBudget,
 } from "../../server/tasks/summarize";
 import { admitGeneration, readJson, requireApiUser } from "~/api.server";
 import { streamTask } from "~/one-shot.server";
@@ -22,13 +23,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
     decoding,
     prepare: async ({ model, prompts, complete, progress }) => {
       const countTokens = (s: string) => model.encodePrompt({ prompt: s }).length;
-      // Room for the prompt wording and the summary itself within the model's context.
-      const wording = countTokens(
-        summarizeMessages("", input.length, prompts)
-          .map((m) => String(m.content))
-          .join("\n"),
-      );
-      const maxInputTokens = Math.max(64, model.maxPositions - decoding.maxOutputTokens - wording - 16);
+      const maxInputTokens = summaryInputBudget({
+        maxPositions: model.maxPositions,
+        maxOutputTokens: decoding.maxOutputTokens,
+        length: input.length,
+        prompts,
+        countTokens,
+      });
       const { finalInput, rounds } = await summarizeHierarchically({
         text: input.text,
         maxInputTokens,

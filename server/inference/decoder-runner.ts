@@ -28,6 +28,15 @@ function toFloat32(data: ort.Tensor["data"]): Float32Array {
   throw new Error(`logits of an unsupported type (${Object.prototype.toString.call(data)})`);
 }
 
+/** log softmax(row)[index], computed stably. */
+function logSoftmaxAt(row: Float32Array, index: number): number {
+  let max = -Infinity;
+  for (const x of row) if (x > max) max = x;
+  let sum = 0;
+  for (const x of row) sum += Math.exp(x - max);
+  return row[index]! - max - Math.log(sum);
+}
+
 function int64(values: readonly number[], dims: number[]): ort.Tensor {
   return new ort.Tensor(
     "int64",
@@ -75,25 +84,34 @@ export class DecoderRunner {
     return this.graph.presentNames.map((name) => out[name] as ort.Tensor);
   }
 
-  /** Logits of the last position of each row of a [B, S, V] output. */
-  private lastLogits(out: ort.InferenceSession.ReturnType, batch: number): Float32Array[] {
+  /** The [B, S, V] logits output as floats; the tensor is released. */
+  private takeLogits(out: ort.InferenceSession.ReturnType): { data: Float32Array; S: number; V: number } {
     const logits = out.logits as ort.Tensor;
     const data = toFloat32(logits.data);
     const V = logits.dims[logits.dims.length - 1]!;
     const S = logits.dims.length === 3 ? logits.dims[1]! : 1;
     logits.dispose();
+    return { data, S, V };
+  }
+
+  /** Logits of the last position of each row of a [B, S, V] output. */
+  private lastLogits(out: ort.InferenceSession.ReturnType, batch: number): Float32Array[] {
+    const { data, S, V } = this.takeLogits(out);
     return Array.from({ length: batch }, (_, b) => data.subarray((b * S + S - 1) * V, (b * S + S) * V));
   }
 
-  /** Run a whole prompt for one sequence; returns the last position's logits and its cache. */
-  async prefill(
+  /**
+   * Runs `ids` for one sequence from an empty cache, in chunks of `prefillChunk`, handing each
+   * chunk's logits ([chunk length × V], row-major) to `onLogits`. Returns the final cache.
+   */
+  private async forward(
     sequenceId: number,
     ids: readonly number[],
-  ): Promise<{ logits: Float32Array; kv: PackedKv } & StepTimings> {
+    onLogits: (data: Float32Array, start: number, length: number, V: number) => void,
+  ): Promise<{ kv: PackedKv } & StepTimings> {
     if (ids.length === 0) throw new Error("prefill needs at least one token");
     let kv = PackedKv.empty(this.layout, [{ id: sequenceId, length: 0 }]);
     let runMs = 0;
-    let logits: Float32Array | undefined;
     for (let start = 0; start < ids.length; start += this.prefillChunk) {
       const chunk = ids.slice(start, start + this.prefillChunk);
       const positions = chunk.map((_, i) => start + i);
@@ -108,9 +126,40 @@ export class DecoderRunner {
       const next = kv.advanced(this.presents(step.out), chunk.length);
       kv.dispose();
       kv = next;
-      logits = this.lastLogits(step.out, 1)[0]!;
+      const { data, V } = this.takeLogits(step.out);
+      onLogits(data, start, chunk.length, V);
     }
+    return { kv, runMs };
+  }
+
+  /** Run a whole prompt for one sequence; returns the last position's logits and its cache. */
+  async prefill(
+    sequenceId: number,
+    ids: readonly number[],
+  ): Promise<{ logits: Float32Array; kv: PackedKv } & StepTimings> {
+    let logits: Float32Array | undefined;
+    const { kv, runMs } = await this.forward(sequenceId, ids, (data, _start, length, V) => {
+      logits = data.subarray((length - 1) * V, length * V);
+    });
     return { logits: logits!, kv, runMs };
+  }
+
+  /**
+   * Teacher forcing: the natural-log probability of each of `ids[from…]` given the tokens before
+   * it, from one pass over the whole sequence (no cache kept). For evaluation (perplexity).
+   */
+  async tokenLogProbs(ids: readonly number[], from: number): Promise<number[]> {
+    if (from < 1 || from >= ids.length) throw new Error(`tokenLogProbs: from must be in [1, ${ids.length - 1}]`);
+    const result: number[] = [];
+    const { kv } = await this.forward(-1, ids.slice(0, -1), (data, start, length, V) => {
+      for (let i = 0; i < length; i++) {
+        const position = start + i; // its logits predict ids[position + 1]
+        if (position + 1 < from) continue;
+        result.push(logSoftmaxAt(data.subarray(i * V, (i + 1) * V), ids[position + 1]!));
+      }
+    });
+    kv.dispose();
+    return result;
   }
 
   /**

@@ -110,6 +110,12 @@ export interface LoadedCausalLM {
    * generations, so BusyError, aborts and timeouts apply). For zero-shot scoring of label words.
    */
   nextTokenLogits(promptIds: readonly number[], signal?: AbortSignal): Promise<Float32Array>;
+  /**
+   * Teacher forcing, for evaluation (perplexity): the log-probability of each token of
+   * `continuationIds` after `promptIds` and the continuation tokens before it. Runs outside the
+   * batching queue (one pass, nothing cached), so keep it off a serving instance's hot path.
+   */
+  tokenLogProbs(promptIds: readonly number[], continuationIds: readonly number[]): Promise<number[]>;
   stats(): SchedulerStats;
   dispose(): Promise<void>;
 }
@@ -405,6 +411,16 @@ async function loadCausalLMFolder(folder: ModelFolder, options: LoadModelOptions
       });
     });
 
+  const tokenLogProbs = async (promptIds: readonly number[], continuationIds: readonly number[]) => {
+    const ids = [...promptIds, ...continuationIds];
+    encodePrompt({ promptIds: ids }); // validates the ids
+    if (promptIds.length === 0 || continuationIds.length === 0)
+      throw new InvalidRequestError("tokenLogProbs needs a prompt and a continuation");
+    if (ids.length > shape.maxPositions)
+      throw new InvalidRequestError(`${ids.length} tokens exceed the model's ${shape.maxPositions} positions`);
+    return runner.tokenLogProbs(ids, promptIds.length);
+  };
+
   return {
     kind: "causal-lm",
     id,
@@ -418,6 +434,7 @@ async function loadCausalLMFolder(folder: ModelFolder, options: LoadModelOptions
     encodePrompt,
     generate,
     nextTokenLogits,
+    tokenLogProbs,
     stats: () => scheduler.stats(),
     dispose: async () => {
       await scheduler.dispose();

@@ -88,6 +88,33 @@ describe(
       }
     });
 
+    it("tokenLogProbs (teacher forcing) gives the log-softmax of the golden logits, across chunks", async () => {
+      const logSoftmaxAt = (row: readonly number[], index: number) => {
+        const max = Math.max(...row);
+        return row[index]! - max - Math.log(row.reduce((sum, x) => sum + Math.exp(x - max), 0));
+      };
+      // Continuation = the 20 fed tokens, then the token the last step predicts.
+      const continuation = [...golden.steps.map((s) => s.input_id), golden.steps.at(-1)!.next_token];
+      const expected = [
+        logSoftmaxAt(golden.prefill.last_logits, continuation[0]!),
+        ...golden.steps.map((s, i) => logSoftmaxAt(s.logits, continuation[i + 1]!)),
+      ];
+      const chunked = new DecoderRunner(runner.session, runner.layout, runner.graph, runner.vocabSize, 7);
+      const got = await chunked.tokenLogProbs([...golden.prompt.ids, ...continuation], golden.prompt.ids.length);
+      assert.equal(got.length, expected.length);
+      got.forEach((lp, i) => assert.ok(Math.abs(lp - expected[i]!) < TOLERANCE, `token ${i}: ${lp} vs ${expected[i]}`));
+
+      const model = await loadCausalLM(tinyLlamaDir, { session: { device: "cpu" }, logger: { info() {}, warn() {} } });
+      try {
+        const viaEngine = await model.tokenLogProbs(golden.prompt.ids, continuation);
+        viaEngine.forEach((lp, i) => assert.ok(Math.abs(lp - expected[i]!) < TOLERANCE));
+        await assert.rejects(model.tokenLogProbs(golden.prompt.ids, []), /needs a prompt and a continuation/);
+        await assert.rejects(model.tokenLogProbs([1e9], [1]), /outside the vocabulary/);
+      } finally {
+        await model.dispose();
+      }
+    });
+
     it("the same 20 steps while left-padded in a batch with longer and shorter sequences", async () => {
       // Neighbours with other lengths force padding on both sides of the golden row's length.
       const longer = golden.prompts.map((p) => p.ids).find((ids) => ids.length > golden.prompt.ids.length) ?? [

@@ -88,6 +88,25 @@ function chunkByWords(sentence: string, maxTokens: number, countTokens: (s: stri
 }
 
 /**
+ * How many tokens of text one summarising prompt may carry: the model's context less the prompt's
+ * own wording and room for the summary.
+ */
+export function summaryInputBudget(options: {
+  maxPositions: number;
+  maxOutputTokens: number;
+  length: SummarizeInput["length"];
+  prompts: TaskPrompts;
+  countTokens: (s: string) => number;
+}): number {
+  const wording = options.countTokens(
+    summarizeMessages("", options.length, options.prompts)
+      .map((m) => String(m.content))
+      .join("\n"),
+  );
+  return Math.max(64, options.maxPositions - options.maxOutputTokens - wording - 16);
+}
+
+/**
  * The map-reduce plan: summarise each chunk, then summarise the joined summaries, repeating until
  * one piece fits. Each round is reported so the page can show progress.
  */

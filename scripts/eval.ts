@@ -1,0 +1,94 @@
+// npm run eval -- [--model DIR]… [--data DIR] [--quick] [--json FILE] [--compare FILE]
+//
+// Scores models through Loom's own engine (onnxruntime-node, the prompts the apps send, greedy)
+// on the validation split training/data.py wrote, with training/evaluate.py's metrics:
+// sentiment accuracy, translation chrF/BLEU per direction, summary ROUGE vs lead-3, code next-line
+// exact match / edit similarity vs "repeat the previous line", reply perplexity per task, and
+// whether chat answers in the language it is spoken to.
+//
+//   --model DIR     a model folder (repeatable; default: models/loom-chat and models/loom-sentiment)
+//   --data DIR      the validation split (default: training/runs/data; write it with
+//                   `make -C training data DATA=<datasets folder>`)
+//   --quick         a few examples per metric
+//   --json FILE     also write all results (with samples) as JSON
+//   --compare FILE  training/evaluate.py's eval.json for the same model (default: training/runs/<model
+//                   folder name>/eval.json when it exists): prints PyTorch vs engine side by side
+
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import {
+  evaluateChatLanguage,
+  evaluateCode,
+  evaluatePerplexity,
+  evaluateSentiment,
+  evaluateSummaries,
+  evaluateTranslation,
+  FULL,
+  QUICK,
+} from "../server/eval/evaluate.ts";
+import { comparison, markdownReport, type ModelEval } from "../server/eval/report.ts";
+import { readValidationSplit } from "../server/eval/validation-split.ts";
+import { loadModel } from "../server/inference/index.ts";
+
+const root = path.resolve(import.meta.dirname, "..");
+const { values } = parseArgs({
+  options: {
+    model: { type: "string", multiple: true },
+    data: { type: "string", default: path.join(root, "training", "runs", "data") },
+    quick: { type: "boolean", default: false },
+    json: { type: "string" },
+    compare: { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+if (values.help) {
+  console.log("usage: npm run eval -- [--model DIR]… [--data DIR] [--quick] [--json FILE] [--compare FILE]");
+  process.exit(0);
+}
+
+const split = readValidationSplit(values.data);
+const size = values.quick ? QUICK : FULL;
+const dirs = values.model ?? [path.join(root, "models", "loom-chat"), path.join(root, "models", "loom-sentiment")];
+const quiet = { info: () => {}, warn: (m: string) => console.error(m) };
+const all: ModelEval[] = [];
+
+for (const dir of dirs) {
+  const started = performance.now();
+  // A deep queue: the evaluation submits many requests at once and the engine batches them.
+  const model = await loadModel(dir, { logger: quiet, scheduler: { maxWaiting: 100_000 } });
+  const result: ModelEval = { model: model.id, seconds: 0 };
+  try {
+    if (model.kind === "classifier") {
+      if (split.sentiment.length) result.sentiment = await evaluateSentiment(model, split.sentiment);
+    } else {
+      const tasks = ((model.folder.config as { loom?: { tasks?: string[] } }).loom?.tasks ?? []) as string[];
+      const rows = split.chat;
+      if (tasks.includes("translate")) result.translation = await evaluateTranslation(model, rows, size);
+      if (tasks.includes("summarize")) result.summaries = await evaluateSummaries(model, rows, size);
+      if (tasks.includes("code")) result.code = await evaluateCode(model, rows, size);
+      result.perplexity = await evaluatePerplexity(
+        model,
+        rows.filter((r) => tasks.length === 0 || tasks.includes(r.task)),
+        size,
+      );
+      if (tasks.length === 0 || tasks.includes("chat")) result.chat_language = await evaluateChatLanguage(model);
+    }
+  } finally {
+    await model.dispose();
+  }
+  result.seconds = (performance.now() - started) / 1000;
+  all.push(result);
+  console.log(markdownReport(result));
+
+  const pythonEval = values.compare ?? path.join(root, "training", "runs", path.basename(dir), "eval.json");
+  if (existsSync(pythonEval)) {
+    const table = comparison(result, JSON.parse(readFileSync(pythonEval, "utf8")).results ?? {});
+    console.log(table ? `${table}\n` : `(${pythonEval} has no metrics on the same rows to compare)\n`);
+  }
+}
+
+if (values.json) {
+  writeFileSync(values.json, JSON.stringify({ data: split.dir, quick: values.quick, results: all }, null, 1));
+  console.log(`wrote ${values.json}`);
+}
