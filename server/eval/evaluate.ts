@@ -330,31 +330,36 @@ export async function evaluatePerplexity(
 
 // ------------------------------------------------------------------------------------------
 
-/** Short messages in each language the model declares; its reply should be in the same one. */
-export const CHAT_PROBES: Record<string, string[]> = {
+/**
+ * Short messages in each language the model declares (none of them in the training data). The
+ * reply should be in the same language and on topic; "on topic" is approximated by the reply
+ * using one of a few words that an answer to it would contain (a word starting with one of them;
+ * for Chinese, which has no spaces, anywhere).
+ */
+export const CHAT_PROBES: Record<string, { text: string; topic: string[] }[]> = {
   en: [
-    "Hello! How are you today?",
-    "Could you tell me your name?",
-    "Can you help me plan a short walk in the park?",
-    "What do you like to eat for breakfast?",
-    "Tell me something about the weather.",
-    "Why is the sky blue?",
+    { text: "Hello! How are you today?", topic: ["hello", "fine", "good", "well", "help"] },
+    { text: "Could you tell me your name?", topic: ["loom", "name"] },
+    { text: "Can you help me plan a short walk in the park?", topic: ["walk", "park"] },
+    { text: "What do you like to eat for breakfast?", topic: ["breakfast", "eat", "food", "egg", "bread", "coffee"] },
+    { text: "Tell me something about the weather.", topic: ["weather", "rain", "sun", "cloud", "wind", "internet"] },
+    { text: "Why is the sky blue?", topic: ["sky", "blue", "light", "sun"] },
   ],
   zh: [
-    "你好！你今天怎么样？",
-    "你叫什么名字？",
-    "我想学中文，你能帮我吗？",
-    "你喜欢吃什么？",
-    "今天天气怎么样？",
-    "你会做什么？",
+    { text: "你好！你今天怎么样？", topic: ["好", "谢谢"] },
+    { text: "你叫什么名字？", topic: ["loom", "名字", "叫"] },
+    { text: "我想学中文，你能帮我吗？", topic: ["中文", "学", "帮"] },
+    { text: "你喜欢吃什么？", topic: ["吃", "喜欢", "饭", "菜"] },
+    { text: "今天天气怎么样？", topic: ["天气", "雨", "晴", "网"] },
+    { text: "你会做什么？", topic: ["可以", "会", "翻译", "聊天", "总结", "代码"] },
   ],
   de: [
-    "Hallo! Wie geht es dir heute?",
-    "Wie heißt du?",
-    "Kannst du mir bei meinen Hausaufgaben helfen?",
-    "Was isst du gern zum Frühstück?",
-    "Wie ist das Wetter heute?",
-    "Was kannst du für mich tun?",
+    { text: "Hallo! Wie geht es dir heute?", topic: ["gut", "hallo", "geht", "danke"] },
+    { text: "Wie heißt du?", topic: ["loom", "heiße", "name"] },
+    { text: "Kannst du mir bei meinen Hausaufgaben helfen?", topic: ["hausaufgabe", "helfen", "gern", "ja"] },
+    { text: "Was isst du gern zum Frühstück?", topic: ["frühstück", "esse", "brot", "kaffee", "müsli"] },
+    { text: "Wie ist das Wetter heute?", topic: ["wetter", "regen", "sonne", "internet", "fenster"] },
+    { text: "Was kannst du für mich tun?", topic: ["kann", "helfen", "übersetzen", "code", "zusammenfassen"] },
   ],
 };
 
@@ -374,28 +379,39 @@ export interface ChatLanguageEval {
   /** % of replies in the language of the message. */
   same_language: number;
   per_language: Record<string, number>;
+  /** % of replies that use one of the message's topic words. */
+  on_topic: number;
   samples: Sample[];
 }
 
-/** Does the model answer in the language it is spoken to? (chat prompt, greedy.) */
+/** A word of `text` starts with `word` (case-insensitive); Chinese words match anywhere. */
+export function mentions(text: string, word: string): boolean {
+  if (/\p{Script=Han}/u.test(word)) return text.includes(word);
+  const escaped = word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`(^|[^\\p{L}])${escaped}`, "iu").test(text);
+}
+
+/** Does the model answer in the language it is spoken to, and on topic? (chat prompt, greedy.) */
 export async function evaluateChatLanguage(
   model: LoadedCausalLM,
   prompts: TaskPrompts = readModelPrompts(model.dir),
 ): Promise<ChatLanguageEval> {
   const declared = Object.keys(languageOffer(model.folder.config).languages);
   const languages = Object.keys(CHAT_PROBES).filter((l) => declared.length === 0 || declared.includes(l));
-  const cases = languages.flatMap((language) => CHAT_PROBES[language]!.map((text) => ({ language, text })));
+  const cases = languages.flatMap((language) => CHAT_PROBES[language]!.map((probe) => ({ language, ...probe })));
   const system = prompts.chat.system ? [{ role: "system" as const, content: prompts.chat.system }] : [];
   const replies = await mapConcurrent(cases, 16, (c) =>
     greedyReply(model, [...system, { role: "user", content: c.text }], 64),
   );
-  const hit = cases.map((c, i) => (replyLanguage(replies[i]!, languages) === c.language ? 1 : 0));
+  const sameLanguage = cases.map((c, i) => (replyLanguage(replies[i]!, languages) === c.language ? 1 : 0));
+  const onTopic = cases.map((c, i) => (c.topic.some((w) => mentions(replies[i]!, w)) ? 1 : 0));
   return {
     n: cases.length,
-    same_language: pct(mean(hit)),
+    same_language: pct(mean(sameLanguage)),
     per_language: Object.fromEntries(
-      languages.map((l) => [l, pct(mean(hit.filter((_, i) => cases[i]!.language === l)))]),
+      languages.map((l) => [l, pct(mean(sameLanguage.filter((_, i) => cases[i]!.language === l)))]),
     ),
+    on_topic: pct(mean(onTopic)),
     samples: cases.map((c, i) => ({ input: c.text, reference: c.language, output: replies[i]! })),
   };
 }

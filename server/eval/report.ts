@@ -97,8 +97,8 @@ export function markdownReport(e: ModelEval): string {
     const c = e.chat_language;
     out.push(
       ...table(
-        [`chat: replies in the message's language (n=${c.n})`, "all", ...Object.keys(c.per_language)],
-        [["%", f1(c.same_language), ...Object.values(c.per_language).map(f1)]],
+        [`chat probes (n=${c.n})`, "on topic %", "same language %", ...Object.keys(c.per_language)],
+        [["model", f1(c.on_topic), f1(c.same_language), ...Object.values(c.per_language).map(f1)]],
       ),
       "",
     );
