@@ -206,6 +206,8 @@ export const generations = pgTable(
     lastSeq: integer("last_seq").notNull().default(0),
     error: text("error"),
     heartbeatAt: timestamp("heartbeat_at", { withTimezone: true }).notNull().defaultNow(),
+    /** Set by Stop on an instance that does not run it; the running instance sees it on its next heartbeat. */
+    stopRequestedAt: timestamp("stop_requested_at", { withTimezone: true }),
     createdAt: createdAt(),
     finishedAt: timestamp("finished_at", { withTimezone: true }),
   },

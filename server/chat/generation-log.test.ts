@@ -74,4 +74,15 @@ describe("generation log", () => {
     await w.finish("stopped");
     assert.equal(await log.statusOf(id), "stopped");
   });
+
+  test("a stop requested through the database reaches the writer with its next heartbeat", async () => {
+    const id = await log.start(ids);
+    let stopAsked!: () => void;
+    const asked = new Promise<void>((resolve) => (stopAsked = resolve));
+    const w = log.writer(id, { onStopRequested: () => stopAsked() });
+    assert.equal(await log.requestStop(id), true);
+    await asked; // within one heartbeat (50 ms here)
+    await w.finish("stopped");
+    assert.equal(await log.requestStop(id), false, "a finished generation cannot be asked again");
+  });
 });

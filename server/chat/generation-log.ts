@@ -34,14 +34,25 @@ export function createGenerationLog(db: Db, options: GenerationLogOptions = {}) 
     return row!.id;
   }
 
-  /** The writer one generation uses; it is the only writer of its log, so sequence numbers are local. */
-  function writer(generationId: string) {
+  /**
+   * The writer one generation uses; it is the only writer of its log, so sequence numbers are local.
+   * Its heartbeat also brings back a stop asked for on another instance (`onStopRequested`).
+   */
+  function writer(generationId: string, options: { onStopRequested?: () => void } = {}) {
     let seq = 0;
     let pending: (typeof generationEvents.$inferInsert)[] = [];
     let timer: NodeJS.Timeout | undefined;
     let flushing = Promise.resolve();
     const heartbeat = setInterval(() => {
-      void db.update(generations).set({ heartbeatAt: new Date() }).where(eq(generations.id, generationId));
+      db.update(generations)
+        .set({ heartbeatAt: new Date() })
+        .where(eq(generations.id, generationId))
+        .returning({ stopRequestedAt: generations.stopRequestedAt })
+        .then(([row]) => {
+          if (row?.stopRequestedAt) options.onStopRequested?.();
+        })
+        // A missed beat only delays: the next one retries, and only a long silence marks it interrupted.
+        .catch(() => {});
     }, heartbeatMs);
     heartbeat.unref();
 
@@ -130,6 +141,16 @@ export function createGenerationLog(db: Db, options: GenerationLogOptions = {}) 
     return row?.status;
   }
 
+  /** Asks whichever instance runs a generation to stop it. False when it is not running. */
+  async function requestStop(generationId: string) {
+    const rows = await db
+      .update(generations)
+      .set({ stopRequestedAt: new Date() })
+      .where(and(eq(generations.id, generationId), eq(generations.status, "running")))
+      .returning({ id: generations.id });
+    return rows.length > 0;
+  }
+
   async function runningForChat(chatId: string) {
     return db
       .select()
@@ -169,7 +190,7 @@ export function createGenerationLog(db: Db, options: GenerationLogOptions = {}) 
     return ids;
   }
 
-  return { start, writer, eventsAfter, follow, statusOf, runningForChat, markInterrupted };
+  return { start, writer, eventsAfter, follow, statusOf, requestStop, runningForChat, markInterrupted };
 }
 
 export type GenerationLog = ReturnType<typeof createGenerationLog>;

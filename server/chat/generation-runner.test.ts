@@ -3,11 +3,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import type { LanguageModelV3 } from "@ai-sdk/provider";
+import { wrapLanguageModel } from "ai";
 import type { Database } from "../../db/client";
 import { runs, users } from "../../db/schema";
 import { openTestDatabase } from "../../db/test-database";
 import { loadCausalLM, type LoadedCausalLM } from "../inference/engine";
 import { createLoomLanguageModel } from "../inference/provider";
+import { pacingMiddleware } from "../registry/stream-pacing";
 import { logger } from "../logger";
 import { createRunRecorder } from "../usage/runs";
 import { createChatStore, type ChatStore } from "./chat-store";
@@ -42,7 +45,7 @@ describe("generation runner", () => {
     await database.close();
   });
 
-  async function startChat(maxOutputTokens: number) {
+  async function startChat(maxOutputTokens: number, on: { runner?: GenerationRunner; model?: LanguageModelV3 } = {}) {
     const chat = await store.createChat(userId);
     const question = await store.addMessage(userId, chat.id, {
       role: "user",
@@ -50,12 +53,12 @@ describe("generation runner", () => {
       parentId: null,
     });
     const answer = await store.addMessage(userId, chat.id, { role: "assistant", parts: [], parentId: question.id });
-    const generationId = await runner.start({
+    const generationId = await (on.runner ?? runner).start({
       userId,
       chatId: chat.id,
       assistantMessageId: answer.id,
       modelId: "tiny-llama",
-      model: createLoomLanguageModel(loaded, { modelId: "tiny-llama" }),
+      model: on.model ?? createLoomLanguageModel(loaded, { modelId: "tiny-llama" }),
       messages: [{ role: "user", content: "Hi" }],
       decoding: { temperature: 0, maxOutputTokens },
     });
@@ -139,5 +142,28 @@ describe("generation runner", () => {
     const saved = (await store.getChat(userId, chat.id)).path.at(-1)!;
     assert.ok(saved.completionTokens! > 0 && saved.completionTokens! < 200, "partial output is counted");
     assert.equal(await runner.stop(generationId), false, "already stopped");
+  });
+
+  test("Stop pressed on another instance reaches the one writing the answer, through the database", async () => {
+    // Two instances of Loom sharing one database: A runs the generation, B gets the Stop.
+    const logA = createGenerationLog(database.db, { flushIntervalMs: 10, heartbeatMs: 20 });
+    const instanceA = createGenerationRunner({ log: logA, store, runs: createRunRecorder(database.db), logger });
+    const logB = createGenerationLog(database.db);
+    const instanceB = createGenerationRunner({ log: logB, store, runs: createRunRecorder(database.db), logger });
+    // Real engine, paced (as LOOM_STREAM_DELAY_MS does) so the answer outlasts a few heartbeats.
+    const paced = wrapLanguageModel({
+      model: createLoomLanguageModel(loaded, { modelId: "tiny-llama" }),
+      middleware: pacingMiddleware(20),
+    });
+    const { chat, generationId } = await startChat(200, { runner: instanceA, model: paced });
+    for await (const e of logA.follow(generationId, 0)) if (e.seq >= 2) break;
+
+    assert.equal(await instanceB.stop(generationId), false, "B does not run it");
+    assert.equal(await logB.requestStop(generationId), true);
+    for await (const e of logB.follow(generationId, 0)) void e; // ends with A's finish event
+    assert.equal(await logB.statusOf(generationId), "stopped");
+    const saved = (await store.getChat(userId, chat.id)).path.at(-1)!;
+    assert.ok(saved.completionTokens! > 0 && saved.completionTokens! < 200, "the partial answer is kept");
+    assert.equal(await logB.requestStop(generationId), false, "nothing left to stop");
   });
 });

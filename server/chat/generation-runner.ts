@@ -56,13 +56,15 @@ export function createGenerationRunner(deps: {
       messageId: input.assistantMessageId,
     });
     const controller = new AbortController();
-    const done = run(generationId, runId, input, controller.signal).finally(() => live.delete(generationId));
+    const done = run(generationId, runId, input, controller).finally(() => live.delete(generationId));
     live.set(generationId, { controller, chatId: input.chatId, done });
     return generationId;
   }
 
-  async function run(generationId: string, runId: string, input: StartGeneration, signal: AbortSignal) {
-    const writer = deps.log.writer(generationId);
+  async function run(generationId: string, runId: string, input: StartGeneration, controller: AbortController) {
+    const signal = controller.signal;
+    // Stop pressed on another instance arrives through the database, with the heartbeat.
+    const writer = deps.log.writer(generationId, { onStopRequested: () => controller.abort() });
     const startedAt = performance.now();
     let firstTokenAt: number | undefined;
     let text = "";
@@ -131,7 +133,10 @@ export function createGenerationRunner(deps: {
     }
   }
 
-  /** Stops one generation; resolves once its message is saved. False when it is not running here. */
+  /**
+   * Stops one generation; resolves once its message is saved. False when it is not running here
+   * (another instance may run it: `log.requestStop`).
+   */
   async function stop(generationId: string) {
     const entry = live.get(generationId);
     if (!entry) return false;
