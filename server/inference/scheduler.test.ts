@@ -141,20 +141,14 @@ describe("scheduler (continuous batching)", { skip: fixtureMissing(tinyLlamaDir)
   });
 
   it("keeps the event loop responsive while 8 streams decode", async () => {
-    let last = performance.now();
-    let worst = 0;
-    const timer = setInterval(() => {
-      const now = performance.now();
-      worst = Math.max(worst, now - last);
-      last = now;
-    }, 1);
-    const started = performance.now();
+    // Counted, not timed: a timer that fires between decode steps shows the thread is handed back
+    // at each step. Work that held the thread for the whole run would let it fire once or twice.
+    // (Gaps are not measured: a loaded machine may pause the process at any time.)
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
     await Promise.all(prompts.map((_, i) => finishOf(model.generate(request(i, { maxNewTokens: 60 })))));
-    const total = performance.now() - started;
     clearInterval(timer);
-    // Timers keep firing all along: no stretch of work holds the thread for long (a blocking
-    // loop would show one gap as long as the whole run).
-    assert.ok(worst < Math.max(50, total / 3), `a timer waited ${worst.toFixed(1)} ms of ${total.toFixed(1)} ms`);
+    assert.ok(ticks >= 10, `the timer fired ${ticks} times during 60 decode steps`);
   });
 
   it("rejects prompts that cannot fit and empty prompts", () => {
