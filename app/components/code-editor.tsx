@@ -104,7 +104,9 @@ function acceptGhost(view: EditorView): boolean {
     changes: { from: ghost.pos, insert: ghost.text },
     selection: { anchor: ghost.pos + ghost.text.length },
     effects: setGhost.of(null),
-    userEvent: "input.complete",
+    // Not "input.complete": indentOnInput re-indents lines such as a closing brace after that
+    // event, and the accepted text must be exactly the suggestion that was shown.
+    userEvent: "input.paste",
     scrollIntoView: true,
   });
   return true;
