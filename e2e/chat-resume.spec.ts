@@ -3,10 +3,12 @@ import { answers, openChat, send } from "./chat-helpers";
 import { startServer, type RunningServer } from "./server";
 
 // Its own server with paced streaming (LOOM_STREAM_DELAY_MS), so that the page can be reloaded
-// while the answer is still being written, however fast the model is.
+// while the answer is still being written, however fast the model is. Chat samples, so an answer
+// may be only a dozen tokens: at 400 ms a token that still outlasts a page reload, and the longest
+// answer (256 tokens) stays within the 120 s the test waits for it.
 let server: RunningServer;
 test.beforeAll(async () => {
-  server = await startServer({ LOOM_STREAM_DELAY_MS: "150" });
+  server = await startServer({ LOOM_STREAM_DELAY_MS: "400" });
 });
 test.afterAll(async () => {
   await server?.stop();
