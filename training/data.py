@@ -41,10 +41,15 @@ LANGUAGES = {"en": "English", "zh": "Chinese", "de": "German"}
 TRANSLATION_PAIRS = [["en", "zh"], ["zh", "en"], ["en", "de"], ["de", "en"]]
 PROMPTS = {
     "chat": {"system": "You are Loom, a small helpful assistant."},
-    "summarize": {"system": "Summarize the text in a few sentences."},
+    "summarize": {"system": "Summarize the text {length}."},
     "translate": {"system": "Translate from {source} to {target}."},
     "code": {"system": "Complete the code. Reply with the next lines only."},
 }
+
+
+# The summarise app's length choices, as the words that fill {length}. "medium" reads exactly as
+# the single summarise prompt of earlier recipes did.
+SUMMARY_LENGTHS = {"short": "in one sentence", "medium": "in a few sentences", "bullets": "as bullet points"}
 
 
 def messages_for(task, user, assistant=None, **kw):
@@ -168,8 +173,28 @@ def bbc_example(row, max_words=150, max_summary=3):
     if len(target) < 1 or len(kept) < 4:
         return None
     return {"task": "summarize", "source": "bbc", "group": f"bbc|{row['category']}|{row['id']}",
-            "messages": messages_for("summarize", " ".join(kept), " ".join(target)),
-            "lead3": " ".join(kept[:3])}
+            "messages": messages_for("summarize", " ".join(kept), " ".join(target), length=SUMMARY_LENGTHS["medium"]),
+            "lead3": " ".join(kept[:3]), "target_sentences": target}
+
+
+def summary_length_variants(train):
+    """Extra BBC examples that teach the other two lengths from the same extractive targets: a
+    third of the articles again "in one sentence" (their first summary sentence), another third
+    "as bullet points" (one "- " line per summary sentence). Train side only: the validation rows
+    stay "medium", the prompt the evaluation scores."""
+    out = []
+    for ex in train:
+        if ex["source"] != "bbc" or len(ex["target_sentences"]) < 2:
+            continue
+        bucket = int(hashlib.sha1((SALT + "|length|" + ex["group"]).encode("utf-8")).hexdigest(), 16) % 3
+        text = ex["messages"][1]["content"]
+        if bucket == 1:
+            out.append({**ex, "messages": messages_for("summarize", text, ex["target_sentences"][0],
+                                                       length=SUMMARY_LENGTHS["short"])})
+        elif bucket == 2:
+            bullets = "\n".join("- " + t for t in ex["target_sentences"])
+            out.append({**ex, "messages": messages_for("summarize", text, bullets, length=SUMMARY_LENGTHS["bullets"])})
+    return out
 
 
 def load_summaries(data):
@@ -187,7 +212,8 @@ def load_summaries(data):
                 if len(src.split()) > 230 or not r.get("target"):
                     continue
                 exs.append({"task": "summarize", "source": "scitldr", "group": "sci|" + r.get("paper_id", src[:80]),
-                            "messages": messages_for("summarize", src, r["target"][0].strip())})
+                            "messages": messages_for("summarize", src, r["target"][0].strip(),
+                                                     length=SUMMARY_LENGTHS["short"])})
     for name, src_name in (("gigaword_TLDR", "p3-gigaword"), ("xsum_DOC_tldr", "p3-xsum"),
                            ("cnn_dailymail_3_0_0_news_summary", "p3-cnndm")):
         with open(os.path.join(data, "summarization-p3", f"{name}.jsonl"), encoding="utf-8") as f:
@@ -198,8 +224,10 @@ def load_summaries(data):
                 summ = r["completion"].replace("<|endoftext|>", "").strip()
                 if not summ or len(doc.split()) > 230:
                     continue
+                # CNN/DM highlights run to a few sentences; Gigaword and XSum targets are one
+                length = SUMMARY_LENGTHS["medium" if src_name == "p3-cnndm" else "short"]
                 exs.append({"task": "summarize", "source": src_name, "group": src_name + "|" + doc[:80],
-                            "messages": messages_for("summarize", doc, summ)})
+                            "messages": messages_for("summarize", doc, summ, length=length)})
     train, val = [], []
     for ex in exs:
         (val if in_val(ex["group"], 0.06 if ex["source"] == "bbc" else 0.03) else train).append(ex)
@@ -578,7 +606,6 @@ def prepare(data, out, seed=1234, quiet=False, tiny=False):
         train, val, s_train, s_val = train[:400], val[:100], s_train[:400], s_val[:100]
     write_jsonl(os.path.join(out, "sentiment.train.jsonl"), s_train)
     write_jsonl(os.path.join(out, "sentiment.val.jsonl"), s_val)
-    write_jsonl(os.path.join(out, "chat.train.jsonl"), train)
     write_jsonl(os.path.join(out, "chat.val.jsonl"), val)
     with open(os.path.join(out, "code_sources.json"), "w", encoding="utf-8") as f:
         json.dump(sources, f, indent=1)
@@ -596,6 +623,10 @@ def prepare(data, out, seed=1234, quiet=False, tiny=False):
     with open(os.path.join(out, "tokenizer_corpus.txt"), "w", encoding="utf-8") as f:
         for t in corpus:
             f.write(t.replace("\r", "") + "\n")
+    # Added after the corpus is cut, which keeps the tokenizer's corpus as it was (the variants
+    # repeat text the corpus already has).
+    train += summary_length_variants(train)
+    write_jsonl(os.path.join(out, "chat.train.jsonl"), train)
     stats = {}
     for split, rows in (("train", train), ("val", val)):
         for ex in rows:

@@ -186,6 +186,7 @@ def edit_sim(a, b):
 def generate(model, prompts, max_new, stop_ids, stop_on_newline_id=None, batch=16):
     """prompts: list of id lists. Returns generated id lists (stop token excluded)."""
     model.eval()
+    dev = next(model.parameters()).device
     outs = [None] * len(prompts)
     order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
     max_ctx = model.config["max_position_embeddings"]
@@ -198,6 +199,7 @@ def generate(model, prompts, max_new, stop_ids, stop_on_newline_id=None, batch=1
         for j, p in enumerate(ps):
             ids[j, L - len(p):] = torch.tensor(p)
             mask[j, L - len(p):] = 1
+        ids, mask = ids.to(dev), mask.to(dev)
         pos = (mask.cumsum(1) - 1).clamp(min=0)
         logits, past = model(ids, mask, pos)
         gen = [[] for _ in ps]
@@ -215,7 +217,7 @@ def generate(model, prompts, max_new, stop_ids, stop_on_newline_id=None, batch=1
                             done[j] = True
             if all(done):
                 break
-            mask = torch.cat([mask, torch.ones(len(ps), 1, dtype=torch.long)], 1)
+            mask = torch.cat([mask, torch.ones(len(ps), 1, dtype=torch.long, device=dev)], 1)
             pos = pos[:, -1:] + 1
             logits, past = model(nxt[:, None], mask, pos, past)
             nxt = logits[:, -1].argmax(-1)

@@ -101,7 +101,10 @@ class Attention(nn.Module):
         q = q.reshape(B, self.n_kv_heads, group, S, self.head_dim)
         att = torch.matmul(q, k.unsqueeze(2).transpose(-1, -2)) / math.sqrt(self.head_dim)
         att = att.masked_fill(~mask, MASK_VALUE)  # mask: [B, 1, 1, S, T] bool, True = attend
-        att = F.softmax(att, dim=-1)
+        if att.dtype == torch.float32:
+            att = F.softmax(att, dim=-1)
+        else:  # bf16 autocast in training: the softmax itself stays in fp32 (an fp32 export has no casts)
+            att = F.softmax(att.float(), dim=-1).to(att.dtype)
         y = torch.matmul(att, v.unsqueeze(2))  # [B, kv, group, S, D]
         y = y.reshape(B, self.n_heads, S, self.head_dim).transpose(1, 2).reshape(B, S, -1)
         return self.o_proj(y), present

@@ -13,6 +13,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from convert_llama2c import permute_rotary  # noqa: E402
 from model import EncoderClassifier, LlamaForCausalLM, empty_past, encoder_config, llama_config  # noqa: E402
 from tokenizer import ByteLevelBPE, train_bpe  # noqa: E402
+from train import autocast, bf16_cpu_supported, lm_loss  # noqa: E402
 
 torch.set_num_threads(min(2, os.cpu_count() or 1))
 
@@ -147,6 +148,35 @@ class TestLlama(unittest.TestCase):
         self.assertEqual([o.name for o in g.output], ["logits", "present.0.key", "present.0.value", "present.1.key", "present.1.value"])
         dims = [d.dim_param or d.dim_value for d in g.input[3].type.tensor_type.shape.dim]
         self.assertEqual(dims, ["batch_size", 2, "past_sequence_length", 8])
+
+    def test_fp32_export_has_no_casts_around_softmax(self):
+        """The softmax kept in fp32 under bf16 autocast is a no-op in an fp32 export."""
+        import onnx
+
+        from export_onnx import export_decoder_onnx
+
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "model.onnx")
+            export_decoder_onnx(tiny(), path)
+            nodes = onnx.load(path).graph.node
+        producer = {out: n for n in nodes for out in n.output}
+        softmaxes = [n for n in nodes if n.op_type == "Softmax"]
+        self.assertEqual(len(softmaxes), CFG["num_hidden_layers"])
+        for sm in softmaxes:
+            self.assertNotEqual(producer[sm.input[0]].op_type, "Cast")
+            consumers = [n for n in nodes if sm.output[0] in n.input]
+            self.assertNotIn("Cast", [n.op_type for n in consumers])
+
+    @unittest.skipUnless(bf16_cpu_supported(), "this CPU has no native bf16 matmuls (training falls back to fp32)")
+    def test_bf16_autocast_loss_matches_fp32(self):
+        m = tiny().train()
+        g = torch.Generator().manual_seed(1)
+        ids = torch.randint(0, CFG["vocab_size"], (3, 40), generator=g)
+        w = torch.ones(3, 40)
+        fp32 = float(lm_loss(m, ids, w))
+        bf16 = float(lm_loss(m, ids, w, autocast(torch.device("cpu"), "bf16")))
+        self.assertNotEqual(fp32, bf16, "autocast took effect")
+        self.assertAlmostEqual(fp32, bf16, delta=0.01 * fp32)
 
 
 class TestClassifier(unittest.TestCase):

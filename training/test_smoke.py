@@ -24,6 +24,11 @@ SKIP = None if HAVE_TORCH and HAVE_DATA else (
     else f"dataset folder not found at {DATA} (set LOOM_DATA)")
 
 
+def model_summary(run_dir):
+    with open(os.path.join(run_dir, "train_summary.json")) as f:
+        return json.load(f)
+
+
 @unittest.skipIf(SKIP is not None, f"training smoke test skipped: {SKIP}")
 class SmokeTest(unittest.TestCase):
     @classmethod
@@ -74,6 +79,8 @@ class SmokeTest(unittest.TestCase):
         from train import prompt_spec
 
         model, out, export = self._train("smoke-chat.json", "chat")
+        # each validation also translates a few sentences per direction (the chrF learning curve)
+        self.assertTrue(any(k.startswith("val_chrF/") for k in model_summary(out)["history"][-1]))
         with open(os.path.join(export, "config.json")) as f:
             cfg = json.load(f)
         self.assertEqual(cfg["model_type"], "llama")

@@ -21,6 +21,7 @@ checkpoints and exports like a finished one.
 """
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -38,7 +39,7 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from data import LANGUAGES, PROMPTS, TRANSLATION_PAIRS, read_jsonl  # noqa: E402
+from data import LANGUAGES, PROMPTS, SUMMARY_LENGTHS, TRANSLATION_PAIRS, read_jsonl  # noqa: E402
 from export_onnx import save_classifier_folder, save_decoder_folder  # noqa: E402
 from model import EncoderClassifier, LlamaForCausalLM, encoder_config  # noqa: E402
 from tokenizer import CHATML_TEMPLATE, ByteLevelBPE, tokenizer_config  # noqa: E402
@@ -141,11 +142,50 @@ class Mixture:
         return torch.tensor(xs), torch.tensor(ws)
 
 
-def lm_loss(model, ids, w):
-    logits, _ = model(ids[:, :-1])
+def autocast(dev, precision):
+    """bf16 autocast (fp32 master weights) where the hardware does bf16 matmuls natively.
+
+    On a CPU with AVX512-BF16 it trains ~1.5x faster per token than fp32; elsewhere bf16 on the
+    CPU would be emulated (slower), so the run falls back to fp32 and says so in the log.
+    """
+    if precision != "bf16" or (dev.type == "cpu" and not bf16_cpu_supported()):
+        return contextlib.nullcontext()
+    return torch.autocast(dev.type, dtype=torch.bfloat16)
+
+
+def bf16_cpu_supported():
+    try:  # newer PyTorch answers directly
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        pass
+    try:  # Debian's 1.13 does not: ask the CPU
+        with open("/proc/cpuinfo") as f:
+            flags = f.read()
+        return "avx512_bf16" in flags or "amx_bf16" in flags
+    except OSError:
+        return False
+
+
+def lm_loss(model, ids, w, amp=contextlib.nullcontext()):
+    with amp:
+        logits, _ = model(ids[:, :-1])
     tgt, tw = ids[:, 1:], w[:, 1:]
-    nll = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt.reshape(-1), reduction="none")
+    # the softmax over the vocabulary stays in fp32 even under bf16 autocast
+    nll = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), tgt.reshape(-1), reduction="none")
     return (nll * tw.reshape(-1)).sum() / tw.sum().clamp(min=1e-6)
+
+
+@torch.no_grad()
+def translation_chrf(model, tok, sets):
+    """chrF of greedy translations per direction (evaluate.py's definitions, on fewer rows)."""
+    from evaluate import chrf, generate, prompt_ids  # evaluate imports this module: import late
+
+    out = {}
+    for direction, exs in sets.items():
+        outs = generate(model, [prompt_ids(tok, e["messages"]) for e in exs], 64, {tok.vocab[IM_END], tok.vocab[EOT]})
+        out[direction] = chrf([tok.decode(o).strip() for o in outs], [e["messages"][-1]["content"] for e in exs])
+    model.train()
+    return out
 
 
 @torch.no_grad()
@@ -290,6 +330,14 @@ def train(args):
             v = val_sets.setdefault(ex["task"], [])
             if len(v) < tcfg.get("val_examples_per_task", 96):
                 v.append(encode_example(tok, ex["messages"], pw))
+        # a few Tatoeba sentences per direction, translated greedily at each validation: the
+        # learning curve of chrF (what the model card extrapolates from), not just of the loss
+        chrf_sets = {}
+        for ex in read_jsonl(os.path.join(args.data_dir, "chat.val.jsonl")):
+            if ex["task"] == "translate" and ex["source"].startswith("tatoeba"):
+                v = chrf_sets.setdefault("→".join(ex["pair"]), [])
+                if len(v) < tcfg.get("val_chrf_examples", 0):
+                    v.append(ex)
         mix = Mixture(groups, tcfg, cfg.get("seed", 1234))
         log(f"tokenized in {time.time() - t0:.0f}s: " + ", ".join(f"{k[0]}/{k[1]}={len(v)}" for k, v in sorted(groups.items())))
         log("draw probabilities: " + ", ".join(f"{g['name']}={p:.3f}" for g, p in zip(mix.groups, mix.probs)))
@@ -310,6 +358,11 @@ def train(args):
     n_params = sum(p.numel() for p in model.parameters())
     log(f"{cfg['name']}: {n_params / 1e6:.2f}M parameters, config {json.dumps(cfg['model'])}")
     opt = make_optimizer(model, tcfg)
+    precision = getattr(args, "precision", None) or tcfg.get("precision", "fp32")
+    if precision == "bf16" and dev.type == "cpu" and not bf16_cpu_supported():
+        log("precision bf16 asked, but this CPU has no native bf16: training in fp32")
+        precision = "fp32"
+    log(f"precision {precision}")
     ckpt_path = os.path.join(args.out, "ckpt.pt")
     step, elapsed, tokens_seen, history = 0, 0.0, 0, []
     if args.resume and os.path.exists(ckpt_path):
@@ -346,7 +399,8 @@ def train(args):
         if kind == "decoder":
             v = decoder_val(model, val_sets, tcfg["seq_len"])
             rec = {"step": step, "tokens": tokens_seen, "minutes": round((time.time() - start) / 60, 1),
-                   **{f"val_nll/{k}": round(x, 4) for k, x in v.items()}}
+                   **{f"val_nll/{k}": round(x, 4) for k, x in v.items()},
+                   **{f"val_chrF/{k}": round(x, 2) for k, x in translation_chrf(model, tok, chrf_sets).items()}}
         else:
             acc, per = classifier_val(model, val_items, pad_id)
             rec = {"step": step, "minutes": round((time.time() - start) / 60, 1), "val_acc": round(acc, 4),
@@ -368,7 +422,7 @@ def train(args):
         if kind == "decoder":
             ids, w = mix.batch(bs)
             ids, w = ids.to(dev), w.to(dev)
-            loss = lm_loss(model, ids, w)
+            loss = lm_loss(model, ids, w, autocast(dev, precision))
             ntok = ids.shape[0] * (ids.shape[1] - 1)
         else:
             if len(cls_queue) < bs:
@@ -384,7 +438,9 @@ def train(args):
             chunk, cls_queue = cls_queue[:bs], cls_queue[bs:]
             ids, mask, y = pad_batch(chunk, pad_id)
             ids, mask, y = ids.to(dev), mask.to(dev), y.to(dev)
-            loss = F.cross_entropy(model(ids, mask), y, label_smoothing=tcfg.get("label_smoothing", 0.0))
+            with autocast(dev, precision):
+                logits = model(ids, mask)
+            loss = F.cross_entropy(logits.float(), y, label_smoothing=tcfg.get("label_smoothing", 0.0))
             ntok = int(mask.sum())
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -452,6 +508,7 @@ def prompt_spec():
                  "notes": "multi-turn: keep the one system message, then alternate user/assistant"},
         "summarize": {"messages": [{"role": "system", "content": PROMPTS["summarize"]["system"]},
                                    {"role": "user", "content": "{text}"}],
+                      "lengths": SUMMARY_LENGTHS,
                       "notes": "trained on texts up to ~230 words (BBC articles cut at ~150 words); cut longer input at a sentence boundary"},
         "translate": {"messages": [{"role": "system", "content": PROMPTS["translate"]["system"]},
                                    {"role": "user", "content": "{text}"}],
@@ -476,6 +533,7 @@ def main():
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1 … (the export always runs on CPU)")
+    ap.add_argument("--precision", choices=["fp32", "bf16"], help="overrides the config's train.precision")
     ap.add_argument("--log-every", type=float, default=30.0, help="seconds between progress lines")
     train(ap.parse_args())
 

@@ -34,7 +34,8 @@ export function summarizeMessages(
   const p = prompts.summarize;
   const lengthText = p.lengths?.[length] ?? length;
   const messages: ModelMessage[] = [];
-  if (p.system) messages.push({ role: "system", content: p.system });
+  // Either message may carry {length}: Loom's own models were trained with it in the system one.
+  if (p.system) messages.push({ role: "system", content: fillTemplate(p.system, { length: lengthText }) });
   messages.push({ role: "user", content: fillTemplate(p.user, { text, length: lengthText }) });
   return messages;
 }

@@ -42,6 +42,17 @@ describe("summarize", () => {
     assert.equal(messages.at(-1)?.content, "Summarise the following text as a few bullet points.\n\nText.");
   });
 
+  test("a system message may carry the length (as Loom's own models were trained)", () => {
+    const prompts = {
+      ...DEFAULT_PROMPTS,
+      summarize: { system: "Summarize the text {length}.", user: "{text}", lengths: { short: "in one sentence" } },
+    };
+    assert.deepEqual(summarizeMessages("Text.", "short", prompts), [
+      { role: "system", content: "Summarize the text in one sentence." },
+      { role: "user", content: "Text." },
+    ]);
+  });
+
   test("chunks respect the budget, cut at sentence ends, and lose no words", () => {
     const text = Array.from({ length: 40 }, (_, i) => `Sentence number ${i} has six words.`).join(" ");
     const chunks = chunkText(text, 25, words);

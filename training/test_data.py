@@ -1,0 +1,48 @@
+"""Data preparation rules that need no data sets: the summary length variants."""
+
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from data import SUMMARY_LENGTHS, messages_for, summary_length_variants  # noqa: E402
+
+
+def bbc_row(i, targets):
+    return {"task": "summarize", "source": "bbc", "group": f"bbc|business|{i}",
+            "messages": messages_for("summarize", f"Article {i}.", " ".join(targets), length=SUMMARY_LENGTHS["medium"]),
+            "lead3": "", "target_sentences": targets}
+
+
+class SummaryLengthVariants(unittest.TestCase):
+    def test_medium_reads_as_the_earlier_single_prompt(self):
+        self.assertEqual(bbc_row(0, ["A.", "B."])["messages"][0]["content"], "Summarize the text in a few sentences.")
+
+    def test_a_third_each_short_and_bullets_from_the_same_targets(self):
+        rows = [bbc_row(i, [f"First {i}.", f"Second {i}."]) for i in range(300)]
+        variants = summary_length_variants(rows)
+        by_system = {}
+        for v in variants:
+            by_system.setdefault(v["messages"][0]["content"], []).append(v)
+        short = by_system.pop("Summarize the text in one sentence.")
+        bullets = by_system.pop("Summarize the text as bullet points.")
+        self.assertEqual(by_system, {})
+        self.assertTrue(70 <= len(short) <= 130 and 70 <= len(bullets) <= 130, (len(short), len(bullets)))
+        for v in short:
+            i = v["group"].split("|")[-1]
+            self.assertEqual(v["messages"][1]["content"], f"Article {i}.")
+            self.assertEqual(v["messages"][2]["content"], f"First {i}.")
+        for v in bullets:
+            i = v["group"].split("|")[-1]
+            self.assertEqual(v["messages"][2]["content"], f"- First {i}.\n- Second {i}.")
+        self.assertEqual(summary_length_variants(rows), variants, "deterministic")
+
+    def test_only_bbc_rows_with_two_or_more_summary_sentences(self):
+        one = bbc_row(1, ["Only."])
+        other = {**bbc_row(2, ["A.", "B."]), "source": "scitldr"}
+        self.assertEqual(summary_length_variants([one, other]), [])
+
+
+if __name__ == "__main__":
+    unittest.main()
