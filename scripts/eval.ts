@@ -72,7 +72,10 @@ for (const dir of dirs) {
         rows.filter((r) => tasks.length === 0 || tasks.includes(r.task)),
         size,
       );
-      if (tasks.length === 0 || tasks.includes("chat")) result.chat_language = await evaluateChatLanguage(model);
+      if (tasks.length === 0 || tasks.includes("chat")) {
+        result.chat_language = await evaluateChatLanguage(model, "greedy");
+        result.chat_language_app = await evaluateChatLanguage(model, "app");
+      }
     }
   } finally {
     await model.dispose();

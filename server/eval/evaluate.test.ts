@@ -211,6 +211,8 @@ describe("evaluation helpers", () => {
         ["loom-chat", "loom-sentiment"],
       );
       assert.equal(json.results[0].chat_language.n, 18);
+      assert.equal(json.results[0].chat_language_app.n, 18 * 3, "each probe once per seed");
+      assert.match(r.stdout, /\| as the chat app samples \(T 0\.7, top-p 0\.9, 3 seeds\) \| 54 \|/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

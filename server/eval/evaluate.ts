@@ -1,11 +1,13 @@
 // Scores loaded models on the validation split through the engine, with the prompts the apps
 // send (the task modules and the model's loom-prompts.json), greedy decoding, and the metric
-// definitions of training/evaluate.py, so both report comparable numbers for the same rows.
+// definitions of training/evaluate.py, so both report comparable numbers for the same rows. The
+// chat probes are also decoded as the chat app samples, since that is what users read.
 //
 // Example counts and output caps follow training/evaluate.py: translation 150 per Tatoeba
 // direction and 100 per Multi30k one, 100 BBC and 100 short summaries, 200 code cuts, 200 replies
 // per task for perplexity (`quick` uses a few of each).
 import type { ChatMessage, LoadedCausalLM, LoadedClassifier } from "../inference/index.ts";
+import { chatDecoding } from "../tasks/chat.ts";
 import { CODE_LANGUAGES, codeMessages, type CodeInput } from "../tasks/code.ts";
 import { readModelPrompts, type TaskPrompts } from "../tasks/prompts.ts";
 import { summarizeHierarchically, summarizeMessages, summaryInputBudget } from "../tasks/summarize.ts";
@@ -375,6 +377,8 @@ export function replyLanguage(text: string, candidates: string[]): string | unde
 }
 
 export interface ChatLanguageEval {
+  decoding: ProbeDecoding;
+  /** Replies scored: one per probe (greedy) or one per probe and seed (app). */
   n: number;
   /** % of replies in the language of the message. */
   same_language: number;
@@ -391,21 +395,45 @@ export function mentions(text: string, word: string): boolean {
   return new RegExp(`(^|[^\\p{L}])${escaped}`, "iu").test(text);
 }
 
-/** Does the model answer in the language it is spoken to, and on topic? (chat prompt, greedy.) */
+/**
+ * How the probes are decoded: greedy (reproducible, what the other tasks use), or as the chat app
+ * samples its replies (chatDecoding), once per fixed seed, so the score is what users meet.
+ */
+export type ProbeDecoding = "greedy" | "app";
+export const PROBE_SEEDS = [1, 2, 3];
+
+async function probeReplies(model: LoadedCausalLM, messages: ChatMessage[], decoding: ProbeDecoding) {
+  if (decoding === "greedy") return [await greedyReply(model, messages, PROBE_MAX_TOKENS)];
+  const replies: string[] = [];
+  for (const seed of PROBE_SEEDS) {
+    const request = { messages, temperature: chatDecoding.temperature, topP: chatDecoding.topP, seed };
+    for await (const event of model.generate({ ...request, maxNewTokens: PROBE_MAX_TOKENS })) {
+      if (event.type === "finish") replies.push(event.text);
+    }
+  }
+  return replies;
+}
+const PROBE_MAX_TOKENS = 64;
+
+/** Does the model answer in the language it is spoken to, and on topic? (chat prompt.) */
 export async function evaluateChatLanguage(
   model: LoadedCausalLM,
+  decoding: ProbeDecoding = "greedy",
   prompts: TaskPrompts = readModelPrompts(model.dir),
 ): Promise<ChatLanguageEval> {
   const declared = Object.keys(languageOffer(model.folder.config).languages);
   const languages = Object.keys(CHAT_PROBES).filter((l) => declared.length === 0 || declared.includes(l));
-  const cases = languages.flatMap((language) => CHAT_PROBES[language]!.map((probe) => ({ language, ...probe })));
+  const probes = languages.flatMap((language) => CHAT_PROBES[language]!.map((probe) => ({ language, ...probe })));
   const system = prompts.chat.system ? [{ role: "system" as const, content: prompts.chat.system }] : [];
-  const replies = await mapConcurrent(cases, 16, (c) =>
-    greedyReply(model, [...system, { role: "user", content: c.text }], 64),
+  const perProbe = await mapConcurrent(probes, 16, (c) =>
+    probeReplies(model, [...system, { role: "user", content: c.text }], decoding),
   );
+  const cases = probes.flatMap((c, i) => perProbe[i]!.map(() => c));
+  const replies = perProbe.flat();
   const sameLanguage = cases.map((c, i) => (replyLanguage(replies[i]!, languages) === c.language ? 1 : 0));
   const onTopic = cases.map((c, i) => (c.topic.some((w) => mentions(replies[i]!, w)) ? 1 : 0));
   return {
+    decoding,
     n: cases.length,
     same_language: pct(mean(sameLanguage)),
     per_language: Object.fromEntries(

@@ -1,13 +1,16 @@
 // Markdown tables for `npm run eval`, and the side-by-side check against training/evaluate.py's
 // eval.json (the PyTorch numbers for the same rows): the ONNX model served by the engine must
 // score the same within noise (greedy near-ties can flip a few outputs).
-import type {
-  ChatLanguageEval,
-  CodeEval,
-  PerplexityEval,
-  SentimentEval,
-  SummaryEval,
-  TranslationEval,
+import { chatDecoding } from "../tasks/chat.ts";
+import {
+  PROBE_SEEDS,
+  type ChatLanguageEval,
+  type CodeEval,
+  type PerplexityEval,
+  type ProbeDecoding,
+  type SentimentEval,
+  type SummaryEval,
+  type TranslationEval,
 } from "./evaluate.ts";
 
 export interface ModelEval {
@@ -19,7 +22,14 @@ export interface ModelEval {
   code?: CodeEval;
   perplexity?: PerplexityEval;
   chat_language?: ChatLanguageEval;
+  /** The same probes decoded as the chat app samples its replies. */
+  chat_language_app?: ChatLanguageEval;
 }
+
+const PROBE_DECODING_LABELS: Record<ProbeDecoding, string> = {
+  greedy: "greedy",
+  app: `as the chat app samples (T ${chatDecoding.temperature}, top-p ${chatDecoding.topP}, ${PROBE_SEEDS.length} seeds)`,
+};
 
 const f1 = (x: number) => x.toFixed(1);
 const f3 = (x: number) => x.toFixed(3);
@@ -93,12 +103,19 @@ export function markdownReport(e: ModelEval): string {
       "",
     );
   }
-  if (e.chat_language) {
-    const c = e.chat_language;
+  const probeRuns = [e.chat_language, e.chat_language_app].filter((c) => c !== undefined);
+  if (probeRuns.length) {
+    const languages = Object.keys(probeRuns[0]!.per_language);
     out.push(
       ...table(
-        [`chat probes (n=${c.n})`, "on topic %", "same language %", ...Object.keys(c.per_language)],
-        [["model", f1(c.on_topic), f1(c.same_language), ...Object.values(c.per_language).map(f1)]],
+        ["chat probes, decoded", "replies", "on topic %", "same language %", ...languages],
+        probeRuns.map((c) => [
+          PROBE_DECODING_LABELS[c.decoding],
+          c.n,
+          f1(c.on_topic),
+          f1(c.same_language),
+          ...languages.map((l) => f1(c.per_language[l]!)),
+        ]),
       ),
       "",
     );
