@@ -363,6 +363,9 @@ def train(args):
         log("precision bf16 asked, but this CPU has no native bf16: training in fp32")
         precision = "fp32"
     log(f"precision {precision}")
+    if dev.type == "cpu" and "tcmalloc" not in os.environ.get("LD_PRELOAD", ""):
+        log("glibc malloc: large tensors are mapped and unmapped every step, 3-4x slower here; "
+            "install libtcmalloc-minimal4 (the Makefile then preloads it)")
     ckpt_path = os.path.join(args.out, "ckpt.pt")
     step, elapsed, tokens_seen, history = 0, 0.0, 0, []
     if args.resume and os.path.exists(ckpt_path):
