@@ -4,7 +4,8 @@
 // on the validation split training/data.py wrote, with training/evaluate.py's metrics:
 // sentiment accuracy, translation chrF/BLEU per direction, summary ROUGE vs lead-3, code next-line
 // exact match / edit similarity vs "repeat the previous line", reply perplexity per task, and
-// whether chat answers in the language it is spoken to.
+// whether chat answers in the language it is spoken to and on topic (greedy, and sampled as the
+// chat app samples).
 //
 //   --model DIR     a model folder (repeatable; default: models/loom-chat and models/loom-sentiment)
 //   --data DIR      the validation split (default: training/runs/data; write it with
