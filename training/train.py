@@ -143,14 +143,13 @@ class Mixture:
 
 
 def autocast(dev, precision):
-    """bf16 autocast (fp32 master weights) where the hardware does bf16 matmuls natively.
+    """bf16 autocast (fp32 master weights) for precision "bf16", else nothing.
 
-    On a CPU with AVX512-BF16 it trains ~1.5x faster per token than fp32; elsewhere bf16 on the
-    CPU would be emulated (slower), so the run falls back to fp32 and says so in the log.
+    train() asks for bf16 only where the hardware does bf16 matmuls natively: on this machine's
+    AVX512-BF16 CPU it trains 1.1-1.7x more tokens/s than fp32; elsewhere on a CPU bf16 would be
+    emulated (slower), so the run falls back to fp32 and says so in the log.
     """
-    if precision != "bf16" or (dev.type == "cpu" and not bf16_cpu_supported()):
-        return contextlib.nullcontext()
-    return torch.autocast(dev.type, dtype=torch.bfloat16)
+    return torch.autocast(dev.type, dtype=torch.bfloat16) if precision == "bf16" else contextlib.nullcontext()
 
 
 def bf16_cpu_supported():
