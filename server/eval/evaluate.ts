@@ -6,7 +6,7 @@
 // Example counts and output caps follow training/evaluate.py: translation 150 per Tatoeba
 // direction and 100 per Multi30k one, 100 BBC and 100 short summaries, 200 code cuts, 200 replies
 // per task for perplexity (`quick` uses a few of each).
-import type { ChatMessage, LoadedCausalLM, LoadedClassifier } from "../inference/index.ts";
+import type { ChatMessage, GenerateRequest, LoadedCausalLM, LoadedClassifier } from "../inference/index.ts";
 import { chatDecoding } from "../tasks/chat.ts";
 import { CODE_LANGUAGES, codeMessages, type CodeInput } from "../tasks/code.ts";
 import { readModelPrompts, type TaskPrompts } from "../tasks/prompts.ts";
@@ -46,17 +46,22 @@ async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item
   return results;
 }
 
-/** Greedy decoding of a reply to `messages`; the text the app would show. */
-export async function greedyReply(
+/** The finished text of one generation; the text the app would show. */
+async function replyText(model: LoadedCausalLM, request: GenerateRequest): Promise<string> {
+  for await (const event of model.generate(request)) {
+    if (event.type === "finish") return event.text;
+  }
+  throw new Error("the generation ended without a finish event");
+}
+
+/** Greedy decoding of a reply to `messages`. */
+export function greedyReply(
   model: LoadedCausalLM,
   messages: ChatMessage[],
   maxNewTokens: number,
   stopSequences?: string[],
 ): Promise<string> {
-  for await (const event of model.generate({ messages, temperature: 0, maxNewTokens, stopSequences })) {
-    if (event.type === "finish") return event.text;
-  }
-  throw new Error("the generation ended without a finish event");
+  return replyText(model, { messages, temperature: 0, maxNewTokens, stopSequences });
 }
 
 /** The task modules build AI SDK messages; system and user contents there are plain strings. */
@@ -401,19 +406,17 @@ export function mentions(text: string, word: string): boolean {
  */
 export type ProbeDecoding = "greedy" | "app";
 export const PROBE_SEEDS = [1, 2, 3];
+const PROBE_MAX_TOKENS = 64;
 
 async function probeReplies(model: LoadedCausalLM, messages: ChatMessage[], decoding: ProbeDecoding) {
   if (decoding === "greedy") return [await greedyReply(model, messages, PROBE_MAX_TOKENS)];
+  const { temperature, topP } = chatDecoding;
   const replies: string[] = [];
   for (const seed of PROBE_SEEDS) {
-    const request = { messages, temperature: chatDecoding.temperature, topP: chatDecoding.topP, seed };
-    for await (const event of model.generate({ ...request, maxNewTokens: PROBE_MAX_TOKENS })) {
-      if (event.type === "finish") replies.push(event.text);
-    }
+    replies.push(await replyText(model, { messages, temperature, topP, seed, maxNewTokens: PROBE_MAX_TOKENS }));
   }
   return replies;
 }
-const PROBE_MAX_TOKENS = 64;
 
 /** Does the model answer in the language it is spoken to, and on topic? (chat prompt.) */
 export async function evaluateChatLanguage(
