@@ -91,18 +91,6 @@ export function useAdminFetcher(onDone?: () => void) {
 // ---------------------------------------------------------------------------------------------
 // Formatting
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ["KB", "MB", "GB", "TB"];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
-}
-
 /** 1234567 → "1.2 M"; small numbers as they are. */
 export function formatCompact(n: number): string {
   if (n < 1000) return String(Math.round(n));

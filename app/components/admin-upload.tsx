@@ -3,7 +3,9 @@
 // can be counted. Files are always sent as they are (xhr.send(file)): the browser streams them
 // from disk, so a model of many gigabytes never sits in memory.
 import { useId, useRef, useState } from "react";
-import { formatBytes, formatCount } from "./admin-ui";
+import { formatBytes } from "../../server/common/format";
+import { isModelId } from "../../server/common/model-id";
+import { formatCount } from "./admin-ui";
 
 export interface FolderFile {
   file: File;
@@ -18,12 +20,9 @@ export type Selection =
 export const ARCHIVE_PATTERN = /\.(zip|tar|tar\.gz|tgz)$/i;
 export const ARCHIVE_ACCEPT = ".zip,.tar,.tar.gz,.tgz,application/zip,application/x-tar,application/gzip";
 
-/** Lower-case letters, digits, ".", "_" and "-", starting with a letter or digit (server/registry/install.ts). */
-export const MODEL_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,127}$/;
-
 export function modelIdProblem(id: string, existing: string[]): string | undefined {
   if (!id) return "Give the model an id.";
-  if (!MODEL_ID_PATTERN.test(id) || id.includes(".."))
+  if (!isModelId(id))
     return 'Use lower-case letters, digits, ".", "_" and "-", starting with a letter or digit (at most 128).';
   if (existing.includes(id)) return `A model with the id "${id}" is already installed.`;
   return undefined;

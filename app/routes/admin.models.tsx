@@ -7,13 +7,13 @@ import { useEffect, useRef, useState } from "react";
 import { z } from "zod";
 import type { AppName } from "../../db/schema";
 import { APP_TITLES } from "../../server/apps";
+import { formatBytes } from "../../server/common/format";
 import { publicErrorOf } from "../../server/http-error";
 import { APP_LIST } from "~/apps";
 import {
   CellLabel,
   compactInput,
   dangerButton,
-  formatBytes,
   formatCompact,
   formatRate,
   linkButton,

@@ -21,7 +21,8 @@ import {
   UploadFailure,
   type Selection,
 } from "~/components/admin-upload";
-import { formatBytes, linkButton, smallButton } from "~/components/admin-ui";
+import { formatBytes } from "../../server/common/format";
+import { linkButton, smallButton } from "~/components/admin-ui";
 import { Alert, Button, PageHeader, TextField } from "~/components/ui";
 import { parseForm } from "~/forms.server";
 import { requireAdmin } from "~/session.server";

@@ -3,7 +3,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
 import { APPS } from "../../db/schema";
-import { MODEL_ID_PATTERN } from "../../server/registry/install";
+import { MODEL_ID_PATTERN } from "../../server/common/model-id";
 import { apiError, readJson, requireApiAdmin, rethrowAsApiError } from "~/api.server";
 
 const installRequest = z.object({

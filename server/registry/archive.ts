@@ -25,6 +25,7 @@ import { finished, pipeline } from "node:stream/promises";
 import zlib from "node:zlib";
 import { Parser, type ReadEntry } from "tar";
 import yauzl from "yauzl";
+import { formatBytes } from "../common/format";
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -425,14 +426,6 @@ class EntryPlan {
     const [top] = tops;
     return this.files.has(top) ? undefined : top;
   }
-}
-
-/** "20 GiB", "1.5 MiB", "300 bytes": sizes as messages show them. */
-export function formatBytes(n: number): string {
-  if (n >= GiB) return `${+(n / GiB).toFixed(2)} GiB`;
-  if (n >= MiB) return `${+(n / MiB).toFixed(2)} MiB`;
-  if (n >= 1024) return `${+(n / 1024).toFixed(2)} KiB`;
-  return `${n} bytes`;
 }
 
 const tooManyEntries = (max: number) =>

@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import { constants as fsc } from "node:fs";
 import { copyFile, lstat, mkdir, readdir, rename, rm, rmdir } from "node:fs/promises";
 import path from "node:path";
+import { isModelId } from "../common/model-id";
 
 export type InstallErrorCode =
   /** The model id is not a slug. */
@@ -43,12 +44,9 @@ export class InstallError extends Error {
   }
 }
 
-/** A model id: a lowercase slug, at most 128 characters, never "..". */
-export const MODEL_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,127}$/;
-
 /** Returns `modelId` if it is a valid model id, else throws BAD_MODEL_ID. */
 export function checkModelId(modelId: string): string {
-  if (typeof modelId !== "string" || !MODEL_ID_PATTERN.test(modelId) || modelId.includes(".."))
+  if (!isModelId(modelId))
     throw new InstallError(
       "BAD_MODEL_ID",
       'A model id uses lowercase letters, digits, ".", "_" and "-" (starting with a letter or digit, at most 128 characters, no "..").',

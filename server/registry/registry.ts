@@ -10,6 +10,7 @@ import { and, asc, count, desc, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { models, taskAssignments, type AppName, type ModelRow } from "../../db/schema";
 import { APP_TITLES } from "../apps";
+import { isModelId } from "../common/model-id";
 import { HttpError } from "../http-error";
 import {
   loadModel,
@@ -126,7 +127,7 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
       : [];
     for (const id of folders) {
       if (rows.has(id)) continue;
-      if (!/^[a-z0-9][a-z0-9._-]{0,127}$/.test(id)) {
+      if (!isModelId(id)) {
         logger.warn("model folder ignored: its name is not a valid model id", { folder: id });
         continue;
       }

@@ -15,11 +15,11 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeWebReadableStream } from "node:stream/web";
 import { pipeline } from "node:stream/promises";
+import { formatBytes } from "../common/format";
 import {
   ArchiveError,
   DEFAULT_ARCHIVE_LIMITS,
   extractArchive,
-  formatBytes,
   HashingFileSink,
   resolveInside,
   safeRelativePath,
