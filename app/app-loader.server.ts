@@ -1,6 +1,6 @@
 // The loader every application page shares: a signed-in user and the models assigned to the app.
 import type { AppLoadContext } from "@remix-run/node";
-import type { AppName } from "../db/schema";
+import type { AppName } from "../server/apps";
 import { requireUser } from "./session.server";
 
 export async function loadAppPage(request: Request, context: AppLoadContext, app: AppName) {

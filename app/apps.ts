@@ -1,6 +1,5 @@
 // The five applications as the UI presents them. Shared by navigation, the home page and each page.
-import type { AppName } from "../db/schema";
-import { APP_TITLES } from "../server/apps";
+import { APP_TITLES, type AppName } from "../server/apps";
 
 export interface AppInfo {
   name: AppName;

@@ -9,7 +9,7 @@ import {
   type ModelMessage,
   type UIMessageStreamWriter,
 } from "ai";
-import type { AppName } from "../db/schema";
+import type { AppName } from "../server/apps";
 import type { PublicUser } from "../server/auth/auth-service";
 import type { Decoding } from "../server/chat/generation-runner";
 import { publicErrorOf } from "../server/http-error";

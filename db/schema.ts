@@ -16,13 +16,10 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+import { APPS } from "../server/apps";
 
 export const ROLES = ["admin", "user"] as const;
 export type Role = (typeof ROLES)[number];
-
-/** The five applications; task_assignments and runs name them. */
-export const APPS = ["chat", "summarize", "translate", "code", "sentiment"] as const;
-export type AppName = (typeof APPS)[number];
 
 export const MODEL_KINDS = ["causal-lm", "seq2seq", "classifier"] as const;
 export const MODEL_STATUSES = ["uploading", "validating", "ready", "failed"] as const;

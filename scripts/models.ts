@@ -6,7 +6,7 @@ import { cp, stat } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { openDatabase } from "../db/client";
-import { APPS, type AppName } from "../db/schema";
+import { APPS, type AppName } from "../server/apps";
 import { loadConfig } from "../server/config";
 import { logger } from "../server/logger";
 import { createRegistry } from "../server/registry/registry";

@@ -2,7 +2,7 @@
 // table: requests per hour, decode speed, time to first token per model and application, failures.
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import type { AppName } from "../../db/schema";
+import type { AppName } from "../../server/apps";
 import { APP_TITLES } from "../../server/apps";
 import { formatCompact, formatCount, formatMs, formatRate, formatUtc } from "~/components/admin-ui";
 import { LineChart, StackedBarChart, type TimeSeries } from "~/components/chart-time-series";

@@ -5,8 +5,7 @@ import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFuncti
 import { Link, useFetchers, useLoaderData, useRevalidator } from "@remix-run/react";
 import { useEffect, useRef, useState } from "react";
 import { z } from "zod";
-import type { AppName } from "../../db/schema";
-import { APP_TITLES } from "../../server/apps";
+import { APP_TITLES, type AppName } from "../../server/apps";
 import { formatBytes } from "../../server/common/format";
 import { publicErrorOf } from "../../server/http-error";
 import { APP_LIST } from "~/apps";

@@ -5,7 +5,7 @@ import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFuncti
 import { Link, useFetcher, useLoaderData } from "@remix-run/react";
 import { useEffect, useId, useRef, useState } from "react";
 import { z } from "zod";
-import type { AppName } from "../../db/schema";
+import type { AppName } from "../../server/apps";
 import { APP_TITLES } from "../../server/apps";
 import { publicErrorOf } from "../../server/http-error";
 import { APP_LIST } from "~/apps";

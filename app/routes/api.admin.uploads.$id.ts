@@ -2,7 +2,7 @@
 // assign it to the chosen applications. DELETE: discard the upload.
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
-import { APPS } from "../../db/schema";
+import { APPS } from "../../server/apps";
 import { MODEL_ID_PATTERN } from "../../server/common/model-id";
 import { apiError, readJson, requireApiAdmin, rethrowAsApiError } from "~/api.server";
 

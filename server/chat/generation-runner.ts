@@ -2,7 +2,7 @@
 // the AI SDK, appends its deltas to the generation log, and on its end persists the assistant
 // message, its usage and timings, and the runs row. Only `stop` (or shutdown) ends one early.
 import { streamText, type LanguageModel, type ModelMessage } from "ai";
-import type { AppName } from "../../db/schema";
+import type { AppName } from "../apps";
 import type { Logger } from "../logger";
 import type { RunRecorder } from "../usage/runs";
 import type { ChatStore } from "./chat-store";

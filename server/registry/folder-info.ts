@@ -5,7 +5,7 @@ import { createReadStream } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { APPS, type AppName } from "../../db/schema";
+import { APPS, type AppName } from "../apps";
 import { HttpError } from "../http-error";
 import type { ModelFolder } from "../inference/model-folder";
 

@@ -8,8 +8,8 @@ import type { LanguageModelV3 } from "@ai-sdk/provider";
 import { wrapLanguageModel } from "ai";
 import { and, asc, count, desc, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { models, taskAssignments, type AppName, type ModelRow } from "../../db/schema";
-import { APP_TITLES } from "../apps";
+import { models, taskAssignments, type ModelRow } from "../../db/schema";
+import { APP_TITLES, type AppName } from "../apps";
 import { isModelId } from "../common/model-id";
 import { HttpError } from "../http-error";
 import {

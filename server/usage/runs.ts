@@ -2,7 +2,8 @@
 // Quotas count these rows and the admin metrics page charts them.
 import { eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { runs, type AppName } from "../../db/schema";
+import { runs } from "../../db/schema";
+import type { AppName } from "../apps";
 
 export interface RunOutcome {
   status: "completed" | "stopped" | "failed" | "interrupted";
