@@ -4,14 +4,22 @@
 import type { AppLoadContext } from "@remix-run/node";
 import type { z } from "zod";
 import type { PublicUser } from "../server/auth/auth-service";
-import { publicErrorOf } from "../server/http-error";
+import { codeForStatus, publicErrorOf } from "../server/http-error";
 import { logger } from "../server/logger";
 import { getUser } from "./session.server";
 
-/** Thrown as a response: `{ error }` JSON with a status and, for 429/503, Retry-After. */
-export function apiError(status: number, message: string, retryAfterSeconds?: number): never {
+/**
+ * Thrown as a response: `{ error, code }` JSON with a status and, for 429/503, Retry-After. The
+ * code is the public error's own, or the status's generic one (server/http-error.ts).
+ */
+export function apiError(
+  status: number,
+  message: string,
+  extra: { code?: string; retryAfterSeconds?: number } = {},
+): never {
+  const { code = codeForStatus(status), retryAfterSeconds } = extra;
   throw Response.json(
-    { error: message },
+    { error: message, code },
     { status, headers: retryAfterSeconds ? { "Retry-After": String(Math.ceil(retryAfterSeconds)) } : undefined },
   );
 }
@@ -62,7 +70,7 @@ export async function admitGeneration(context: AppLoadContext, user: PublicUser)
 export function rethrowAsApiError(error: unknown): never {
   if (error instanceof Response) throw error;
   const known = publicErrorOf(error);
-  if (known) apiError(known.status, known.message, known.retryAfterSeconds);
+  if (known) apiError(known.status, known.message, known);
   logger.error("unexpected error in an API route", { error });
   apiError(500, "Something went wrong on our side.");
 }

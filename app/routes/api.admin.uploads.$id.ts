@@ -4,6 +4,7 @@ import type { ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
 import { APPS } from "../../server/apps";
 import { MODEL_ID_PATTERN } from "../../server/common/model-id";
+import { isModelIdTaken } from "../../server/registry/install";
 import { apiError, readJson, requireApiAdmin, rethrowAsApiError } from "~/api.server";
 
 const installRequest = z.object({
@@ -35,8 +36,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     } catch (error) {
       // A refused model leaves nothing behind: the staging folder goes too (unless the id was taken,
       // when the admin may retry under another id).
-      const conflict = (error as { code?: string }).code === "CONFLICT";
-      if (!conflict) await uploads.discardUpload(id).catch(() => false);
+      if (!isModelIdTaken(error)) await uploads.discardUpload(id).catch(() => false);
       throw error;
     }
     await uploads.discardUpload(id).catch(() => false);

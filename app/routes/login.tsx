@@ -27,7 +27,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return await startUserSession(request, context, user, safeRedirect(values.redirectTo));
   } catch (error) {
     if (!isAuthError(error)) throw error;
-    const status = error.code === "throttled" ? 429 : error.code === "disabled" ? 403 : 401;
+    const status = error.httpStatus;
     const headers: HeadersInit = error.retryAfterSeconds ? { "Retry-After": String(error.retryAfterSeconds) } : {};
     return data({ errors: null, message: error.message }, { status, headers });
   }

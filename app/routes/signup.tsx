@@ -22,7 +22,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const user = await context.services.auth.createUser(values);
     return await startUserSession(request, context, user, "/");
   } catch (error) {
-    if (isAuthError(error) && error.code === "email_taken") {
+    if (isAuthError(error) && error.code === "EMAIL_TAKEN") {
       const errors: FieldErrors = { email: error.message };
       return data({ errors, message: null }, { status: 409 });
     }

@@ -41,7 +41,7 @@ describe("auth service (database: " + (process.env.DATABASE_URL ? "postgres" : "
     assert.equal(user.role, "user");
     await assert.rejects(
       auth.createUser({ email: "ada@example.com", name: "Ada 2", password: "analytical-engine" }),
-      (e: unknown) => e instanceof AuthError && e.code === "email_taken",
+      (e: unknown) => e instanceof AuthError && e.code === "EMAIL_TAKEN",
     );
   });
 
@@ -73,12 +73,12 @@ describe("auth service (database: " + (process.env.DATABASE_URL ? "postgres" : "
     for (let i = 0; i < 3; i++) {
       await assert.rejects(
         auth.signIn({ email: "eve@example.com", password: "wrong-password", clientAddress: `10.0.0.${i}` }),
-        (e: unknown) => e instanceof AuthError && e.code === "invalid_credentials",
+        (e: unknown) => e instanceof AuthError && e.code === "INVALID_CREDENTIALS",
       );
     }
     await assert.rejects(
       auth.signIn({ email: "eve@example.com", password: "right-password", clientAddress: "10.0.0.9" }),
-      (e: unknown) => e instanceof AuthError && e.code === "throttled" && (e.retryAfterSeconds ?? 0) > 0,
+      (e: unknown) => e instanceof AuthError && e.code === "THROTTLED" && (e.retryAfterSeconds ?? 0) > 0,
     );
     clock = new Date(clock.getTime() + 16 * 60_000);
     assert.equal(
@@ -91,7 +91,7 @@ describe("auth service (database: " + (process.env.DATABASE_URL ? "postgres" : "
   test("an unknown email fails like a wrong password", async () => {
     await assert.rejects(
       auth.signIn({ email: "nobody@example.com", password: "whatever-pw", clientAddress: "2.2.2.2" }),
-      (e: unknown) => e instanceof AuthError && e.code === "invalid_credentials",
+      (e: unknown) => e instanceof AuthError && e.code === "INVALID_CREDENTIALS",
     );
   });
 
@@ -116,7 +116,7 @@ describe("auth service (database: " + (process.env.DATABASE_URL ? "postgres" : "
     assert.equal(await auth.userForSession(token), null, "sessions end at once");
     await assert.rejects(
       auth.signIn({ email: "grace@example.com", password: "new-password-1", clientAddress: "3.3.3.3" }),
-      (e: unknown) => e instanceof AuthError && e.code === "disabled",
+      (e: unknown) => e instanceof AuthError && e.code === "DISABLED",
     );
     const listed = await auth.listUsers();
     assert.equal(listed.find((u) => u.id === grace.id)?.disabled, true);

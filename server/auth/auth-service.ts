@@ -41,7 +41,7 @@ export function createAuthService(db: Db, options: AuthOptions = {}) {
       .values({ email, name: nameSchema.parse(input.name), passwordHash, role: input.role ?? "user" })
       .onConflictDoNothing()
       .returning();
-    if (!user) throw new AuthError("email_taken", "An account with this email already exists.");
+    if (!user) throw new AuthError("EMAIL_TAKEN", "An account with this email already exists.");
     return toPublicUser(user);
   }
 
@@ -81,7 +81,7 @@ export function createAuthService(db: Db, options: AuthOptions = {}) {
     const keys = [`email:${email}`, `ip:${input.clientAddress}`];
     if ((await failedAttempts(keys)) >= maxFailedLogins) {
       throw new AuthError(
-        "throttled",
+        "THROTTLED",
         "Too many failed sign-in attempts. Try again in a few minutes.",
         Math.ceil(throttleWindowMs / 1000),
       );
@@ -90,9 +90,9 @@ export function createAuthService(db: Db, options: AuthOptions = {}) {
     const valid = await verifyPassword(input.password, user?.passwordHash ?? (await dummyPasswordHash()));
     if (!user || !valid) {
       await db.insert(loginAttempts).values(keys.map((key) => ({ key, attemptedAt: now() })));
-      throw new AuthError("invalid_credentials", "Email or password is incorrect.");
+      throw new AuthError("INVALID_CREDENTIALS", "Email or password is incorrect.");
     }
-    if (user.disabledAt) throw new AuthError("disabled", "This account has been disabled.");
+    if (user.disabledAt) throw new AuthError("DISABLED", "This account has been disabled.");
     await db.delete(loginAttempts).where(eq(loginAttempts.key, `email:${email}`));
     return toPublicUser(user);
   }

@@ -1,6 +1,7 @@
 // Account rules and errors shared by the auth service and the Remix routes. No database here:
 // routes import this into the browser-safe bundle.
 import { z } from "zod";
+import { isPublicError, PublicError } from "../http-error";
 
 export const emailSchema = z
   .string()
@@ -14,21 +15,22 @@ export const passwordSchema = z
   .max(200, "Password must have at most 200 characters.");
 export const nameSchema = z.string().trim().min(1, "Enter your name.").max(80, "Name is too long.");
 
-export class AuthError extends Error {
-  constructor(
-    readonly code: "email_taken" | "invalid_credentials" | "throttled" | "disabled",
-    message: string,
-    readonly retryAfterSeconds?: number,
-  ) {
-    super(message);
-    this.name = "AuthError";
+export type AuthErrorCode = "EMAIL_TAKEN" | "INVALID_CREDENTIALS" | "THROTTLED" | "DISABLED";
+
+const HTTP_STATUS: Record<AuthErrorCode, number> = {
+  EMAIL_TAKEN: 409,
+  INVALID_CREDENTIALS: 401,
+  THROTTLED: 429,
+  DISABLED: 403,
+};
+
+export class AuthError extends PublicError<AuthErrorCode> {
+  constructor(code: AuthErrorCode, message: string, retryAfterSeconds?: number) {
+    super(code, HTTP_STATUS[code], message, retryAfterSeconds);
   }
 }
 
-/**
- * The Remix server bundle carries its own copy of this module, so `instanceof` across the
- * bundle boundary fails: recognise the error by its shape.
- */
+/** Recognised by the error protocol's brand, so it works across the Remix bundle boundary. */
 export function isAuthError(error: unknown): error is AuthError {
-  return error instanceof Error && error.name === "AuthError" && "code" in error;
+  return isPublicError(error) && error.code in HTTP_STATUS;
 }

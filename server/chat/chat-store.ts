@@ -4,16 +4,14 @@
 import { and, desc, eq, ilike, inArray, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { chats, feedback, messages } from "../../db/schema";
-import { HttpError } from "../http-error";
+import { HttpError, PublicError } from "../http-error";
 
 export type MessageRow = typeof messages.$inferSelect;
 export type ChatRow = typeof chats.$inferSelect;
 
-export class ChatNotFoundError extends Error {
-  readonly httpStatus = 404;
+export class ChatNotFoundError extends PublicError<"CHAT_NOT_FOUND"> {
   constructor() {
-    super("This conversation does not exist or is not yours.");
-    this.name = "ChatNotFoundError";
+    super("CHAT_NOT_FOUND", 404, "This conversation does not exist or is not yours.");
   }
 }
 
@@ -48,7 +46,7 @@ export function createChatStore(db: Db) {
       .values({ userId, title: title.slice(0, 200), ...(id && { id }) })
       .onConflictDoNothing()
       .returning();
-    if (!chat) throw new HttpError(409, "A conversation with this id already exists.");
+    if (!chat) throw new HttpError(409, "CHAT_EXISTS", "A conversation with this id already exists.");
     return chat;
   }
 

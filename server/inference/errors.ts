@@ -1,10 +1,9 @@
-// Typed errors of the inference engine. Routes map them to HTTP statuses (see `httpStatus`)
-// so that a user sees a clear message, never a stack trace.
+// Typed errors of the inference engine. Each public one carries its HTTP status and code (the error
+// protocol in server/http-error.ts), so that a user sees a clear message, never a stack trace.
+import { PublicError } from "../http-error";
 
 /** A model folder cannot be used: a file is missing or unreadable, or config and graph disagree. */
-export class ModelFolderError extends Error {
-  override readonly name = "ModelFolderError";
-  readonly httpStatus = 400;
+export class ModelFolderError extends PublicError<"MODEL_FOLDER"> {
   constructor(
     /** The folder that was being loaded. */
     readonly folder: string,
@@ -14,32 +13,34 @@ export class ModelFolderError extends Error {
     /** The graph input/output or config key the problem is about, when there is one. */
     readonly input?: string,
   ) {
-    super(file ? `${file}: ${message}` : message);
+    super("MODEL_FOLDER", 400, file ? `${file}: ${message}` : message);
   }
 }
 
 /** The scheduler's queue is full; the caller should retry later (HTTP 429 / 503 with Retry-After). */
-export class BusyError extends Error {
-  override readonly name = "BusyError";
-  readonly httpStatus = 429;
+export class BusyError extends PublicError<"BUSY"> {
+  declare readonly retryAfterSeconds: number;
   constructor(
-    readonly retryAfterSeconds: number,
+    retryAfterSeconds: number,
     readonly active: number,
     readonly waiting: number,
   ) {
-    super(`The model is busy (${active} generating, ${waiting} waiting); retry in about ${retryAfterSeconds} s`);
+    super(
+      "BUSY",
+      429,
+      `The model is busy (${active} generating, ${waiting} waiting); retry in about ${retryAfterSeconds} s`,
+      retryAfterSeconds,
+    );
   }
 }
 
 /** A request ran past its time limit, either still queued or while generating. */
-export class RequestTimeoutError extends Error {
-  override readonly name = "RequestTimeoutError";
-  readonly httpStatus = 503;
+export class RequestTimeoutError extends PublicError<"TIMEOUT"> {
   constructor(
     readonly timeoutMs: number,
     readonly phase: "queued" | "generating",
   ) {
-    super(`The request ran past its ${timeoutMs} ms limit while ${phase}`);
+    super("TIMEOUT", 503, `The request ran past its ${timeoutMs} ms limit while ${phase}`);
   }
 }
 
@@ -52,20 +53,15 @@ export class RequestAbortedError extends Error {
 }
 
 /** A request asks for something the model cannot do (prompt longer than the context, bad option). */
-export class InvalidRequestError extends Error {
-  override readonly name = "InvalidRequestError";
-  readonly httpStatus: number;
+export class InvalidRequestError extends PublicError<"INVALID_REQUEST"> {
   constructor(message: string, httpStatus = 400) {
-    super(message);
-    this.httpStatus = httpStatus;
+    super("INVALID_REQUEST", httpStatus, message);
   }
 }
 
 /** The model was disposed while the request was queued or running. */
-export class ModelDisposedError extends Error {
-  override readonly name = "ModelDisposedError";
-  readonly httpStatus = 503;
+export class ModelDisposedError extends PublicError<"MODEL_UNLOADED"> {
   constructor(modelId: string) {
-    super(`Model ${modelId} was unloaded`);
+    super("MODEL_UNLOADED", 503, `Model ${modelId} was unloaded`);
   }
 }

@@ -25,6 +25,7 @@ import { finished, pipeline } from "node:stream/promises";
 import zlib from "node:zlib";
 import { Parser, type ReadEntry } from "tar";
 import yauzl from "yauzl";
+import { PublicError } from "../http-error";
 import { formatBytes } from "../common/format";
 
 // ---------------------------------------------------------------------------------------------
@@ -87,17 +88,14 @@ const HTTP_STATUS: Record<ArchiveErrorCode, number> = {
 };
 
 /** A refused archive (or path). `message` is written for the user and names the offending entry. */
-export class ArchiveError extends Error {
-  override readonly name = "ArchiveError";
-  readonly httpStatus: number;
+export class ArchiveError extends PublicError<ArchiveErrorCode> {
   constructor(
-    readonly code: ArchiveErrorCode,
+    code: ArchiveErrorCode,
     message: string,
     /** The entry's name as found in the archive, when one entry is at fault. */
     readonly entry?: string,
   ) {
-    super(message);
-    this.httpStatus = HTTP_STATUS[code];
+    super(code, HTTP_STATUS[code], message);
   }
 }
 

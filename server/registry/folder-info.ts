@@ -54,7 +54,7 @@ export async function refuseSymlinks(dir: string) {
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     if (entry.isSymbolicLink()) {
       const relative = path.relative(dir, path.join(entry.parentPath, entry.name));
-      throw new HttpError(400, `${relative}: symbolic links are not allowed in a model folder.`);
+      throw new HttpError(400, "SYMLINK", `${relative}: symbolic links are not allowed in a model folder.`);
     }
   }
 }

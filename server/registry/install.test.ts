@@ -107,7 +107,7 @@ describe("installModelFolder", () => {
     };
     const error = await installError(
       installModelFolder({ sourceDir: source, storeDir: store, modelId: "existing", validate }),
-      "CONFLICT",
+      "ID_TAKEN",
     );
     assert.equal(error.httpStatus, 409);
     assert.equal(called, false);

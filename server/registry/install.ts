@@ -10,13 +10,14 @@ import { randomBytes } from "node:crypto";
 import { constants as fsc } from "node:fs";
 import { copyFile, lstat, mkdir, readdir, rename, rm, rmdir } from "node:fs/promises";
 import path from "node:path";
+import { isPublicError, PublicError } from "../http-error";
 import { isModelId } from "../common/model-id";
 
 export type InstallErrorCode =
   /** The model id is not a slug. */
   | "BAD_MODEL_ID"
   /** A model with that id is already installed. */
-  | "CONFLICT"
+  | "ID_TAKEN"
   /** No installed model with that id. */
   | "NOT_FOUND"
   /** The folder to install does not exist (or is not a folder). */
@@ -26,22 +27,21 @@ export type InstallErrorCode =
 
 const HTTP_STATUS: Record<InstallErrorCode, number> = {
   BAD_MODEL_ID: 400,
-  CONFLICT: 409,
+  ID_TAKEN: 409,
   NOT_FOUND: 404,
   SOURCE_MISSING: 404,
   UNSUPPORTED_FILE: 400,
 };
 
-export class InstallError extends Error {
-  override readonly name = "InstallError";
-  readonly httpStatus: number;
-  constructor(
-    readonly code: InstallErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.httpStatus = HTTP_STATUS[code];
+export class InstallError extends PublicError<InstallErrorCode> {
+  constructor(code: InstallErrorCode, message: string) {
+    super(code, HTTP_STATUS[code], message);
   }
+}
+
+/** The id was already taken: the admin may retry under another id, so the upload is kept. */
+export function isModelIdTaken(error: unknown): boolean {
+  return isPublicError(error) && error.code === "ID_TAKEN";
 }
 
 /** Returns `modelId` if it is a valid model id, else throws BAD_MODEL_ID. */
@@ -112,7 +112,7 @@ export async function installModelFolder<T>(options: InstallOptions<T>): Promise
 }
 
 const taken = (modelId: string) =>
-  new InstallError("CONFLICT", `A model with the id "${modelId}" is already installed.`);
+  new InstallError("ID_TAKEN", `A model with the id "${modelId}" is already installed.`);
 
 async function copyThenRename(source: string, store: string, modelId: string, move: typeof rename): Promise<void> {
   const incomingRoot = path.join(store, ".incoming");

@@ -11,6 +11,7 @@
 import type { FileHandle } from "node:fs/promises";
 import { lstat, open, readdir } from "node:fs/promises";
 import path from "node:path";
+import { PublicError } from "../http-error";
 
 export type ExternalDataErrorCode =
   /** The .onnx file is not a readable ONNX protobuf. */
@@ -27,16 +28,14 @@ export type ExternalDataErrorCode =
   | "OUT_OF_RANGE";
 
 /** A refused model: `message` is for the user and names the .onnx file and the location. */
-export class ExternalDataError extends Error {
-  override readonly name = "ExternalDataError";
-  readonly httpStatus = 400;
+export class ExternalDataError extends PublicError<ExternalDataErrorCode> {
   constructor(
-    readonly code: ExternalDataErrorCode,
+    code: ExternalDataErrorCode,
     message: string,
     readonly file?: string,
     readonly location?: string,
   ) {
-    super(message);
+    super(code, 400, message);
   }
 }
 

@@ -11,7 +11,7 @@ import type { Db } from "../../db/client";
 import { models, taskAssignments, type ModelRow } from "../../db/schema";
 import { APP_TITLES, type AppName } from "../apps";
 import { isModelId } from "../common/model-id";
-import { HttpError } from "../http-error";
+import { HttpError, isPublicError } from "../http-error";
 import {
   loadModel,
   type LoadedCausalLM,
@@ -208,8 +208,8 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
         } catch (error) {
           // Typed folder errors already name the file; anything else (ORT refusing the graph, a
           // failed smoke run) is still the model's fault, not the server's: say so with a 422.
-          if (typeof (error as { httpStatus?: unknown }).httpStatus === "number") throw error;
-          throw new HttpError(422, `The model failed validation: ${(error as Error).message}`);
+          if (isPublicError(error)) throw error;
+          throw new HttpError(422, "VALIDATION_FAILED", `The model failed validation: ${(error as Error).message}`);
         }
       },
     });
@@ -253,9 +253,10 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
   /** The model serving `app`: the requested one if it is assigned there, else the default. */
   async function resolve(app: AppName, requested?: string): Promise<ModelRow> {
     const assigned = await modelsForApp(app);
-    if (assigned.length === 0) throw new HttpError(503, `No model is assigned to ${APP_TITLES[app]} yet.`);
+    if (assigned.length === 0) throw new HttpError(503, "NO_MODEL", `No model is assigned to ${APP_TITLES[app]} yet.`);
     const choice = requested ? assigned.find((m) => m.id === requested) : assigned[0];
-    if (!choice) throw new HttpError(404, `Model "${requested}" is not available for ${APP_TITLES[app]}.`);
+    if (!choice)
+      throw new HttpError(404, "MODEL_NOT_AVAILABLE", `Model "${requested}" is not available for ${APP_TITLES[app]}.`);
     const [row] = await db.select().from(models).where(eq(models.id, choice.id));
     return row!;
   }
@@ -290,7 +291,11 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
     const row = await resolve(app, requested);
     const model = await load(row.id);
     if (model.kind !== "causal-lm")
-      throw new HttpError(409, `Model "${row.id}" is a classifier; ${APP_TITLES[app]} needs a language model.`);
+      throw new HttpError(
+        409,
+        "WRONG_MODEL_KIND",
+        `Model "${row.id}" is a classifier; ${APP_TITLES[app]} needs a language model.`,
+      );
     return { row, model, prompts: readModelPrompts(model.dir) };
   }
 
@@ -349,15 +354,20 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
 
   async function requireModel(modelId: string) {
     const [row] = await db.select().from(models).where(eq(models.id, modelId));
-    if (!row) throw new HttpError(404, `There is no model "${modelId}".`);
+    if (!row) throw new HttpError(404, "MODEL_NOT_FOUND", `There is no model "${modelId}".`);
     return row;
   }
 
   async function assign(app: AppName, modelId: string, isDefault: boolean) {
     const row = await requireModel(modelId);
-    if (row.status !== "ready") throw new HttpError(409, `Model "${modelId}" is not ready (${row.status}).`);
+    if (row.status !== "ready")
+      throw new HttpError(409, "MODEL_NOT_READY", `Model "${modelId}" is not ready (${row.status}).`);
     if (app !== "sentiment" && row.kind !== "causal-lm") {
-      throw new HttpError(409, `${APP_TITLES[app]} needs a language model; "${modelId}" is a ${row.kind}.`);
+      throw new HttpError(
+        409,
+        "WRONG_MODEL_KIND",
+        `${APP_TITLES[app]} needs a language model; "${modelId}" is a ${row.kind}.`,
+      );
     }
     await db.transaction(async (tx) => {
       if (isDefault) await tx.update(taskAssignments).set({ isDefault: false }).where(eq(taskAssignments.app, app));
@@ -402,7 +412,12 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
       .select({ n: count() })
       .from(taskAssignments)
       .where(eq(taskAssignments.modelId, modelId));
-    if (n > 0) throw new HttpError(409, `Model "${modelId}" is assigned to ${n} application(s); unassign it first.`);
+    if (n > 0)
+      throw new HttpError(
+        409,
+        "MODEL_IN_USE",
+        `Model "${modelId}" is assigned to ${n} application(s); unassign it first.`,
+      );
     await unload(modelId);
     await db.delete(models).where(eq(models.id, modelId));
     if (existsSync(folderOf(modelId))) await removeModelFolder(modelsDir, modelId);

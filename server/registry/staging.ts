@@ -15,6 +15,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeWebReadableStream } from "node:stream/web";
 import { pipeline } from "node:stream/promises";
+import { PublicError } from "../http-error";
 import { formatBytes } from "../common/format";
 import {
   ArchiveError,
@@ -43,21 +44,14 @@ const HTTP_STATUS: Record<UploadErrorCode, number> = {
 };
 
 /** A refused upload step; `message` is for the user. */
-export class UploadError extends Error {
-  override name = "UploadError";
-  readonly httpStatus: number;
-  constructor(
-    readonly code: UploadErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.httpStatus = HTTP_STATUS[code];
+export class UploadError extends PublicError<UploadErrorCode> {
+  constructor(code: UploadErrorCode, message: string) {
+    super(code, HTTP_STATUS[code], message);
   }
 }
 
 /** 413: a file (or the upload as a whole) passed its limit; the partial file is already deleted. */
 export class UploadTooLargeError extends UploadError {
-  override name = "UploadTooLargeError";
   constructor(
     message: string,
     readonly limitBytes: number,

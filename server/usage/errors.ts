@@ -1,15 +1,13 @@
-// Errors that routes turn into 429 responses with a Retry-After header. Recognised by name across
-// the Remix bundle boundary (see docs/decisions/001).
-export class LimitExceededError extends Error {
-  constructor(
-    message: string,
-    readonly retryAfterSeconds: number,
-  ) {
-    super(message);
-    this.name = "LimitExceededError";
+// The burst limit or the daily quota was reached: a 429 with Retry-After (server/http-error.ts).
+import { isPublicError, PublicError } from "../http-error";
+
+export class LimitExceededError extends PublicError<"LIMIT_EXCEEDED"> {
+  declare readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number) {
+    super("LIMIT_EXCEEDED", 429, message, retryAfterSeconds);
   }
 }
 
 export function isLimitExceededError(error: unknown): error is LimitExceededError {
-  return error instanceof Error && error.name === "LimitExceededError" && "retryAfterSeconds" in error;
+  return isPublicError(error) && error.code === "LIMIT_EXCEEDED";
 }
