@@ -10,7 +10,7 @@ import { APPS, type AppName } from "../server/apps";
 import { loadConfig } from "../server/config";
 import { logger } from "../server/logger";
 import { createRegistry } from "../server/registry/registry";
-import { createUploadStaging } from "../server/registry/staging";
+import { createUploadStaging } from "../server/uploads/staging";
 
 const USAGE = `Usage:
   npm run models -- list

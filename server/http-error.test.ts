@@ -4,7 +4,7 @@ import { AuthError } from "./auth/rules";
 import { ChatNotFoundError } from "./chat/chat-store";
 import { codeForStatus, HttpError, isPublicError, publicErrorOf } from "./http-error";
 import { BusyError, RequestAbortedError } from "./inference/errors";
-import { ArchiveError } from "./registry/archive";
+import { ArchiveError } from "./uploads/archive";
 import { LimitExceededError } from "./usage/errors";
 
 test("every public error carries its status and a stable code", () => {

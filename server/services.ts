@@ -9,7 +9,7 @@ import { createGenerationRunner, type GenerationRunner } from "./chat/generation
 import type { Config } from "./config";
 import { logger } from "./logger";
 import { createRegistry, type Registry } from "./registry/registry";
-import { createUploadStaging, type UploadStaging } from "./registry/staging";
+import { createUploadStaging, type UploadStaging } from "./uploads/staging";
 import { createMetrics, type Metrics } from "./usage/metrics";
 import { createQuotas, type Quotas } from "./usage/quotas";
 import { createRateLimiter } from "./usage/rate-limiter";

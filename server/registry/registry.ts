@@ -24,7 +24,7 @@ import { createLoomLanguageModel } from "../inference/provider";
 import type { Logger } from "../logger";
 import { readModelPrompts, type TaskPrompts } from "../tasks/prompts";
 import { installModelFolder, removeModelFolder } from "./install";
-import { checkExternalData } from "./onnx-external-data";
+import { checkExternalData } from "../uploads/onnx-external-data";
 import { pacingMiddleware } from "./stream-pacing";
 import {
   architectureOf,

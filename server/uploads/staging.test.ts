@@ -6,8 +6,8 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { after, describe, it } from "node:test";
 import yazl from "yazl";
-import { ArchiveError } from "./archive.ts";
-import { UploadError, UploadStaging, UploadTooLargeError, type UploadErrorCode } from "./staging.ts";
+import { ArchiveError } from "./archive";
+import { UploadError, UploadStaging, UploadTooLargeError, type UploadErrorCode } from "./staging";
 
 const root = mkdtempSync(path.join(os.tmpdir(), "loom-staging-"));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -27,7 +27,7 @@ import {
   sinkClosed,
   type ExtractedFile,
   type ExtractOptions,
-} from "./archive.ts";
+} from "./archive";
 
 export type UploadErrorCode =
   "BAD_ID" | "NOT_FOUND" | "BAD_PATH" | "CONFLICT" | "TOO_LARGE" | "TOO_MANY_FILES" | "ABORTED" | "NO_SPACE";

@@ -10,7 +10,7 @@ import {
   listExternalDataLocations,
   readExternalDataRefs,
   type ExternalDataErrorCode,
-} from "./onnx-external-data.ts";
+} from "./onnx-external-data";
 
 const root = mkdtempSync(path.join(os.tmpdir(), "loom-onnx-ext-"));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -16,13 +16,7 @@ import { after, describe, it } from "node:test";
 import zlib from "node:zlib";
 import * as tar from "tar";
 import yazl from "yazl";
-import {
-  ArchiveError,
-  extractArchive,
-  safeRelativePath,
-  type ArchiveErrorCode,
-  type ExtractOptions,
-} from "./archive.ts";
+import { ArchiveError, extractArchive, safeRelativePath, type ArchiveErrorCode, type ExtractOptions } from "./index";
 
 const root = mkdtempSync(path.join(os.tmpdir(), "loom-archive-"));
 after(() => rmSync(root, { recursive: true, force: true }));
