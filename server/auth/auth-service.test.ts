@@ -31,7 +31,12 @@ describe("auth service (database: " + (process.env.DATABASE_URL ? "postgres" : "
 
   before(async () => {
     database = await openTestDatabase();
-    auth = createAuthService(database.db, { sessionTtlMs: 60_000, maxFailedLogins: 3, now: () => clock });
+    auth = createAuthService(database.db, {
+      sessionTtlMs: 60_000,
+      maxFailedLogins: 3,
+      passwordCost: cheap,
+      now: () => clock,
+    });
   });
   after(() => database.close());
 

@@ -4,7 +4,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { and, count, eq, gt, lt, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { loginAttempts, sessions, users, type Role, type User } from "../../db/schema";
-import { dummyPasswordHash, hashPassword, verifyPassword } from "./passwords";
+import { dummyPasswordHash, hashPassword, verifyPassword, type ScryptCost } from "./passwords";
 import { AuthError, emailSchema, nameSchema, passwordSchema } from "./rules";
 
 export { AuthError, isAuthError } from "./rules";
@@ -19,6 +19,8 @@ export interface AuthOptions {
   /** Failed sign-ins allowed per email and per client address within the window. */
   maxFailedLogins?: number;
   throttleWindowMs?: number;
+  /** scrypt cost of new password hashes; tests pass a cheap one. */
+  passwordCost?: ScryptCost;
   now?: () => Date;
 }
 
@@ -27,6 +29,7 @@ export function createAuthService(db: Db, options: AuthOptions = {}) {
   const maxFailedLogins = options.maxFailedLogins ?? 5;
   const throttleWindowMs = options.throttleWindowMs ?? 15 * 60 * 1000;
   const now = options.now ?? (() => new Date());
+  const hash = (password: string) => hashPassword(password, options.passwordCost);
 
   async function findByEmail(email: string) {
     const [user] = await db.select().from(users).where(eq(users.email, email.toLowerCase()));
@@ -35,7 +38,7 @@ export function createAuthService(db: Db, options: AuthOptions = {}) {
 
   async function createUser(input: { email: string; name: string; password: string; role?: Role }) {
     const email = emailSchema.parse(input.email);
-    const passwordHash = await hashPassword(passwordSchema.parse(input.password));
+    const passwordHash = await hash(passwordSchema.parse(input.password));
     const [user] = await db
       .insert(users)
       .values({ email, name: nameSchema.parse(input.name), passwordHash, role: input.role ?? "user" })
@@ -49,7 +52,7 @@ export function createAuthService(db: Db, options: AuthOptions = {}) {
   async function ensureAdmin(input: { email: string; password: string }) {
     const existing = await findByEmail(emailSchema.parse(input.email));
     if (!existing) return createUser({ ...input, name: "Administrator", role: "admin" });
-    const passwordHash = await hashPassword(passwordSchema.parse(input.password));
+    const passwordHash = await hash(passwordSchema.parse(input.password));
     const [user] = await db
       .update(users)
       .set({ role: "admin", passwordHash, disabledAt: null })
@@ -87,7 +90,10 @@ export function createAuthService(db: Db, options: AuthOptions = {}) {
       );
     }
     const user = await findByEmail(email);
-    const valid = await verifyPassword(input.password, user?.passwordHash ?? (await dummyPasswordHash()));
+    const valid = await verifyPassword(
+      input.password,
+      user?.passwordHash ?? (await dummyPasswordHash(options.passwordCost)),
+    );
     if (!user || !valid) {
       await db.insert(loginAttempts).values(keys.map((key) => ({ key, attemptedAt: now() })));
       throw new AuthError("INVALID_CREDENTIALS", "Email or password is incorrect.");
