@@ -3,9 +3,10 @@
 import { createHash, randomBytes } from "node:crypto";
 import { and, count, eq, gt, lt, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { loginAttempts, sessions, users, type Role, type User } from "../../db/schema";
-import { dummyPasswordHash, hashPassword, verifyPassword } from "./passwords";
+import { sessions, users, type Role, type User } from "../../db/schema";
+import { dummyPasswordHash, hashPassword, verifyPassword, type ScryptCost } from "./passwords";
 import { AuthError, emailSchema, nameSchema, passwordSchema } from "./rules";
+import { createSignInThrottle, DEFAULT_THROTTLE_LIMITS, type ThrottleLimits } from "./sign-in-throttle";
 
 export { AuthError, isAuthError } from "./rules";
 
@@ -16,17 +17,18 @@ const hashToken = (token: string) => createHash("sha256").update(token).digest("
 
 export interface AuthOptions {
   sessionTtlMs?: number;
-  /** Failed sign-ins allowed per email and per client address within the window. */
-  maxFailedLogins?: number;
-  throttleWindowMs?: number;
+  /** Sign-in throttling caps and window (sign-in-throttle.ts says how they apply). */
+  throttle?: Partial<ThrottleLimits>;
+  /** scrypt cost of new password hashes; tests pass a cheap one. */
+  passwordCost?: ScryptCost;
   now?: () => Date;
 }
 
 export function createAuthService(db: Db, options: AuthOptions = {}) {
   const sessionTtlMs = options.sessionTtlMs ?? 30 * 24 * 3600 * 1000;
-  const maxFailedLogins = options.maxFailedLogins ?? 5;
-  const throttleWindowMs = options.throttleWindowMs ?? 15 * 60 * 1000;
   const now = options.now ?? (() => new Date());
+  const hash = (password: string) => hashPassword(password, options.passwordCost);
+  const throttle = createSignInThrottle(db, { ...DEFAULT_THROTTLE_LIMITS, ...options.throttle }, now);
 
   async function findByEmail(email: string) {
     const [user] = await db.select().from(users).where(eq(users.email, email.toLowerCase()));
@@ -35,7 +37,7 @@ export function createAuthService(db: Db, options: AuthOptions = {}) {
 
   async function createUser(input: { email: string; name: string; password: string; role?: Role }) {
     const email = emailSchema.parse(input.email);
-    const passwordHash = await hashPassword(passwordSchema.parse(input.password));
+    const passwordHash = await hash(passwordSchema.parse(input.password));
     const [user] = await db
       .insert(users)
       .values({ email, name: nameSchema.parse(input.name), passwordHash, role: input.role ?? "user" })
@@ -49,7 +51,7 @@ export function createAuthService(db: Db, options: AuthOptions = {}) {
   async function ensureAdmin(input: { email: string; password: string }) {
     const existing = await findByEmail(emailSchema.parse(input.email));
     if (!existing) return createUser({ ...input, name: "Administrator", role: "admin" });
-    const passwordHash = await hashPassword(passwordSchema.parse(input.password));
+    const passwordHash = await hash(passwordSchema.parse(input.password));
     const [user] = await db
       .update(users)
       .set({ role: "admin", passwordHash, disabledAt: null })
@@ -58,42 +60,25 @@ export function createAuthService(db: Db, options: AuthOptions = {}) {
     return toPublicUser(user!);
   }
 
-  async function failedAttempts(keys: string[]) {
-    const since = new Date(now().getTime() - throttleWindowMs);
-    const counts = await Promise.all(
-      keys.map(async (key) => {
-        const [row] = await db
-          .select({ n: count() })
-          .from(loginAttempts)
-          .where(and(eq(loginAttempts.key, key), gt(loginAttempts.attemptedAt, since)));
-        return row?.n ?? 0;
-      }),
-    );
-    return Math.max(...counts);
-  }
-
   /**
-   * Checks credentials, throttled per email and per client address. Every failure path costs one
-   * scrypt, so response time does not reveal whether an email has an account.
+   * Checks credentials, throttled per account and client address and per address (sign-in-throttle.ts).
+   * Every admitted attempt costs one scrypt, so response time does not reveal whether an email has
+   * an account; an unknown email is a failure under its own key and locks no one else.
    */
   async function signIn(input: { email: string; password: string; clientAddress: string }) {
     const email = input.email.trim().toLowerCase();
-    const keys = [`email:${email}`, `ip:${input.clientAddress}`];
-    if ((await failedAttempts(keys)) >= maxFailedLogins) {
-      throw new AuthError(
-        "THROTTLED",
-        "Too many failed sign-in attempts. Try again in a few minutes.",
-        Math.ceil(throttleWindowMs / 1000),
-      );
-    }
+    const attempt = await throttle.begin(email, input.clientAddress);
     const user = await findByEmail(email);
-    const valid = await verifyPassword(input.password, user?.passwordHash ?? (await dummyPasswordHash()));
-    if (!user || !valid) {
-      await db.insert(loginAttempts).values(keys.map((key) => ({ key, attemptedAt: now() })));
-      throw new AuthError("INVALID_CREDENTIALS", "Email or password is incorrect.");
+    const valid = await verifyPassword(
+      input.password,
+      user?.passwordHash ?? (await dummyPasswordHash(options.passwordCost)),
+    );
+    if (!user || !valid) throw new AuthError("INVALID_CREDENTIALS", "Email or password is incorrect.");
+    if (user.disabledAt) {
+      await attempt.discard();
+      throw new AuthError("DISABLED", "This account has been disabled.");
     }
-    if (user.disabledAt) throw new AuthError("DISABLED", "This account has been disabled.");
-    await db.delete(loginAttempts).where(eq(loginAttempts.key, `email:${email}`));
+    await attempt.succeeded();
     return toPublicUser(user);
   }
 
@@ -151,7 +136,7 @@ export function createAuthService(db: Db, options: AuthOptions = {}) {
   /** Housekeeping, run at start and hourly: expired sessions and old throttle entries. */
   async function purgeExpired() {
     await db.delete(sessions).where(lt(sessions.expiresAt, now()));
-    await db.delete(loginAttempts).where(lt(loginAttempts.attemptedAt, new Date(now().getTime() - throttleWindowMs)));
+    await throttle.purgeExpired();
   }
 
   return {

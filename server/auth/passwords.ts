@@ -9,7 +9,12 @@ const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptO
 
 // N=2^15, r=8: 32 MiB and ~50–100 ms per hash on this machine class (OWASP's scrypt minimum is N=2^17
 // at p=1 or an equivalent cost; we trade p for N to keep memory per sign-in modest).
-const DEFAULT_COST = { N: 2 ** 15, r: 8, p: 3 };
+export interface ScryptCost {
+  N: number;
+  r: number;
+  p: number;
+}
+const DEFAULT_COST: ScryptCost = { N: 2 ** 15, r: 8, p: 3 };
 const KEY_LENGTH = 32;
 
 export async function hashPassword(password: string, cost = DEFAULT_COST): Promise<string> {
@@ -31,9 +36,14 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(actual, expected);
 }
 
-/** A hash of a random password: verifying against it costs the same as a real one (no user enumeration by timing). */
-let dummyHash: Promise<string> | undefined;
-export function dummyPasswordHash(): Promise<string> {
-  dummyHash ??= hashPassword(randomBytes(16).toString("hex"));
-  return dummyHash;
+/**
+ * A hash of a random password at the cost of new hashes: verifying against it costs the same as a real
+ * one (no user enumeration by timing).
+ */
+const dummyHashes = new Map<string, Promise<string>>();
+export function dummyPasswordHash(cost = DEFAULT_COST): Promise<string> {
+  const key = `${cost.N}$${cost.r}$${cost.p}`;
+  let hash = dummyHashes.get(key);
+  if (!hash) dummyHashes.set(key, (hash = hashPassword(randomBytes(16).toString("hex"), cost)));
+  return hash;
 }
