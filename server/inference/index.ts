@@ -1,19 +1,16 @@
 // Public API of the inference engine for the rest of the app (registry, tasks, routes, health).
 // Everything else in this folder is an implementation detail.
 
-export {
-  loadModel,
-  loadCausalLM,
-  loadClassifier,
-  schedulerOptionsFromEnv,
-  type LoadModelOptions,
-  type LoadedModel,
-  type LoadedCausalLM,
-  type LoadedClassifier,
-  type GenerateRequest,
-  type GenerationEvent,
-  type GenerationTimings,
-} from "./engine.ts";
+export { loadModel, loadCausalLM, loadClassifier, schedulerOptionsFromEnv, type LoadModelOptions } from "./engine.ts";
+export type {
+  LoadedModelBase,
+  LoadedModel,
+  LoadedCausalLM,
+  LoadedClassifier,
+  GenerateRequest,
+  GenerationEvent,
+  GenerationTimings,
+} from "./loaded-model.ts";
 export {
   createLoomLanguageModel,
   LoomLanguageModel,
