@@ -7,51 +7,15 @@ import { ClassifierRunner } from "./classifier.ts";
 import { openDecoder, type OpenedDecoder } from "./decoder-session.ts";
 import { ModelFolderError } from "./errors.ts";
 import { eosTokenIds, startGeneration } from "./generation.ts";
+import { engineSettings, type BatchingOptions, type LoadModelOptions } from "./load-options.ts";
 import type { LoadedCausalLM, LoadedClassifier, LoadedModel, LoadedModelBase } from "./loaded-model.ts";
 import { checkClassifierGraph, readModelFolder, type ModelFolder } from "./model-folder.ts";
 import { checkSessionGraph, loadTokenizer, openModelSession } from "./model-session.ts";
 import { createPromptEncoder, loadChatTemplate } from "./prompt-encoder.ts";
 import { Scheduler, type SchedulerOptions } from "./scheduler.ts";
 import { nextTokenLogits, tokenLogProbs } from "./scoring.ts";
-import {
-  sessionSettingsFromEnv,
-  type CreatedSession,
-  type EnvVars,
-  type Logger,
-  type SessionSettings,
-} from "./session.ts";
+import type { CreatedSession, Logger } from "./session.ts";
 import type { LoomTokenizer } from "./tokenizer.ts";
-
-export interface LoadModelOptions {
-  /** Name used in logs, errors and the provider's modelId (default: the folder's name). */
-  id?: string;
-  /** Device and threads; defaults come from LOOM_* environment variables. */
-  session?: Partial<SessionSettings>;
-  /** Batching and queue limits; defaults come from LOOM_* environment variables. */
-  scheduler?: Partial<Omit<SchedulerOptions, "maxPositions">>;
-  /** Default cap on new tokens when neither the request nor generation_config sets one. */
-  defaultMaxNewTokens?: number;
-  logger?: Logger;
-  env?: EnvVars;
-}
-
-function intEnv(env: EnvVars, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
-  return n;
-}
-
-/** LOOM_MAX_CONCURRENT, LOOM_MAX_WAITING, LOOM_REQUEST_TIMEOUT_MS, LOOM_PREFILL_TOKENS_PER_STEP. */
-export function schedulerOptionsFromEnv(env: EnvVars = process.env): Omit<SchedulerOptions, "maxPositions"> {
-  return {
-    maxConcurrent: Math.max(1, intEnv(env, "LOOM_MAX_CONCURRENT", 16)),
-    maxWaiting: intEnv(env, "LOOM_MAX_WAITING", 64),
-    requestTimeoutMs: intEnv(env, "LOOM_REQUEST_TIMEOUT_MS", 300_000),
-    prefillTokensPerStep: Math.max(1, intEnv(env, "LOOM_PREFILL_TOKENS_PER_STEP", 1024)),
-  };
-}
 
 /** Load any supported model folder; check `.kind` for what came back. */
 export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
@@ -83,17 +47,13 @@ function sharedFields(
   return { id, dir: folder.dir, device: created.device, fallbackReason: created.fallbackReason, folder, tokenizer };
 }
 
-function sessionSettings(options: LoadModelOptions): SessionSettings {
-  return { ...sessionSettingsFromEnv(options.env), ...options.session };
-}
-
 /**
  * One scheduler per model, shared by all its requests. A graph without position_ids decodes one
  * sequence at a time: left padding would shift every padded row's positions.
  */
 function createScheduler(
   opened: OpenedDecoder,
-  limits: Omit<SchedulerOptions, "maxPositions">,
+  limits: BatchingOptions,
   maxPositions: number,
   id: string,
   logger: Logger | undefined,
@@ -110,14 +70,12 @@ async function loadCausalLMFolder(folder: ModelFolder, options: LoadModelOptions
   const shape = folder.decoder!;
   const id = options.id ?? path.basename(folder.dir);
   const { logger } = options;
+  const settings = engineSettings(options);
   const tokenizer = loadTokenizer(folder);
   const chatTemplate = loadChatTemplate(folder);
-  const env = options.env ?? process.env;
-  const prefillChunk = Math.max(1, intEnv(env, "LOOM_PREFILL_CHUNK", 256));
   // Session and runner, the KV cache on the device when that works end to end (decoder-session.ts).
-  const opened = await openDecoder(folder, sessionSettings(options), prefillChunk, id, logger);
-  const limits = { ...schedulerOptionsFromEnv(options.env), ...options.scheduler };
-  const scheduler = createScheduler(opened, limits, shape.maxPositions, id, logger);
+  const opened = await openDecoder(folder, settings.session, settings.prefillChunk, id, logger);
+  const scheduler = createScheduler(opened, settings.scheduler, shape.maxPositions, id, logger);
   // Request → token ids (prompt-encoder.ts); request → scheduler job and event stream (generation.ts).
   const encodePrompt = createPromptEncoder(tokenizer, chatTemplate, shape.vocabSize);
   const generation = {
@@ -126,7 +84,7 @@ async function loadCausalLMFolder(folder: ModelFolder, options: LoadModelOptions
     encodePrompt,
     scheduler,
     eosIds: eosTokenIds(folder, tokenizer),
-    defaultMaxNewTokens: options.defaultMaxNewTokens ?? intEnv(env, "LOOM_MAX_NEW_TOKENS", 512),
+    defaultMaxNewTokens: settings.defaultMaxNewTokens,
   };
   return {
     kind: "causal-lm",
@@ -151,7 +109,7 @@ async function loadCausalLMFolder(folder: ModelFolder, options: LoadModelOptions
 async function loadClassifierFolder(folder: ModelFolder, options: LoadModelOptions): Promise<LoadedClassifier> {
   const id = options.id ?? path.basename(folder.dir);
   const tokenizer = loadTokenizer(folder);
-  const created = await openModelSession(folder, sessionSettings(options), [], options.logger);
+  const created = await openModelSession(folder, engineSettings(options).session, [], options.logger);
   const graph = await checkSessionGraph(created, (session) => checkClassifierGraph(folder, session));
   const config = folder.config as { max_position_embeddings?: number };
   const modelMax = folder.tokenizerConfig.model_max_length;
