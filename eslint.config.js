@@ -17,4 +17,25 @@ export default tseslint.config(
       "@typescript-eslint/no-explicit-any": "error",
     },
   },
+  {
+    // The engine's facade: from outside server/inference/, only its index.ts. The folder's other
+    // modules are its implementation and may move. Exempt: the test helpers (fixture paths,
+    // probes; no engine code), and the engine benchmark, which times the runner and KV cache
+    // beneath the facade on purpose.
+    files: ["**/*.{js,ts,tsx}"],
+    ignores: ["server/inference/**", "bench/engine.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "^(\\.\\.?/)+(server/)?inference/(?!(index|test-helpers)(\\.ts)?$)",
+              message: "Import the engine through server/inference/index.ts (its only public entry).",
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -13,7 +13,7 @@ import type { AppName } from "../server/apps";
 import type { PublicUser } from "../server/auth/auth-service";
 import type { Decoding } from "../server/chat/generation-runner";
 import { publicErrorOf } from "../server/http-error";
-import type { LoadedCausalLM } from "../server/inference/engine";
+import type { LoadedCausalLM } from "../server/inference";
 import type { TaskPrompts } from "../server/tasks/prompts";
 import { rethrowAsApiError } from "./api.server";
 

@@ -16,6 +16,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
+import { engineOptionsFromEnv } from "../server/config.ts";
 import { DecoderRunner } from "../server/inference/decoder-runner.ts";
 import {
   loadCausalLM,
@@ -98,10 +99,12 @@ function promptOf(model: LoadedCausalLM, length: number, offset = 0): number[] {
 
 async function main() {
   const { dir, label } = pickModel();
-  const threads = process.env.LOOM_INTRA_OP_THREADS ? Number(process.env.LOOM_INTRA_OP_THREADS) : undefined;
+  const engine = engineOptionsFromEnv();
+  const threads = engine.session?.intraOpNumThreads;
   const loom = await loadCausalLM(dir, {
-    session: { device: "cpu" },
-    scheduler: { maxConcurrent: Math.max(...STREAMS), maxWaiting: 64 },
+    ...engine,
+    session: { ...engine.session, device: "cpu" },
+    scheduler: { ...engine.scheduler, maxConcurrent: Math.max(...STREAMS), maxWaiting: 64 },
     logger: { info() {}, warn: log },
   });
   const peer = await loadPeerModel(dir, { threads });

@@ -18,6 +18,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { engineOptionsFromEnv } from "../server/config.ts";
 import {
   evaluateChatLanguage,
   evaluateCode,
@@ -52,12 +53,17 @@ const split = readValidationSplit(values.data);
 const size = values.quick ? QUICK : FULL;
 const dirs = values.model ?? [path.join(root, "models", "loom-chat"), path.join(root, "models", "loom-sentiment")];
 const quiet = { info: () => {}, warn: (m: string) => console.error(m) };
+const engine = engineOptionsFromEnv();
 const all: ModelEval[] = [];
 
 for (const dir of dirs) {
   const started = performance.now();
   // A deep queue: the evaluation submits many requests at once and the engine batches them.
-  const model = await loadModel(dir, { logger: quiet, scheduler: { maxWaiting: 100_000 } });
+  const model = await loadModel(dir, {
+    ...engine,
+    logger: quiet,
+    scheduler: { ...engine.scheduler, maxWaiting: 100_000 },
+  });
   const result: ModelEval = { model: model.id, seconds: 0 };
   try {
     if (model.kind === "classifier") {

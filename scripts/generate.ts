@@ -12,6 +12,7 @@
 
 import { parseArgs } from "node:util";
 import { streamText } from "ai";
+import { engineOptionsFromEnv } from "../server/config.ts";
 import { createLoomLanguageModel, loadCausalLM } from "../server/inference/index.ts";
 
 const { values, positionals } = parseArgs({
@@ -38,7 +39,10 @@ if (values.help || !values.model || positionals.length === 0) {
 }
 const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
 
-const model = await loadCausalLM(values.model, { logger: { info: () => {}, warn: (m) => console.error(m) } });
+const model = await loadCausalLM(values.model, {
+  ...engineOptionsFromEnv(),
+  logger: { info: () => {}, warn: (m) => console.error(m) },
+});
 try {
   const prompt = positionals.join(" ");
   const lm = createLoomLanguageModel(model);

@@ -37,7 +37,7 @@ const registry = createRegistry({
   db: database.db,
   modelsDir: config.modelsDir,
   logger,
-  loadOptions: { session: { device: config.device } },
+  loadOptions: config.engine,
 });
 try {
   switch (command) {

@@ -3,15 +3,77 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import type { DeviceSetting, EngineOptions, GraphOptimizationLevel } from "./inference";
+
+/** process.env or a stand-in (tests). */
+type EnvVars = Readonly<Record<string, string | undefined>>;
+
+/** A non-negative integer; unset or empty: undefined, so that the engine's default applies. */
+function envInt(name: string) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === "") return undefined;
+      const n = Number(raw);
+      if (Number.isInteger(n) && n >= 0) return n;
+      ctx.addIssue({ code: "custom", message: `${name} must be a non-negative integer, got "${raw}"` });
+      return z.NEVER;
+    });
+}
+
+/** One of `choices`, in any case; unset: undefined (the engine's default). */
+function envChoice<const C extends string>(name: string, choices: readonly C[]) {
+  const listed = `${choices.slice(0, -1).join(", ")} or ${choices.at(-1)}`;
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined) return undefined;
+      const value = raw.toLowerCase();
+      if ((choices as readonly string[]).includes(value)) return value as C;
+      ctx.addIssue({ code: "custom", message: `${name} must be ${listed}, got "${raw}"` });
+      return z.NEVER;
+    });
+}
+
+const atLeastOne = (n: number | undefined) => (n === undefined ? undefined : Math.max(1, n));
+
+/** The inference engine's variables. Unset ones take the engine's defaults (ENGINE_DEFAULTS). */
+const engineEnvShape = {
+  LOOM_DEVICE: envChoice<DeviceSetting>("LOOM_DEVICE", ["cpu", "cuda", "auto"]),
+  /** 0: onnxruntime's own thread count, as when unset. */
+  LOOM_INTRA_OP_THREADS: envInt("LOOM_INTRA_OP_THREADS").transform((n) => n || undefined),
+  LOOM_INTER_OP_THREADS: envInt("LOOM_INTER_OP_THREADS").transform((n) => n || undefined),
+  LOOM_GRAPH_OPTIMIZATION: envChoice<GraphOptimizationLevel>("LOOM_GRAPH_OPTIMIZATION", [
+    "disabled",
+    "basic",
+    "extended",
+    "all",
+  ]),
+  /** Any value but "0" keeps the KV cache on the device (with CUDA). */
+  LOOM_KV_ON_DEVICE: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v !== "0")),
+  LOOM_MAX_CONCURRENT: envInt("LOOM_MAX_CONCURRENT").transform(atLeastOne),
+  LOOM_MAX_WAITING: envInt("LOOM_MAX_WAITING"),
+  /** 0: no time limit. */
+  LOOM_REQUEST_TIMEOUT_MS: envInt("LOOM_REQUEST_TIMEOUT_MS"),
+  LOOM_PREFILL_TOKENS_PER_STEP: envInt("LOOM_PREFILL_TOKENS_PER_STEP").transform(atLeastOne),
+  LOOM_PREFILL_CHUNK: envInt("LOOM_PREFILL_CHUNK").transform(atLeastOne),
+  LOOM_MAX_NEW_TOKENS: envInt("LOOM_MAX_NEW_TOKENS"),
+};
+const engineEnvSchema = z.object(engineEnvShape);
 
 const envSchema = z.object({
+  ...engineEnvShape,
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default("127.0.0.1"),
   // An empty value means unset (so a child process can be told to use the embedded database).
   DATABASE_URL: z.preprocess((v) => (v === "" ? undefined : v), z.string().url().optional()),
   LOOM_DATA_DIR: z.string().default("data"),
   LOOM_MODELS_DIR: z.string().default("models"),
-  LOOM_DEVICE: z.enum(["auto", "cpu", "cuda"]).default("auto"),
   LOOM_ADMIN_EMAIL: z.string().optional(),
   LOOM_ADMIN_PASSWORD: z.string().optional(),
   SESSION_SECRET: z.string().min(32, "SESSION_SECRET must have at least 32 characters.").optional(),
@@ -42,13 +104,46 @@ const envSchema = z.object({
 
 export type Config = ReturnType<typeof loadConfig>;
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
-  const parsed = envSchema.safeParse(env);
+/** The parsed variables, or an error listing every invalid one. */
+function parseEnv<S extends z.ZodType>(schema: S, env: EnvVars): z.output<S> {
+  const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n");
     throw new Error(`Invalid configuration:\n${problems}`);
   }
-  const e = parsed.data;
+  return parsed.data;
+}
+
+function engineOptionsOf(e: z.output<typeof engineEnvSchema>): EngineOptions {
+  return {
+    session: {
+      device: e.LOOM_DEVICE,
+      intraOpNumThreads: e.LOOM_INTRA_OP_THREADS,
+      interOpNumThreads: e.LOOM_INTER_OP_THREADS,
+      graphOptimizationLevel: e.LOOM_GRAPH_OPTIMIZATION,
+      kvOnDevice: e.LOOM_KV_ON_DEVICE,
+    },
+    scheduler: {
+      maxConcurrent: e.LOOM_MAX_CONCURRENT,
+      maxWaiting: e.LOOM_MAX_WAITING,
+      requestTimeoutMs: e.LOOM_REQUEST_TIMEOUT_MS,
+      prefillTokensPerStep: e.LOOM_PREFILL_TOKENS_PER_STEP,
+    },
+    prefillChunk: e.LOOM_PREFILL_CHUNK,
+    defaultMaxNewTokens: e.LOOM_MAX_NEW_TOKENS,
+  };
+}
+
+/**
+ * The engine's options from LOOM_* variables alone, for the scripts and the benchmark that load
+ * models without the server (loadConfig also makes the data folder and the session secret).
+ */
+export function engineOptionsFromEnv(env: EnvVars = process.env): EngineOptions {
+  return engineOptionsOf(parseEnv(engineEnvSchema, env));
+}
+
+export function loadConfig(env: EnvVars = process.env) {
+  const e = parseEnv(envSchema, env);
   const dataDir = path.resolve(e.LOOM_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
   return {
@@ -58,7 +153,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     dataDir,
     pgliteDir: path.join(dataDir, "pglite"),
     modelsDir: path.resolve(e.LOOM_MODELS_DIR),
-    device: e.LOOM_DEVICE,
+    /** Device, threads, batching and limits for every model the registry loads. */
+    engine: engineOptionsOf(e),
     admin:
       e.LOOM_ADMIN_EMAIL && e.LOOM_ADMIN_PASSWORD
         ? { email: e.LOOM_ADMIN_EMAIL, password: e.LOOM_ADMIN_PASSWORD }

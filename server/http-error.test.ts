@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { AuthError } from "./auth/rules";
 import { ChatNotFoundError } from "./chat/chat-store";
 import { codeForStatus, HttpError, isPublicError, publicErrorOf } from "./http-error";
-import { BusyError, RequestAbortedError } from "./inference/errors";
+import { BusyError, RequestAbortedError } from "./inference";
 import { ArchiveError } from "./uploads/archive";
 import { LimitExceededError } from "./usage/errors";
 

@@ -50,7 +50,7 @@ export async function createServices(config: Config): Promise<AppServices> {
     db,
     modelsDir: config.modelsDir,
     logger,
-    loadOptions: { session: { device: config.device } },
+    loadOptions: config.engine,
     streamDelayMs: config.streamDelayMs,
   });
   await registry.sync();

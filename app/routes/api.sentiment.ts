@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import type { Classification } from "../../server/inference/classifier";
+import type { Classification } from "../../server/inference";
 import { sentimentInput, splitSentences, type SentimentResult } from "../../server/tasks/sentiment";
 import { zeroShotSentiment } from "../../server/tasks/sentiment-zero-shot";
 import { admitGeneration, readJson, rethrowAsApiError, requireApiUser } from "~/api.server";

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { loadClassifier, loadModel, type LoadedClassifier } from "./engine.ts";
+import { loadClassifier, loadModel } from "./engine.ts";
+import type { LoadedClassifier } from "./loaded-model.ts";
 import { fixtureMissing, tinyClassifierDir } from "./test-helpers.ts";
 
 interface Golden {

@@ -1,19 +1,17 @@
 // Public API of the inference engine for the rest of the app (registry, tasks, routes, health).
 // Everything else in this folder is an implementation detail.
 
-export {
-  loadModel,
-  loadCausalLM,
-  loadClassifier,
-  schedulerOptionsFromEnv,
-  type LoadModelOptions,
-  type LoadedModel,
-  type LoadedCausalLM,
-  type LoadedClassifier,
-  type GenerateRequest,
-  type GenerationEvent,
-  type GenerationTimings,
-} from "./engine.ts";
+export { loadModel, loadCausalLM, loadClassifier } from "./engine.ts";
+export type { EngineOptions, LoadModelOptions } from "./load-options.ts";
+export type {
+  LoadedModelBase,
+  LoadedModel,
+  LoadedCausalLM,
+  LoadedClassifier,
+  GenerateRequest,
+  GenerationEvent,
+  GenerationTimings,
+} from "./loaded-model.ts";
 export {
   createLoomLanguageModel,
   LoomLanguageModel,
@@ -26,7 +24,7 @@ export type { ChatMessage, ChatRole } from "./chat-template.ts";
 export type { SchedulerOptions, SchedulerStats } from "./scheduler.ts";
 export type { FinishReason } from "./stopping.ts";
 export { readModelFolder, type ModelFolder, type ModelKind, type DecoderShape } from "./model-folder.ts";
-export { sessionSettingsFromEnv, type SessionSettings, type Device, type DeviceSetting } from "./session.ts";
+export type { SessionSettings, Device, DeviceSetting, GraphOptimizationLevel } from "./session.ts";
 export {
   BusyError,
   InvalidRequestError,

@@ -8,7 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { loadCausalLM, type GenerateRequest, type LoadedCausalLM } from "./engine.ts";
+import { loadCausalLM } from "./engine.ts";
+import type { GenerateRequest, LoadedCausalLM } from "./loaded-model.ts";
 import { datasetsDir, fixtureMissing, PYTHON, repoRoot, tinyLlamaDir } from "./test-helpers.ts";
 import { loadPeerModel } from "./transformers-peer.ts";
 

@@ -6,7 +6,8 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { generateText, streamText, type ModelMessage } from "ai";
-import { loadCausalLM, type GenerationEvent, type LoadedCausalLM } from "./engine.ts";
+import { loadCausalLM } from "./engine.ts";
+import type { GenerationEvent, LoadedCausalLM } from "./loaded-model.ts";
 import { createLoomLanguageModel } from "./provider.ts";
 import { fixtureMissing, tinyLlamaDir } from "./test-helpers.ts";
 

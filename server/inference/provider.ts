@@ -15,7 +15,7 @@ import type {
 } from "@ai-sdk/provider";
 import { z } from "zod";
 import type { ChatMessage } from "./chat-template.ts";
-import type { GenerateRequest, GenerationEvent, LoadedCausalLM } from "./engine.ts";
+import type { GenerateRequest, GenerationEvent, LoadedCausalLM } from "./loaded-model.ts";
 import { InvalidRequestError } from "./errors.ts";
 
 /** providerOptions.loom: what the AI SDK's call settings have no field for. */

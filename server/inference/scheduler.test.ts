@@ -2,7 +2,8 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { loadCausalLM, type GenerateRequest, type GenerationEvent, type LoadedCausalLM } from "./engine.ts";
+import { loadCausalLM } from "./engine.ts";
+import type { GenerateRequest, GenerationEvent, LoadedCausalLM } from "./loaded-model.ts";
 import {
   BusyError,
   InvalidRequestError,

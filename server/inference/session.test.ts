@@ -1,38 +1,8 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { createSession, resetFallbackLogForTests, sessionSettingsFromEnv } from "./session.ts";
+import { createSession, resetFallbackLogForTests } from "./session.ts";
 import { fixtureMissing, tinyLlamaDir } from "./test-helpers.ts";
-
-describe("session settings from the environment", () => {
-  it("defaults to auto with onnxruntime's own thread counts", () => {
-    assert.deepEqual(sessionSettingsFromEnv({}), {
-      device: "auto",
-      intraOpNumThreads: undefined,
-      interOpNumThreads: undefined,
-      graphOptimizationLevel: undefined,
-      kvOnDevice: true,
-    });
-  });
-
-  it("reads LOOM_DEVICE, thread counts, optimisation level and KV placement", () => {
-    assert.deepEqual(
-      sessionSettingsFromEnv({
-        LOOM_DEVICE: "CPU",
-        LOOM_INTRA_OP_THREADS: "2",
-        LOOM_INTER_OP_THREADS: "1",
-        LOOM_GRAPH_OPTIMIZATION: "basic",
-        LOOM_KV_ON_DEVICE: "0",
-      }),
-      { device: "cpu", intraOpNumThreads: 2, interOpNumThreads: 1, graphOptimizationLevel: "basic", kvOnDevice: false },
-    );
-  });
-
-  it("rejects values it does not understand, naming the variable", () => {
-    assert.throws(() => sessionSettingsFromEnv({ LOOM_DEVICE: "tpu" }), /LOOM_DEVICE/);
-    assert.throws(() => sessionSettingsFromEnv({ LOOM_INTRA_OP_THREADS: "two" }), /LOOM_INTRA_OP_THREADS/);
-  });
-});
 
 describe("device fallback", { skip: fixtureMissing(tinyLlamaDir) }, () => {
   const onnx = path.join(tinyLlamaDir, "onnx", "model.onnx");

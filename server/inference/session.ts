@@ -1,20 +1,17 @@
-// Creates the onnxruntime-node InferenceSession for a model file, on the device the environment
-// asks for. onnxruntime-node does not fall back by itself: with executionProviders
-// ['cuda', 'cpu'] and no CUDA provider installed, creation throws ("Failed to load shared
-// library"). So 'auto' and 'cuda' try CUDA, and on failure create a CPU session and log why,
-// once per process (a server loading five models should not log it five times).
+// Creates the onnxruntime-node InferenceSession for a model file, on the device the settings ask
+// for (LOOM_DEVICE, parsed in server/config.ts). onnxruntime-node does not fall back by itself:
+// with executionProviders ['cuda', 'cpu'] and no CUDA provider installed, creation throws ("Failed
+// to load shared library"). So 'auto' and 'cuda' try CUDA, and on failure create a CPU session and
+// log why, once per process (a server loading five models should not log it five times).
 
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
 
-/** process.env or a stand-in (tests). */
-export type EnvVars = Readonly<Record<string, string | undefined>>;
-
 export type DeviceSetting = "cpu" | "cuda" | "auto";
 export type Device = "cpu" | "cuda";
-type GraphOptimizationLevel = "disabled" | "basic" | "extended" | "all";
+export type GraphOptimizationLevel = "disabled" | "basic" | "extended" | "all";
 
 export interface SessionSettings {
   device: DeviceSetting;
@@ -30,31 +27,6 @@ export interface SessionSettings {
 export interface Logger {
   info(message: string): void;
   warn(message: string): void;
-}
-
-function intFromEnv(env: EnvVars, name: string): number | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
-  return n === 0 ? undefined : n;
-}
-
-/** LOOM_DEVICE, LOOM_INTRA_OP_THREADS, LOOM_INTER_OP_THREADS, LOOM_GRAPH_OPTIMIZATION, LOOM_KV_ON_DEVICE. */
-export function sessionSettingsFromEnv(env: EnvVars = process.env): SessionSettings {
-  const device = (env.LOOM_DEVICE ?? "auto").toLowerCase();
-  if (device !== "cpu" && device !== "cuda" && device !== "auto")
-    throw new Error(`LOOM_DEVICE must be cpu, cuda or auto, got "${env.LOOM_DEVICE}"`);
-  const level = env.LOOM_GRAPH_OPTIMIZATION?.toLowerCase();
-  if (level !== undefined && !["disabled", "basic", "extended", "all"].includes(level))
-    throw new Error(`LOOM_GRAPH_OPTIMIZATION must be disabled, basic, extended or all, got "${level}"`);
-  return {
-    device,
-    intraOpNumThreads: intFromEnv(env, "LOOM_INTRA_OP_THREADS"),
-    interOpNumThreads: intFromEnv(env, "LOOM_INTER_OP_THREADS"),
-    graphOptimizationLevel: level as GraphOptimizationLevel | undefined,
-    kvOnDevice: env.LOOM_KV_ON_DEVICE !== "0",
-  };
 }
 
 export interface CreatedSession {

@@ -7,7 +7,7 @@ import path from "node:path";
 import { z } from "zod";
 import { APPS, type AppName } from "../apps";
 import { HttpError } from "../http-error";
-import type { ModelFolder } from "../inference/model-folder";
+import type { ModelFolder } from "../inference";
 
 export interface FileEntry {
   path: string;

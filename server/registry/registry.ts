@@ -13,14 +13,14 @@ import { APP_TITLES, type AppName } from "../apps";
 import { isModelId } from "../common/model-id";
 import { HttpError, isPublicError } from "../http-error";
 import {
+  createLoomLanguageModel,
   loadModel,
+  readModelFolder,
   type LoadedCausalLM,
   type LoadedClassifier,
   type LoadedModel,
   type LoadModelOptions,
-} from "../inference/engine";
-import { readModelFolder } from "../inference/model-folder";
-import { createLoomLanguageModel } from "../inference/provider";
+} from "../inference";
 import type { Logger } from "../logger";
 import { readModelPrompts, type TaskPrompts } from "../tasks/prompts";
 import { installModelFolder, removeModelFolder } from "./install";
