@@ -48,9 +48,9 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 from data import read_jsonl  # noqa: E402
 from export_onnx import load_checkpoint  # noqa: E402
+from formats import EOT, IM_END, encode_sentiment, generate, pad_batch, prompt_ids, render  # noqa: E402
 from model import LlamaForCausalLM  # noqa: E402
 from tokenizer import ByteLevelBPE  # noqa: E402
-from train import IM_END, EOT, encode_example, encode_sentiment, pad_batch, render  # noqa: E402
 
 # ------------------------------------------------------------------------------------------
 # Metrics
@@ -178,52 +178,8 @@ def edit_sim(a, b):
 
 
 # ------------------------------------------------------------------------------------------
-# Generation (batched greedy, left padding, KV cache)
+# Teacher forcing
 # ------------------------------------------------------------------------------------------
-
-
-@torch.no_grad()
-def generate(model, prompts, max_new, stop_ids, stop_on_newline_id=None, batch=16):
-    """prompts: list of id lists. Returns generated id lists (stop token excluded)."""
-    model.eval()
-    dev = next(model.parameters()).device
-    outs = [None] * len(prompts)
-    order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
-    max_ctx = model.config["max_position_embeddings"]
-    for b0 in range(0, len(order), batch):
-        idx = order[b0:b0 + batch]
-        ps = [prompts[i][-(max_ctx - max_new):] for i in idx]
-        L = max(len(p) for p in ps)
-        ids = torch.zeros(len(ps), L, dtype=torch.long)
-        mask = torch.zeros(len(ps), L, dtype=torch.long)
-        for j, p in enumerate(ps):
-            ids[j, L - len(p):] = torch.tensor(p)
-            mask[j, L - len(p):] = 1
-        ids, mask = ids.to(dev), mask.to(dev)
-        pos = (mask.cumsum(1) - 1).clamp(min=0)
-        logits, past = model(ids, mask, pos)
-        gen = [[] for _ in ps]
-        done = [False] * len(ps)
-        nxt = logits[:, -1].argmax(-1)
-        for step in range(max_new):
-            for j in range(len(ps)):
-                if not done[j]:
-                    t = int(nxt[j])
-                    if t in stop_ids:
-                        done[j] = True
-                    else:
-                        gen[j].append(t)
-                        if stop_on_newline_id is not None and stop_on_newline_id(t):
-                            done[j] = True
-            if all(done):
-                break
-            mask = torch.cat([mask, torch.ones(len(ps), 1, dtype=torch.long, device=dev)], 1)
-            pos = pos[:, -1:] + 1
-            logits, past = model(nxt[:, None], mask, pos, past)
-            nxt = logits[:, -1].argmax(-1)
-        for j, i in enumerate(idx):
-            outs[i] = gen[j]
-    return outs
 
 
 @torch.no_grad()
@@ -238,10 +194,6 @@ def reply_nll(model, pairs):
         tot += float(nll)
         n += len(reply)
     return tot / max(n, 1)
-
-
-def prompt_ids(tok, messages):
-    return tok.encode(render([m for m in messages if m["role"] != "assistant"], add_generation_prompt=True))
 
 
 # ------------------------------------------------------------------------------------------

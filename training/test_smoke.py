@@ -74,7 +74,7 @@ class SmokeTest(unittest.TestCase):
     def test_chat_train_export_generate(self):
         import onnx
 
-        from evaluate import generate, prompt_ids
+        from formats import generate, prompt_ids
         from tokenizer import ByteLevelBPE
         from train import prompt_spec
 

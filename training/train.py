@@ -41,10 +41,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from data import LANGUAGES, PROMPTS, SUMMARY_LENGTHS, TRANSLATION_PAIRS, read_jsonl  # noqa: E402
 from export_onnx import save_classifier_folder, save_decoder_folder  # noqa: E402
+from formats import EOT, IM_END, encode_example, encode_sentiment, generate, pad_batch, prompt_ids  # noqa: E402
 from model import EncoderClassifier, LlamaForCausalLM, encoder_config  # noqa: E402
 from tokenizer import CHATML_TEMPLATE, ByteLevelBPE, tokenizer_config  # noqa: E402
-
-IM_START, IM_END, EOT = "<|im_start|>", "<|im_end|>", "<|endoftext|>"
 
 
 def log(msg, fh=None):
@@ -59,27 +58,8 @@ def load_tokenizer(tok_dir):
 
 
 # ------------------------------------------------------------------------------------------
-# Decoder data: chat template → (ids, loss weights)
+# Decoder data: packed rows from the task mixture
 # ------------------------------------------------------------------------------------------
-
-
-def render(messages, add_generation_prompt=False):
-    """The chat template (ChatML), as CHATML_TEMPLATE renders it."""
-    s = "".join(f"{IM_START}{m['role']}\n{m['content']}{IM_END}\n" for m in messages)
-    return s + (f"{IM_START}assistant\n" if add_generation_prompt else "")
-
-
-def encode_example(tok, messages, prompt_w):
-    ids, w = [], []
-    for m in messages:
-        head = tok.encode(f"{IM_START}{m['role']}\n")
-        full = tok.encode(f"{IM_START}{m['role']}\n{m['content']}{IM_END}\n")
-        if full[: len(head)] != head:  # content starting with whitespace can merge with the "\n"
-            head = head[:-1]
-        body_w = 1.0 if m["role"] == "assistant" else prompt_w
-        ids += full
-        w += [prompt_w] * len(head) + [body_w] * (len(full) - len(head) - 1) + [prompt_w]
-    return ids, w
 
 
 class Mixture:
@@ -177,7 +157,7 @@ def lm_loss(model, ids, w, amp=contextlib.nullcontext()):
 @torch.no_grad()
 def translation_chrf(model, tok, sets):
     """chrF of greedy translations per direction (evaluate.py's definitions, on fewer rows)."""
-    from evaluate import chrf, generate, prompt_ids  # evaluate imports this module: import late
+    from evaluate import chrf  # evaluate imports this module: import late
 
     out = {}
     for direction, exs in sets.items():
@@ -221,20 +201,6 @@ def decoder_val(model, val_sets, max_len):
 # ------------------------------------------------------------------------------------------
 # Classifier data
 # ------------------------------------------------------------------------------------------
-
-
-def encode_sentiment(tok, rows, max_len):
-    return [(tok.encode(r["text"])[:max_len] or [0], r["label"], r["source"]) for r in rows]
-
-
-def pad_batch(items, pad_id):
-    L = max(len(x[0]) for x in items)
-    ids = torch.full((len(items), L), pad_id, dtype=torch.long)
-    mask = torch.zeros(len(items), L, dtype=torch.long)
-    for i, x in enumerate(items):
-        ids[i, : len(x[0])] = torch.tensor(x[0])
-        mask[i, : len(x[0])] = 1
-    return ids, mask, torch.tensor([x[1] for x in items])
 
 
 @torch.no_grad()
