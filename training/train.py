@@ -42,6 +42,7 @@ sys.path.insert(0, HERE)
 from data import LANGUAGES, PROMPTS, SUMMARY_LENGTHS, TRANSLATION_PAIRS, read_jsonl  # noqa: E402
 from export_onnx import save_classifier_folder, save_decoder_folder  # noqa: E402
 from formats import EOT, IM_END, encode_example, encode_sentiment, generate, pad_batch, prompt_ids  # noqa: E402
+from metrics import chrf  # noqa: E402
 from model import EncoderClassifier, LlamaForCausalLM, encoder_config  # noqa: E402
 from tokenizer import CHATML_TEMPLATE, ByteLevelBPE, tokenizer_config  # noqa: E402
 
@@ -156,9 +157,7 @@ def lm_loss(model, ids, w, amp=contextlib.nullcontext()):
 
 @torch.no_grad()
 def translation_chrf(model, tok, sets):
-    """chrF of greedy translations per direction (evaluate.py's definitions, on fewer rows)."""
-    from evaluate import chrf  # evaluate imports this module: import late
-
+    """chrF of greedy translations per direction (as evaluate.py scores them, on fewer rows)."""
     out = {}
     for direction, exs in sets.items():
         outs = generate(model, [prompt_ids(tok, e["messages"]) for e in exs], 64, {tok.vocab[IM_END], tok.vocab[EOT]})
