@@ -31,10 +31,7 @@ import argparse
 import json
 import math
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -42,13 +39,13 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 from data import read_jsonl  # noqa: E402
 from export_onnx import load_checkpoint  # noqa: E402
 from formats import EOT, IM_END, encode_sentiment, generate, pad_batch, prompt_ids, render  # noqa: E402
 from metrics import bleu, chrf, edit_sim, rouge  # noqa: E402
 from model import LlamaForCausalLM  # noqa: E402
+from onnx_check import ONNX_PROMPTS, SENTIMENT_TEXTS, onnx_check, onnx_sentiment_accuracy  # noqa: E402
 from tokenizer import ByteLevelBPE  # noqa: E402
 
 # ------------------------------------------------------------------------------------------
@@ -184,120 +181,6 @@ def eval_chat(model, tok, data_dir, n_translate=150, n_summary=100, n_code=200, 
 
 
 # ------------------------------------------------------------------------------------------
-# ONNX vs PyTorch (through onnxruntime-node)
-# ------------------------------------------------------------------------------------------
-
-NODE_CHECK = r"""
-import * as ort from 'onnxruntime-node';
-import fs from 'node:fs';
-const [model, inPath, outPath] = process.argv.slice(2);
-const spec = JSON.parse(fs.readFileSync(inPath, 'utf8'));
-const s = await ort.InferenceSession.create(model, { intraOpNumThreads: 2 });
-const out = [];
-for (const c of spec.cases) {
-  const B = c.ids.length, S = c.ids[0].length;
-  const big = (a) => BigInt64Array.from(a.flat().map(BigInt));
-  const feeds = { input_ids: new ort.Tensor('int64', big(c.ids), [B, S]),
-                  attention_mask: new ort.Tensor('int64', big(c.mask), [B, S]) };
-  if (spec.decoder) {
-    feeds.position_ids = new ort.Tensor('int64', big(c.pos), [B, S]);
-    for (let i = 0; i < spec.layers; i++) for (const kv of ['key', 'value'])
-      feeds[`past_key_values.${i}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [B, spec.kv_heads, 0, spec.head_dim]);
-  }
-  const r = await s.run(feeds);
-  out.push({ dims: r.logits.dims, data: Array.from(r.logits.data) });
-}
-fs.writeFileSync(outPath, JSON.stringify(out));
-"""
-
-
-def onnx_check(model, model_dir, tok, texts):
-    """Run the exported graph in onnxruntime-node on `texts` (one batch, padded) and compare
-    logits with PyTorch. Returns a dict, or {"skipped": why}."""
-    onnx_path = os.path.join(model_dir, "onnx", "model.onnx")
-    node = shutil.which("node")
-    if not node or not os.path.isdir(os.path.join(ROOT, "node_modules", "onnxruntime-node")):
-        return {"skipped": "node or onnxruntime-node not installed"}
-    is_dec = isinstance(model, LlamaForCausalLM)
-    encs = [tok.encode(t) for t in texts]
-    L = max(len(e) for e in encs)
-    ids = torch.zeros(len(encs), L, dtype=torch.long)
-    mask = torch.zeros(len(encs), L, dtype=torch.long)
-    for j, e in enumerate(encs):
-        if is_dec:  # left padding, as the engine batches
-            ids[j, L - len(e):], mask[j, L - len(e):] = torch.tensor(e), 1
-        else:
-            ids[j, :len(e)], mask[j, :len(e)] = torch.tensor(e), 1
-    pos = (mask.cumsum(1) - 1).clamp(min=0)
-    with torch.no_grad():
-        ref = model(ids, mask, pos)[0] if is_dec else model(ids, mask)
-    spec = {"decoder": is_dec, "cases": [{"ids": ids.tolist(), "mask": mask.tolist(), "pos": pos.tolist()}]}
-    if is_dec:
-        c = model.config
-        spec.update(layers=c["num_hidden_layers"], kv_heads=c["num_key_value_heads"], head_dim=c["head_dim"])
-    with tempfile.TemporaryDirectory(dir=os.path.join(ROOT, "training", "runs")) as td:
-        script = os.path.join(td, "check.mjs")
-        # resolve onnxruntime-node from the project root
-        with open(script, "w") as f:
-            f.write(NODE_CHECK.replace("'onnxruntime-node'", json.dumps(os.path.join(ROOT, "node_modules", "onnxruntime-node", "dist", "index.js"))))
-        inp, outp = os.path.join(td, "in.json"), os.path.join(td, "out.json")
-        with open(inp, "w") as f:
-            json.dump(spec, f)
-        r = subprocess.run([node, script, onnx_path, inp, outp], capture_output=True, text=True, timeout=300)
-        if r.returncode != 0:
-            return {"skipped": "onnxruntime-node failed: " + r.stderr[-500:]}
-        with open(outp) as f:
-            got = json.load(f)[0]
-    onnx_logits = torch.tensor(got["data"]).reshape(got["dims"])
-    if is_dec:
-        m = mask.bool()
-        diff = (onnx_logits - ref).abs()[m]
-        agree = (onnx_logits.argmax(-1) == ref.argmax(-1))[m].float().mean()
-    else:
-        diff = (onnx_logits - ref).abs()
-        agree = (onnx_logits.argmax(-1) == ref.argmax(-1)).float().mean()
-    return {"runtime": "onnxruntime-node", "cases": len(texts), "max_abs_logit_diff": float(diff.max()),
-            "argmax_agreement": float(agree)}
-
-
-def onnx_sentiment_accuracy(model, model_dir, tok, data_dir, n=None):
-    """Sentiment accuracy computed from the ONNX graph's logits (onnxruntime-node) on n val rows."""
-    rows = read_jsonl(os.path.join(data_dir, "sentiment.val.jsonl"))[:n]
-    onnx_path = os.path.join(model_dir, "onnx", "model.onnx")
-    node = shutil.which("node")
-    if not node or not os.path.isdir(os.path.join(ROOT, "node_modules", "onnxruntime-node")):
-        return {"skipped": "node or onnxruntime-node not installed"}
-    items = encode_sentiment(tok, rows, model.config["max_position_embeddings"])
-    cases = []
-    for i in range(0, len(items), 128):
-        ids, mask, _ = pad_batch(items[i:i + 128], tok.vocab[EOT])
-        cases.append({"ids": ids.tolist(), "mask": mask.tolist()})
-    with tempfile.TemporaryDirectory(dir=os.path.join(ROOT, "training", "runs")) as td:
-        script = os.path.join(td, "check.mjs")
-        with open(script, "w") as f:
-            f.write(NODE_CHECK.replace("'onnxruntime-node'", json.dumps(os.path.join(ROOT, "node_modules", "onnxruntime-node", "dist", "index.js"))))
-        inp, outp = os.path.join(td, "in.json"), os.path.join(td, "out.json")
-        with open(inp, "w") as f:
-            json.dump({"decoder": False, "cases": cases}, f)
-        r = subprocess.run([node, script, onnx_path, inp, outp], capture_output=True, text=True, timeout=600)
-        if r.returncode != 0:
-            return {"skipped": "onnxruntime-node failed: " + r.stderr[-500:]}
-        with open(outp) as f:
-            got = json.load(f)
-    preds = []
-    for g in got:
-        preds += torch.tensor(g["data"]).reshape(g["dims"]).argmax(-1).tolist()
-    acc = sum(int(p == y) for p, (_, y, _) in zip(preds, items)) / len(items)
-    with torch.no_grad():
-        tpreds = []
-        for i in range(0, len(items), 256):
-            ids, mask, _ = pad_batch(items[i:i + 256], tok.vocab[EOT])
-            tpreds += model(ids, mask).argmax(-1).tolist()
-    return {"n": len(items), "accuracy": acc, "pytorch_accuracy": sum(int(p == y) for p, (_, y, _) in zip(tpreds, items)) / len(items),
-            "prediction_agreement": sum(int(a == b) for a, b in zip(preds, tpreds)) / len(items)}
-
-
-# ------------------------------------------------------------------------------------------
 
 
 def markdown(res):
@@ -335,15 +218,6 @@ def markdown(res):
         lines += [f"ONNX (onnxruntime-node) accuracy on {o['n']} validation rows: {o['accuracy']:.4f} "
                   f"(PyTorch {o['pytorch_accuracy']:.4f}, predictions agree on {100 * o['prediction_agreement']:.2f} %)"]
     return "\n".join(lines)
-
-
-ONNX_PROMPTS = [
-    "<|im_start|>system\nTranslate from English to Chinese.<|im_end|>\n<|im_start|>user\nI like tea.<|im_end|>\n<|im_start|>assistant\n",
-    "<|im_start|>system\nTranslate from German to English.<|im_end|>\n<|im_start|>user\nIch habe Hunger.<|im_end|>\n<|im_start|>assistant\n",
-    "<|im_start|>system\nYou are Loom, a small helpful assistant.<|im_end|>\n<|im_start|>user\nHello!<|im_end|>\n<|im_start|>assistant\n",
-    "<|im_start|>system\nComplete the code. Reply with the next lines only.<|im_end|>\n<|im_start|>user\ndef add(a, b):<|im_end|>\n<|im_start|>assistant\n",
-]
-SENTIMENT_TEXTS = ["I really loved this film, it was wonderful!", "The food was cold and terrible.", "not bad at all", "a waste of time"]
 
 
 def main():
