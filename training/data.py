@@ -7,7 +7,7 @@ Writes, under --out:
     sentiment.{train,val}.jsonl   {"text", "label" (0 negative / 1 positive), "source"}
     chat.{train,val}.jsonl        {"task", "source", "messages": [{"role", "content"}, ...]}
                                   task ∈ chat | summarize | translate | code; the messages are
-                                  exactly what the server's task modules send (see PROMPTS)
+                                  exactly what the server's task modules send (prompts.py)
     tokenizer_corpus.txt          a sample of the chat mixture for the BPE trainer
     code_sources.json             the packages/files the code corpus came from, with licences
     stats.json                    counts per task/source/split
@@ -28,36 +28,11 @@ import random
 import re
 import sys
 
+from prompts import LANGUAGES, PROMPTS, SUMMARY_LENGTHS, messages_for
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 SALT = "loom-split-v1"
-
-# ------------------------------------------------------------------------------------------
-# Prompt formats. The server's task modules must build exactly these messages (also written to
-# models/loom-chat/loom-prompts.json by train.py); the chat template (ChatML) does the rest.
-# ------------------------------------------------------------------------------------------
-
-LANGUAGES = {"en": "English", "zh": "Chinese", "de": "German"}
-TRANSLATION_PAIRS = [["en", "zh"], ["zh", "en"], ["en", "de"], ["de", "en"]]
-PROMPTS = {
-    "chat": {"system": "You are Loom, a small helpful assistant."},
-    "summarize": {"system": "Summarize the text {length}."},
-    "translate": {"system": "Translate from {source} to {target}."},
-    "code": {"system": "Complete the code. Reply with the next lines only."},
-}
-
-
-# The summarise app's length choices, as the words that fill {length}. "medium" reads exactly as
-# the single summarise prompt of earlier recipes did.
-SUMMARY_LENGTHS = {"short": "in one sentence", "medium": "in a few sentences", "bullets": "as bullet points"}
-
-
-def messages_for(task, user, assistant=None, **kw):
-    system = PROMPTS[task]["system"].format(**kw)
-    msgs = [{"role": "system", "content": system}, {"role": "user", "content": user}]
-    if assistant is not None:
-        msgs.append({"role": "assistant", "content": assistant})
-    return msgs
 
 
 def in_val(key, frac):

@@ -75,8 +75,8 @@ class SmokeTest(unittest.TestCase):
         import onnx
 
         from formats import generate, prompt_ids
+        from prompts import prompt_spec
         from tokenizer import ByteLevelBPE
-        from train import prompt_spec
 
         model, out, export = self._train("smoke-chat.json", "chat")
         # each validation also translates a few sentences per direction (the chrF learning curve)

@@ -39,11 +39,12 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from data import LANGUAGES, PROMPTS, SUMMARY_LENGTHS, TRANSLATION_PAIRS, read_jsonl  # noqa: E402
+from data import read_jsonl  # noqa: E402
 from export_onnx import save_classifier_folder, save_decoder_folder  # noqa: E402
 from formats import EOT, IM_END, encode_example, encode_sentiment, generate, pad_batch, prompt_ids  # noqa: E402
 from metrics import chrf  # noqa: E402
 from model import EncoderClassifier, LlamaForCausalLM, encoder_config  # noqa: E402
+from prompts import LANGUAGES, TRANSLATION_PAIRS, prompt_spec  # noqa: E402
 from tokenizer import CHATML_TEMPLATE, ByteLevelBPE, tokenizer_config  # noqa: E402
 
 
@@ -464,28 +465,6 @@ def export(model, cfg, tok_json, out_dir):
     else:
         tc = tokenizer_config(tok_json, EOT, EOT, model.config["max_position_embeddings"], pad_token=EOT)
         save_classifier_folder(model, out_dir, tok_json, tc)
-
-
-def prompt_spec():
-    """The exact messages loom-chat was trained on, for the server's task modules."""
-    return {
-        "template": "chatml (tokenizer_config.json chat_template); generation starts after '<|im_start|>assistant\\n' and stops at '<|im_end|>'",
-        "chat": {"messages": [{"role": "system", "content": PROMPTS["chat"]["system"]},
-                              {"role": "user", "content": "{message}"}],
-                 "notes": "multi-turn: keep the one system message, then alternate user/assistant"},
-        "summarize": {"messages": [{"role": "system", "content": PROMPTS["summarize"]["system"]},
-                                   {"role": "user", "content": "{text}"}],
-                      "lengths": SUMMARY_LENGTHS,
-                      "notes": "trained on texts up to ~230 words (BBC articles cut at ~150 words); cut longer input at a sentence boundary"},
-        "translate": {"messages": [{"role": "system", "content": PROMPTS["translate"]["system"]},
-                                   {"role": "user", "content": "{text}"}],
-                      "placeholders": {"source": "language name from 'languages'", "target": "language name from 'languages'"},
-                      "languages": LANGUAGES, "pairs": TRANSLATION_PAIRS,
-                      "notes": "one sentence per request works best (trained on sentences up to 160 characters)"},
-        "code": {"messages": [{"role": "system", "content": PROMPTS["code"]["system"]},
-                              {"role": "user", "content": "{code_before_cursor}"}],
-                 "notes": "user content: the last ≤24 lines (≤900 chars) before the cursor, ending at a line end, no code fence; the reply is the next 1–4 lines"},
-    }
 
 
 def main():
