@@ -1,7 +1,7 @@
 """What the models read and write: the special tokens, the chat template (ChatML) turned into ids
 and loss weights, the sentiment rows turned into ids, padded batches, and batched greedy
-generation. Shared by train.py and evaluate.py (and onnx_check.py), which import from here and
-never from each other.
+generation. Shared by the training jobs, evaluate.py and onnx_check.py, which import from here
+and never from each other.
 """
 
 import torch

@@ -1,6 +1,7 @@
-"""The metrics evaluate.py reports (and train.py's chrF learning curve), in plain Python because
-sacreBLEU and rouge-score are not installable offline. Definitions chosen to match those tools;
-server/eval/metrics.ts ports them to TypeScript for `npm run eval`, unit-tested against these values.
+"""The metrics evaluate.py reports (and the decoder job's chrF learning curve), in plain Python
+because sacreBLEU and rouge-score are not installable offline. Definitions chosen to match those
+tools; server/eval/metrics.ts ports them to TypeScript for `npm run eval`, unit-tested against
+these values.
 
 * chrF: sacreBLEU's CHRF defaults: character 6-grams, β = 2, whitespace removed, corpus
   statistics, F averaged over the effective orders.

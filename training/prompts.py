@@ -1,6 +1,6 @@
 """The prompt contract of loom-chat: the exact messages each task is trained on. The server's
-task modules must build exactly these messages; train.py writes them (prompt_spec) to
-models/loom-chat/loom-prompts.json, and the chat template (ChatML) does the rest.
+task modules must build exactly these messages; the decoder job's export writes them
+(prompt_spec) to models/loom-chat/loom-prompts.json, and the chat template (ChatML) does the rest.
 """
 
 LANGUAGES = {"en": "English", "zh": "Chinese", "de": "German"}
