@@ -5,8 +5,8 @@
 
 Writes `<run>/eval.json` (next to the checkpoint) and prints a Markdown table.
 
-Metrics (definitions chosen to match the usual tools, implemented here because the packages
-are not installable offline; `npm run eval` computes the same against the running engine):
+Metrics (definitions chosen to match the usual tools, implemented in metrics.py because the
+packages are not installable offline; `npm run eval` computes the same against the running engine):
 
 * sentiment: accuracy, per source, against the majority-class baseline.
 * translation: chrF (sacreBLEU's CHRF defaults: character 6-grams, β = 2, whitespace removed,
@@ -31,199 +31,26 @@ import argparse
 import json
 import math
 import os
-import re
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
-from collections import Counter
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 from data import read_jsonl  # noqa: E402
 from export_onnx import load_checkpoint  # noqa: E402
+from formats import EOT, IM_END, encode_sentiment, generate, pad_batch, prompt_ids, render  # noqa: E402
+from metrics import bleu, chrf, edit_sim, rouge  # noqa: E402
 from model import LlamaForCausalLM  # noqa: E402
+from onnx_check import ONNX_PROMPTS, SENTIMENT_TEXTS, onnx_check, onnx_sentiment_accuracy  # noqa: E402
 from tokenizer import ByteLevelBPE  # noqa: E402
-from train import IM_END, EOT, encode_example, encode_sentiment, pad_batch, render  # noqa: E402
 
 # ------------------------------------------------------------------------------------------
-# Metrics
+# Teacher forcing
 # ------------------------------------------------------------------------------------------
-
-
-def _ngrams(seq, n):
-    return Counter(tuple(seq[i:i + n]) if not isinstance(seq, str) else seq[i:i + n] for i in range(len(seq) - n + 1))
-
-
-def chrf(hyps, refs, char_order=6, beta=2.0):
-    stats = [0.0] * (3 * char_order)
-    for h, r in zip(hyps, refs):
-        h, r = "".join(h.split()), "".join(r.split())
-        for n in range(1, char_order + 1):
-            hc, rc = _ngrams(h, n), _ngrams(r, n)
-            stats[3 * (n - 1)] += sum(hc.values())
-            stats[3 * (n - 1) + 1] += sum(rc.values())
-            stats[3 * (n - 1) + 2] += sum((hc & rc).values())
-    eps, factor, score, eff = 1e-16, beta ** 2, 0.0, 0
-    for n in range(char_order):
-        n_hyp, n_ref, n_match = stats[3 * n: 3 * n + 3]
-        prec = n_match / n_hyp if n_hyp > 0 else eps
-        rec = n_match / n_ref if n_ref > 0 else eps
-        denom = factor * prec + rec
-        score += (1 + factor) * prec * rec / denom if denom > 0 else eps
-        eff += 1 if n_hyp > 0 and n_ref > 0 else 0
-    return 100 * score / eff if eff else 0.0
-
-
-def tok_13a(line):
-    line = line.replace("<skipped>", "").replace("-\n", "").replace("\n", " ")
-    if "&" in line:
-        line = line.replace("&quot;", '"').replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
-    line = f" {line} "
-    line = re.sub(r"([\{-\~\[-\` -\&\(-\+\:-\@\/])", r" \1 ", line)
-    line = re.sub(r"([^0-9])([\.,])", r"\1 \2 ", line)
-    line = re.sub(r"([\.,])([^0-9])", r" \1 \2", line)
-    line = re.sub(r"([0-9])(-)", r"\1 \2 ", line)
-    return " ".join(line.split())
-
-
-_CJK = re.compile(r"([\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f])")
-
-
-def tok_zh(line):
-    return tok_13a(_CJK.sub(r" \1 ", line.strip()))
-
-
-def bleu(hyps, refs, zh=False):
-    tok = tok_zh if zh else tok_13a
-    matches, totals, hl, rl = [0] * 4, [0] * 4, 0, 0
-    for h, r in zip(hyps, refs):
-        h, r = tok(h).split(), tok(r).split()
-        hl += len(h)
-        rl += len(r)
-        for n in range(1, 5):
-            hc, rc = _ngrams(h, n), _ngrams(r, n)
-            matches[n - 1] += sum((hc & rc).values())
-            totals[n - 1] += max(0, len(h) - n + 1)
-    if hl == 0:
-        return 0.0
-    precs, smooth = [], 1.0
-    for m, t in zip(matches, totals):
-        if t == 0:
-            precs.append(0.0)
-            continue
-        if m == 0:
-            smooth *= 2
-            precs.append(100.0 / (smooth * t))
-        else:
-            precs.append(100.0 * m / t)
-    if min(precs) <= 0:
-        return 0.0
-    bp = 1.0 if hl > rl else math.exp(1 - rl / hl)
-    return bp * math.exp(sum(math.log(p) for p in precs) / 4)
-
-
-def _rtok(s):
-    return re.sub(r"[^a-z0-9]+", " ", s.lower()).split()
-
-
-def _f1(m, nh, nr):
-    if m == 0 or nh == 0 or nr == 0:
-        return 0.0
-    p, r = m / nh, m / nr
-    return 2 * p * r / (p + r)
-
-
-def _lcs(a, b):
-    prev = [0] * (len(b) + 1)
-    for x in a:
-        cur = [0]
-        for j, y in enumerate(b):
-            cur.append(prev[j] + 1 if x == y else max(prev[j + 1], cur[j]))
-        prev = cur
-    return prev[-1]
-
-
-def rouge(hyp, ref):
-    h, r = _rtok(hyp), _rtok(ref)
-    out = {}
-    for n in (1, 2):
-        hc, rc = _ngrams(h, n), _ngrams(r, n)
-        out[f"rouge{n}"] = _f1(sum((hc & rc).values()), sum(hc.values()), sum(rc.values()))
-    out["rougeL"] = _f1(_lcs(h, r), len(h), len(r))
-    return out
-
-
-def levenshtein(a, b):
-    prev = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        cur = [i]
-        for j, y in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
-        prev = cur
-    return prev[-1]
-
-
-def edit_sim(a, b):
-    a, b = a.strip(), b.strip()
-    if not a and not b:
-        return 1.0
-    return 1.0 - levenshtein(a, b) / max(len(a), len(b))
-
-
-# ------------------------------------------------------------------------------------------
-# Generation (batched greedy, left padding, KV cache)
-# ------------------------------------------------------------------------------------------
-
-
-@torch.no_grad()
-def generate(model, prompts, max_new, stop_ids, stop_on_newline_id=None, batch=16):
-    """prompts: list of id lists. Returns generated id lists (stop token excluded)."""
-    model.eval()
-    dev = next(model.parameters()).device
-    outs = [None] * len(prompts)
-    order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
-    max_ctx = model.config["max_position_embeddings"]
-    for b0 in range(0, len(order), batch):
-        idx = order[b0:b0 + batch]
-        ps = [prompts[i][-(max_ctx - max_new):] for i in idx]
-        L = max(len(p) for p in ps)
-        ids = torch.zeros(len(ps), L, dtype=torch.long)
-        mask = torch.zeros(len(ps), L, dtype=torch.long)
-        for j, p in enumerate(ps):
-            ids[j, L - len(p):] = torch.tensor(p)
-            mask[j, L - len(p):] = 1
-        ids, mask = ids.to(dev), mask.to(dev)
-        pos = (mask.cumsum(1) - 1).clamp(min=0)
-        logits, past = model(ids, mask, pos)
-        gen = [[] for _ in ps]
-        done = [False] * len(ps)
-        nxt = logits[:, -1].argmax(-1)
-        for step in range(max_new):
-            for j in range(len(ps)):
-                if not done[j]:
-                    t = int(nxt[j])
-                    if t in stop_ids:
-                        done[j] = True
-                    else:
-                        gen[j].append(t)
-                        if stop_on_newline_id is not None and stop_on_newline_id(t):
-                            done[j] = True
-            if all(done):
-                break
-            mask = torch.cat([mask, torch.ones(len(ps), 1, dtype=torch.long, device=dev)], 1)
-            pos = pos[:, -1:] + 1
-            logits, past = model(nxt[:, None], mask, pos, past)
-            nxt = logits[:, -1].argmax(-1)
-        for j, i in enumerate(idx):
-            outs[i] = gen[j]
-    return outs
 
 
 @torch.no_grad()
@@ -238,10 +65,6 @@ def reply_nll(model, pairs):
         tot += float(nll)
         n += len(reply)
     return tot / max(n, 1)
-
-
-def prompt_ids(tok, messages):
-    return tok.encode(render([m for m in messages if m["role"] != "assistant"], add_generation_prompt=True))
 
 
 # ------------------------------------------------------------------------------------------
@@ -358,120 +181,6 @@ def eval_chat(model, tok, data_dir, n_translate=150, n_summary=100, n_code=200, 
 
 
 # ------------------------------------------------------------------------------------------
-# ONNX vs PyTorch (through onnxruntime-node)
-# ------------------------------------------------------------------------------------------
-
-NODE_CHECK = r"""
-import * as ort from 'onnxruntime-node';
-import fs from 'node:fs';
-const [model, inPath, outPath] = process.argv.slice(2);
-const spec = JSON.parse(fs.readFileSync(inPath, 'utf8'));
-const s = await ort.InferenceSession.create(model, { intraOpNumThreads: 2 });
-const out = [];
-for (const c of spec.cases) {
-  const B = c.ids.length, S = c.ids[0].length;
-  const big = (a) => BigInt64Array.from(a.flat().map(BigInt));
-  const feeds = { input_ids: new ort.Tensor('int64', big(c.ids), [B, S]),
-                  attention_mask: new ort.Tensor('int64', big(c.mask), [B, S]) };
-  if (spec.decoder) {
-    feeds.position_ids = new ort.Tensor('int64', big(c.pos), [B, S]);
-    for (let i = 0; i < spec.layers; i++) for (const kv of ['key', 'value'])
-      feeds[`past_key_values.${i}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [B, spec.kv_heads, 0, spec.head_dim]);
-  }
-  const r = await s.run(feeds);
-  out.push({ dims: r.logits.dims, data: Array.from(r.logits.data) });
-}
-fs.writeFileSync(outPath, JSON.stringify(out));
-"""
-
-
-def onnx_check(model, model_dir, tok, texts):
-    """Run the exported graph in onnxruntime-node on `texts` (one batch, padded) and compare
-    logits with PyTorch. Returns a dict, or {"skipped": why}."""
-    onnx_path = os.path.join(model_dir, "onnx", "model.onnx")
-    node = shutil.which("node")
-    if not node or not os.path.isdir(os.path.join(ROOT, "node_modules", "onnxruntime-node")):
-        return {"skipped": "node or onnxruntime-node not installed"}
-    is_dec = isinstance(model, LlamaForCausalLM)
-    encs = [tok.encode(t) for t in texts]
-    L = max(len(e) for e in encs)
-    ids = torch.zeros(len(encs), L, dtype=torch.long)
-    mask = torch.zeros(len(encs), L, dtype=torch.long)
-    for j, e in enumerate(encs):
-        if is_dec:  # left padding, as the engine batches
-            ids[j, L - len(e):], mask[j, L - len(e):] = torch.tensor(e), 1
-        else:
-            ids[j, :len(e)], mask[j, :len(e)] = torch.tensor(e), 1
-    pos = (mask.cumsum(1) - 1).clamp(min=0)
-    with torch.no_grad():
-        ref = model(ids, mask, pos)[0] if is_dec else model(ids, mask)
-    spec = {"decoder": is_dec, "cases": [{"ids": ids.tolist(), "mask": mask.tolist(), "pos": pos.tolist()}]}
-    if is_dec:
-        c = model.config
-        spec.update(layers=c["num_hidden_layers"], kv_heads=c["num_key_value_heads"], head_dim=c["head_dim"])
-    with tempfile.TemporaryDirectory(dir=os.path.join(ROOT, "training", "runs")) as td:
-        script = os.path.join(td, "check.mjs")
-        # resolve onnxruntime-node from the project root
-        with open(script, "w") as f:
-            f.write(NODE_CHECK.replace("'onnxruntime-node'", json.dumps(os.path.join(ROOT, "node_modules", "onnxruntime-node", "dist", "index.js"))))
-        inp, outp = os.path.join(td, "in.json"), os.path.join(td, "out.json")
-        with open(inp, "w") as f:
-            json.dump(spec, f)
-        r = subprocess.run([node, script, onnx_path, inp, outp], capture_output=True, text=True, timeout=300)
-        if r.returncode != 0:
-            return {"skipped": "onnxruntime-node failed: " + r.stderr[-500:]}
-        with open(outp) as f:
-            got = json.load(f)[0]
-    onnx_logits = torch.tensor(got["data"]).reshape(got["dims"])
-    if is_dec:
-        m = mask.bool()
-        diff = (onnx_logits - ref).abs()[m]
-        agree = (onnx_logits.argmax(-1) == ref.argmax(-1))[m].float().mean()
-    else:
-        diff = (onnx_logits - ref).abs()
-        agree = (onnx_logits.argmax(-1) == ref.argmax(-1)).float().mean()
-    return {"runtime": "onnxruntime-node", "cases": len(texts), "max_abs_logit_diff": float(diff.max()),
-            "argmax_agreement": float(agree)}
-
-
-def onnx_sentiment_accuracy(model, model_dir, tok, data_dir, n=None):
-    """Sentiment accuracy computed from the ONNX graph's logits (onnxruntime-node) on n val rows."""
-    rows = read_jsonl(os.path.join(data_dir, "sentiment.val.jsonl"))[:n]
-    onnx_path = os.path.join(model_dir, "onnx", "model.onnx")
-    node = shutil.which("node")
-    if not node or not os.path.isdir(os.path.join(ROOT, "node_modules", "onnxruntime-node")):
-        return {"skipped": "node or onnxruntime-node not installed"}
-    items = encode_sentiment(tok, rows, model.config["max_position_embeddings"])
-    cases = []
-    for i in range(0, len(items), 128):
-        ids, mask, _ = pad_batch(items[i:i + 128], tok.vocab[EOT])
-        cases.append({"ids": ids.tolist(), "mask": mask.tolist()})
-    with tempfile.TemporaryDirectory(dir=os.path.join(ROOT, "training", "runs")) as td:
-        script = os.path.join(td, "check.mjs")
-        with open(script, "w") as f:
-            f.write(NODE_CHECK.replace("'onnxruntime-node'", json.dumps(os.path.join(ROOT, "node_modules", "onnxruntime-node", "dist", "index.js"))))
-        inp, outp = os.path.join(td, "in.json"), os.path.join(td, "out.json")
-        with open(inp, "w") as f:
-            json.dump({"decoder": False, "cases": cases}, f)
-        r = subprocess.run([node, script, onnx_path, inp, outp], capture_output=True, text=True, timeout=600)
-        if r.returncode != 0:
-            return {"skipped": "onnxruntime-node failed: " + r.stderr[-500:]}
-        with open(outp) as f:
-            got = json.load(f)
-    preds = []
-    for g in got:
-        preds += torch.tensor(g["data"]).reshape(g["dims"]).argmax(-1).tolist()
-    acc = sum(int(p == y) for p, (_, y, _) in zip(preds, items)) / len(items)
-    with torch.no_grad():
-        tpreds = []
-        for i in range(0, len(items), 256):
-            ids, mask, _ = pad_batch(items[i:i + 256], tok.vocab[EOT])
-            tpreds += model(ids, mask).argmax(-1).tolist()
-    return {"n": len(items), "accuracy": acc, "pytorch_accuracy": sum(int(p == y) for p, (_, y, _) in zip(tpreds, items)) / len(items),
-            "prediction_agreement": sum(int(a == b) for a, b in zip(preds, tpreds)) / len(items)}
-
-
-# ------------------------------------------------------------------------------------------
 
 
 def markdown(res):
@@ -509,15 +218,6 @@ def markdown(res):
         lines += [f"ONNX (onnxruntime-node) accuracy on {o['n']} validation rows: {o['accuracy']:.4f} "
                   f"(PyTorch {o['pytorch_accuracy']:.4f}, predictions agree on {100 * o['prediction_agreement']:.2f} %)"]
     return "\n".join(lines)
-
-
-ONNX_PROMPTS = [
-    "<|im_start|>system\nTranslate from English to Chinese.<|im_end|>\n<|im_start|>user\nI like tea.<|im_end|>\n<|im_start|>assistant\n",
-    "<|im_start|>system\nTranslate from German to English.<|im_end|>\n<|im_start|>user\nIch habe Hunger.<|im_end|>\n<|im_start|>assistant\n",
-    "<|im_start|>system\nYou are Loom, a small helpful assistant.<|im_end|>\n<|im_start|>user\nHello!<|im_end|>\n<|im_start|>assistant\n",
-    "<|im_start|>system\nComplete the code. Reply with the next lines only.<|im_end|>\n<|im_start|>user\ndef add(a, b):<|im_end|>\n<|im_start|>assistant\n",
-]
-SENTIMENT_TEXTS = ["I really loved this film, it was wonderful!", "The food was cold and terrible.", "not bad at all", "a waste of time"]
 
 
 def main():

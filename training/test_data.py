@@ -6,7 +6,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from data import SUMMARY_LENGTHS, messages_for, summary_length_variants  # noqa: E402
+from prompts import SUMMARY_LENGTHS, messages_for  # noqa: E402
+from sources.summaries import summary_length_variants  # noqa: E402
 
 
 def bbc_row(i, targets):

@@ -11,9 +11,10 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from convert_llama2c import permute_rotary  # noqa: E402
+from decoder_job import lm_loss  # noqa: E402
 from model import EncoderClassifier, LlamaForCausalLM, empty_past, encoder_config, llama_config  # noqa: E402
 from tokenizer import ByteLevelBPE, train_bpe  # noqa: E402
-from train import autocast, bf16_cpu_supported, lm_loss  # noqa: E402
+from train import autocast, bf16_cpu_supported  # noqa: E402
 
 torch.set_num_threads(min(2, os.cpu_count() or 1))
 

@@ -74,9 +74,9 @@ class SmokeTest(unittest.TestCase):
     def test_chat_train_export_generate(self):
         import onnx
 
-        from evaluate import generate, prompt_ids
+        from formats import generate, prompt_ids
+        from prompts import prompt_spec
         from tokenizer import ByteLevelBPE
-        from train import prompt_spec
 
         model, out, export = self._train("smoke-chat.json", "chat")
         # each validation also translates a few sentences per direction (the chrF learning curve)

@@ -4,13 +4,15 @@
         --data-dir training/runs/data --tokenizer training/runs/tokenizer \\
         --out training/runs/loom-chat --export models/loom-chat [--max-minutes 80] [--resume]
 
-Two kinds of model, chosen by the config's "kind":
+Two kinds of model, chosen by the config's "kind", each a job class with the same small
+interface (model; batch, loss, validate; state/load_state for the checkpoint; summary; export):
 
-* "decoder" (loom-chat): a LLaMA decoder trained on packed rows of chat-template examples drawn
-  from the multi-task mixture (config "mixture": share of tokens per task, "source_weights":
-  up/down-weighting of sources inside a task). Tokens of the assistant's replies get loss weight
-  1, everything else (system/user text, markup) "prompt_loss_weight".
-* "classifier" (loom-sentiment): the Transformer-encoder classifier on the sentiment split.
+* "decoder" (loom-chat, decoder_job.py): a LLaMA decoder trained on packed rows of chat-template
+  examples drawn from the multi-task mixture (config "mixture": share of tokens per task,
+  "source_weights": up/down-weighting of sources inside a task). Tokens of the assistant's
+  replies get loss weight 1, everything else (system/user text, markup) "prompt_loss_weight".
+* "classifier" (loom-sentiment, classifier_job.py): the Transformer-encoder classifier on the
+  sentiment split.
 
 Loop: AdamW (no weight decay on norms/biases), linear warm-up then cosine decay to
 min_lr_ratio·lr, gradient clipping, periodic validation, checkpoints (`ckpt.pt`: model,
@@ -19,7 +21,6 @@ tokens/s and ETA, a fixed seed. With `--max-minutes` the schedule runs on whiche
 along, steps or wall-clock, so the learning rate has decayed when time is up; the run then
 checkpoints and exports like a finished one.
 """
-
 import argparse
 import contextlib
 import json
@@ -35,16 +36,14 @@ import sys
 import time
 
 import torch
-import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from data import LANGUAGES, PROMPTS, SUMMARY_LENGTHS, TRANSLATION_PAIRS, read_jsonl  # noqa: E402
-from export_onnx import save_classifier_folder, save_decoder_folder  # noqa: E402
-from model import EncoderClassifier, LlamaForCausalLM, encoder_config  # noqa: E402
-from tokenizer import CHATML_TEMPLATE, ByteLevelBPE, tokenizer_config  # noqa: E402
+from classifier_job import ClassifierJob  # noqa: E402
+from decoder_job import DecoderJob  # noqa: E402
+from tokenizer import ByteLevelBPE  # noqa: E402
 
-IM_START, IM_END, EOT = "<|im_start|>", "<|im_end|>", "<|endoftext|>"
+JOBS = {"decoder": DecoderJob, "classifier": ClassifierJob}
 
 
 def log(msg, fh=None):
@@ -56,90 +55,6 @@ def load_tokenizer(tok_dir):
     with open(os.path.join(tok_dir, "tokenizer.json"), encoding="utf-8") as f:
         tok_json = json.load(f)
     return ByteLevelBPE.from_json(tok_json), tok_json
-
-
-# ------------------------------------------------------------------------------------------
-# Decoder data: chat template → (ids, loss weights)
-# ------------------------------------------------------------------------------------------
-
-
-def render(messages, add_generation_prompt=False):
-    """The chat template (ChatML), as CHATML_TEMPLATE renders it."""
-    s = "".join(f"{IM_START}{m['role']}\n{m['content']}{IM_END}\n" for m in messages)
-    return s + (f"{IM_START}assistant\n" if add_generation_prompt else "")
-
-
-def encode_example(tok, messages, prompt_w):
-    ids, w = [], []
-    for m in messages:
-        head = tok.encode(f"{IM_START}{m['role']}\n")
-        full = tok.encode(f"{IM_START}{m['role']}\n{m['content']}{IM_END}\n")
-        if full[: len(head)] != head:  # content starting with whitespace can merge with the "\n"
-            head = head[:-1]
-        body_w = 1.0 if m["role"] == "assistant" else prompt_w
-        ids += full
-        w += [prompt_w] * len(head) + [body_w] * (len(full) - len(head) - 1) + [prompt_w]
-    return ids, w
-
-
-class Mixture:
-    """Endless stream of packed [seq_len + 1] rows drawn from the weighted task mixture."""
-
-    def __init__(self, groups, cfg, seed):
-        self.rng = random.Random(seed)
-        self.seq = cfg["seq_len"] + 1
-        self.groups, probs = [], []
-        by_task = {}
-        for (task, source), exs in groups.items():
-            by_task.setdefault(task, []).append((source, exs))
-        for task, share in cfg["mixture"].items():
-            srcs = by_task.get(task, [])
-            tw = {s: sum(len(e[0]) for e in exs) * cfg.get("source_weights", {}).get(s, 1.0) for s, exs in srcs}
-            tot = sum(tw.values())
-            for s, exs in srcs:
-                if not exs or tot == 0:
-                    continue
-                mean_len = sum(len(e[0]) for e in exs) / len(exs)
-                # probability per example draw ∝ token share / mean example length
-                self.groups.append({"name": f"{task}/{s}", "exs": exs, "order": [], "pos": 0})
-                probs.append(share * tw[s] / tot / mean_len)
-        z = sum(probs)
-        self.probs = [p / z for p in probs]
-        self.buf_ids, self.buf_w = [], []
-        self.drawn = {g["name"]: 0 for g in self.groups}
-
-    def state(self):
-        return {"rng": self.rng.getstate(), "pos": [(g["order"], g["pos"]) for g in self.groups], "drawn": self.drawn}
-
-    def load(self, st):
-        self.rng.setstate(st["rng"])
-        for g, (order, pos) in zip(self.groups, st["pos"]):
-            g["order"], g["pos"] = order, pos
-        self.drawn = st["drawn"]
-
-    def _draw(self):
-        g = self.rng.choices(self.groups, weights=self.probs)[0]
-        if g["pos"] >= len(g["order"]):
-            g["order"] = list(range(len(g["exs"])))
-            self.rng.shuffle(g["order"])
-            g["pos"] = 0
-        ex = g["exs"][g["order"][g["pos"]]]
-        g["pos"] += 1
-        self.drawn[g["name"]] += 1
-        return ex
-
-    def batch(self, bs):
-        xs, ws = [], []
-        for _ in range(bs):
-            while len(self.buf_ids) < self.seq:
-                ids, w = self._draw()
-                self.buf_ids += ids
-                self.buf_w += w
-            xs.append(self.buf_ids[: self.seq])
-            ws.append(self.buf_w[: self.seq])
-            # the row's last token is the next row's first input (no token is lost)
-            self.buf_ids, self.buf_w = self.buf_ids[self.seq - 1:], self.buf_w[self.seq - 1:]
-        return torch.tensor(xs), torch.tensor(ws)
 
 
 def autocast(dev, precision):
@@ -163,101 +78,6 @@ def bf16_cpu_supported():
         return "avx512_bf16" in flags or "amx_bf16" in flags
     except OSError:
         return False
-
-
-def lm_loss(model, ids, w, amp=contextlib.nullcontext()):
-    with amp:
-        logits, _ = model(ids[:, :-1])
-    tgt, tw = ids[:, 1:], w[:, 1:]
-    # the softmax over the vocabulary stays in fp32 even under bf16 autocast
-    nll = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), tgt.reshape(-1), reduction="none")
-    return (nll * tw.reshape(-1)).sum() / tw.sum().clamp(min=1e-6)
-
-
-@torch.no_grad()
-def translation_chrf(model, tok, sets):
-    """chrF of greedy translations per direction (evaluate.py's definitions, on fewer rows)."""
-    from evaluate import chrf, generate, prompt_ids  # evaluate imports this module: import late
-
-    out = {}
-    for direction, exs in sets.items():
-        outs = generate(model, [prompt_ids(tok, e["messages"]) for e in exs], 64, {tok.vocab[IM_END], tok.vocab[EOT]})
-        out[direction] = chrf([tok.decode(o).strip() for o in outs], [e["messages"][-1]["content"] for e in exs])
-    model.train()
-    return out
-
-
-@torch.no_grad()
-def decoder_val(model, val_sets, max_len):
-    """Mean NLL per assistant token, per task (each example on its own, no packing)."""
-    model.eval()
-    out = {}
-    for task, exs in val_sets.items():
-        exs = sorted(exs, key=lambda e: len(e[0]))  # less padding
-        tot, n = 0.0, 0.0
-        for i in range(0, len(exs), 16):
-            chunk = exs[i:i + 16]
-            L = min(max_len, max(len(e[0]) for e in chunk))
-            ids = torch.zeros(len(chunk), L, dtype=torch.long)
-            w = torch.zeros(len(chunk), L)
-            mask = torch.zeros(len(chunk), L, dtype=torch.long)
-            for j, (e_ids, e_w) in enumerate(chunk):
-                e_ids, e_w = e_ids[:L], e_w[:L]
-                ids[j, : len(e_ids)] = torch.tensor(e_ids)
-                w[j, : len(e_w)] = torch.tensor([1.0 if x >= 1.0 else 0.0 for x in e_w])
-                mask[j, : len(e_ids)] = 1
-            dev = next(model.parameters()).device
-            ids, w, mask = ids.to(dev), w.to(dev), mask.to(dev)
-            logits, _ = model(ids[:, :-1], mask[:, :-1])
-            nll = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1), reduction="none")
-            tw = w[:, 1:].reshape(-1)
-            tot += float((nll * tw).sum())
-            n += float(tw.sum())
-        out[task] = tot / max(n, 1.0)
-    model.train()
-    return out
-
-
-# ------------------------------------------------------------------------------------------
-# Classifier data
-# ------------------------------------------------------------------------------------------
-
-
-def encode_sentiment(tok, rows, max_len):
-    return [(tok.encode(r["text"])[:max_len] or [0], r["label"], r["source"]) for r in rows]
-
-
-def pad_batch(items, pad_id):
-    L = max(len(x[0]) for x in items)
-    ids = torch.full((len(items), L), pad_id, dtype=torch.long)
-    mask = torch.zeros(len(items), L, dtype=torch.long)
-    for i, x in enumerate(items):
-        ids[i, : len(x[0])] = torch.tensor(x[0])
-        mask[i, : len(x[0])] = 1
-    return ids, mask, torch.tensor([x[1] for x in items])
-
-
-@torch.no_grad()
-def classifier_val(model, items, pad_id):
-    model.eval()
-    correct, per = 0, {}
-    for i in range(0, len(items), 256):
-        chunk = items[i:i + 256]
-        ids, mask, y = pad_batch(chunk, pad_id)
-        dev = next(model.parameters()).device
-        pred = model(ids.to(dev), mask.to(dev)).argmax(-1).cpu()
-        for (_, _, src), p, t in zip(chunk, pred.tolist(), y.tolist()):
-            c = per.setdefault(src, [0, 0])
-            c[0] += int(p == t)
-            c[1] += 1
-    model.train()
-    acc = sum(c[0] for c in per.values()) / max(1, sum(c[1] for c in per.values()))
-    return acc, {k: c[0] / c[1] for k, c in per.items()}
-
-
-# ------------------------------------------------------------------------------------------
-# Shared loop
-# ------------------------------------------------------------------------------------------
 
 
 def make_optimizer(model, cfg):
@@ -304,53 +124,10 @@ def train(args):
     random.seed(cfg.get("seed", 1234))
     os.makedirs(args.out, exist_ok=True)
     tok, tok_json = load_tokenizer(args.tokenizer)
-    pad_id = tok.vocab[EOT]
-    kind = cfg["kind"]
-
-    t0 = time.time()
-    if kind == "decoder":
-        mcfg = dict(cfg["model"], vocab_size=len(tok.vocab), bos_token_id=tok.vocab[EOT],
-                    eos_token_id=tok.vocab[IM_END], pad_token_id=pad_id)
-        mcfg["loom"] = {"tasks": ["chat", "summarize", "translate", "code"], "languages": LANGUAGES,
-                        "translation_pairs": TRANSLATION_PAIRS}
-        model = LlamaForCausalLM(mcfg).init_weights(generator=torch.Generator().manual_seed(cfg.get("seed", 1234)))
-        groups = {}
-        pw = tcfg.get("prompt_loss_weight", 0.25)
-        max_ex = tcfg["seq_len"] + 1
-        for ex in read_jsonl(os.path.join(args.data_dir, "chat.train.jsonl")):
-            if ex["task"] not in tcfg["mixture"]:
-                continue
-            ids, w = encode_example(tok, ex["messages"], pw)
-            if len(ids) > max_ex:  # keep the end (the reply) of over-long examples' prompts? drop instead
-                continue
-            groups.setdefault((ex["task"], ex["source"]), []).append((ids, w))
-        val_sets = {}
-        for ex in read_jsonl(os.path.join(args.data_dir, "chat.val.jsonl")):
-            v = val_sets.setdefault(ex["task"], [])
-            if len(v) < tcfg.get("val_examples_per_task", 96):
-                v.append(encode_example(tok, ex["messages"], pw))
-        # a few Tatoeba sentences per direction, translated greedily at each validation: the
-        # learning curve of chrF (what the model card extrapolates from), not just of the loss
-        chrf_sets = {}
-        for ex in read_jsonl(os.path.join(args.data_dir, "chat.val.jsonl")):
-            if ex["task"] == "translate" and ex["source"].startswith("tatoeba"):
-                v = chrf_sets.setdefault("→".join(ex["pair"]), [])
-                if len(v) < tcfg.get("val_chrf_examples", 0):
-                    v.append(ex)
-        mix = Mixture(groups, tcfg, cfg.get("seed", 1234))
-        log(f"tokenized in {time.time() - t0:.0f}s: " + ", ".join(f"{k[0]}/{k[1]}={len(v)}" for k, v in sorted(groups.items())))
-        log("draw probabilities: " + ", ".join(f"{g['name']}={p:.3f}" for g, p in zip(mix.groups, mix.probs)))
-    else:
-        labels = cfg["labels"]
-        mcfg = encoder_config(labels, **dict(cfg["model"], vocab_size=len(tok.vocab)))
-        mcfg["loom"] = {"tasks": ["sentiment"]}
-        mcfg["pad_token_id"] = pad_id
-        model = EncoderClassifier(mcfg)
-        max_len = mcfg["max_position_embeddings"]
-        train_items = encode_sentiment(tok, read_jsonl(os.path.join(args.data_dir, "sentiment.train.jsonl")), max_len)
-        val_items = encode_sentiment(tok, read_jsonl(os.path.join(args.data_dir, "sentiment.val.jsonl")), max_len)
-        drng = random.Random(cfg.get("seed", 1234))
-        log(f"tokenized {len(train_items)} train / {len(val_items)} val in {time.time() - t0:.0f}s")
+    if cfg["kind"] not in JOBS:
+        raise ValueError(f"config kind {cfg['kind']!r}: expected one of {', '.join(JOBS)}")
+    job = JOBS[cfg["kind"]](cfg, tok, args.data_dir, log)
+    model = job.model
 
     dev = torch.device(getattr(args, "device", "cpu"))
     model.to(dev)
@@ -374,10 +151,7 @@ def train(args):
         step, elapsed = ck["step"], ck["elapsed"]
         tokens_seen, history = ck.get("tokens_seen", 0), ck.get("history", [])
         torch.set_rng_state(ck["torch_rng"])
-        if kind == "decoder" and "mixture" in ck:
-            mix.load(ck["mixture"])
-        if kind == "classifier" and "data_rng" in ck:
-            drng.setstate(ck["data_rng"])
+        job.load_state(ck)
         log(f"resumed at step {step}, {fmt_time(elapsed)} elapsed")
 
     max_steps = tcfg["max_steps"]
@@ -387,26 +161,12 @@ def train(args):
     start = time.time() - elapsed
     last_log, last_val, last_ckpt = time.time(), time.time(), time.time()
     win_tokens, win_t = 0, time.time()
-    cls_queue = []
 
     def extra():
-        e = {"tokens_seen": tokens_seen, "history": history}
-        if kind == "decoder":
-            e["mixture"] = mix.state()
-        else:
-            e["data_rng"] = drng.getstate()
-        return e
+        return {"tokens_seen": tokens_seen, "history": history, **job.state()}
 
     def validate():
-        if kind == "decoder":
-            v = decoder_val(model, val_sets, tcfg["seq_len"])
-            rec = {"step": step, "tokens": tokens_seen, "minutes": round((time.time() - start) / 60, 1),
-                   **{f"val_nll/{k}": round(x, 4) for k, x in v.items()},
-                   **{f"val_chrF/{k}": round(x, 2) for k, x in translation_chrf(model, tok, chrf_sets).items()}}
-        else:
-            acc, per = classifier_val(model, val_items, pad_id)
-            rec = {"step": step, "minutes": round((time.time() - start) / 60, 1), "val_acc": round(acc, 4),
-                   **{f"val_acc/{k}": round(x, 4) for k, x in per.items()}}
+        rec = job.validate(step, tokens_seen, lambda: round((time.time() - start) / 60, 1))
         history.append(rec)
         log("validation " + json.dumps(rec))
 
@@ -421,29 +181,7 @@ def train(args):
         lr = lr_at(progress, step, tcfg)
         for g in opt.param_groups:
             g["lr"] = lr
-        if kind == "decoder":
-            ids, w = mix.batch(bs)
-            ids, w = ids.to(dev), w.to(dev)
-            loss = lm_loss(model, ids, w, autocast(dev, precision))
-            ntok = ids.shape[0] * (ids.shape[1] - 1)
-        else:
-            if len(cls_queue) < bs:
-                order = train_items[:]
-                drng.shuffle(order)
-                # bucket by length inside windows of 50 batches: less padding, still shuffled
-                win = bs * 50
-                for i in range(0, len(order), win):
-                    order[i:i + win] = sorted(order[i:i + win], key=lambda x: len(x[0]))
-                batches = [order[i:i + bs] for i in range(0, len(order), bs)]
-                drng.shuffle(batches)
-                cls_queue += [x for b in batches for x in b]
-            chunk, cls_queue = cls_queue[:bs], cls_queue[bs:]
-            ids, mask, y = pad_batch(chunk, pad_id)
-            ids, mask, y = ids.to(dev), mask.to(dev), y.to(dev)
-            with autocast(dev, precision):
-                logits = model(ids, mask)
-            loss = F.cross_entropy(logits.float(), y, label_smoothing=tcfg.get("label_smoothing", 0.0))
-            ntok = int(mask.sum())
+        loss, ntok = job.loss(job.batch(bs, dev), autocast(dev, precision))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), tcfg.get("grad_clip", 1.0))
@@ -473,54 +211,15 @@ def train(args):
     save_ckpt(ckpt_path, model, opt, step, elapsed, extra())
     summary = {"name": cfg["name"], "parameters": n_params, "steps": step, "tokens_seen": tokens_seen,
                "wall_minutes": round(elapsed / 60, 1), "threads": args.threads, "history": history}
-    if kind == "decoder":
-        summary["examples_drawn"] = mix.drawn
+    summary.update(job.summary())
     with open(os.path.join(args.out, "train_summary.json"), "w") as f:
         json.dump(summary, f, indent=1)
     log(f"done: {step} steps, {tokens_seen / 1e6:.2f}M tokens, {fmt_time(elapsed)}")
     model.to("cpu")
     if args.export:
-        export(model, cfg, tok_json, args.export)
+        job.export(tok_json, args.export)
         log(f"exported to {args.export}")
     return model, summary
-
-
-def export(model, cfg, tok_json, out_dir):
-    model.eval()
-    if cfg["kind"] == "decoder":
-        tc = tokenizer_config(tok_json, EOT, IM_END, cfg["train"]["seq_len"], CHATML_TEMPLATE, pad_token=EOT)
-        gen = {"eos_token_id": [model.config["eos_token_id"], model.config["bos_token_id"]],
-               "max_new_tokens": 256, "do_sample": False, "repetition_penalty": 1.0}
-        gen.update(cfg.get("generation", {}))
-        save_decoder_folder(model, out_dir, tok_json, tc, generation_config=gen)
-        with open(os.path.join(out_dir, "loom-prompts.json"), "w", encoding="utf-8") as f:
-            json.dump(prompt_spec(), f, ensure_ascii=False, indent=2)
-            f.write("\n")
-    else:
-        tc = tokenizer_config(tok_json, EOT, EOT, model.config["max_position_embeddings"], pad_token=EOT)
-        save_classifier_folder(model, out_dir, tok_json, tc)
-
-
-def prompt_spec():
-    """The exact messages loom-chat was trained on, for the server's task modules."""
-    return {
-        "template": "chatml (tokenizer_config.json chat_template); generation starts after '<|im_start|>assistant\\n' and stops at '<|im_end|>'",
-        "chat": {"messages": [{"role": "system", "content": PROMPTS["chat"]["system"]},
-                              {"role": "user", "content": "{message}"}],
-                 "notes": "multi-turn: keep the one system message, then alternate user/assistant"},
-        "summarize": {"messages": [{"role": "system", "content": PROMPTS["summarize"]["system"]},
-                                   {"role": "user", "content": "{text}"}],
-                      "lengths": SUMMARY_LENGTHS,
-                      "notes": "trained on texts up to ~230 words (BBC articles cut at ~150 words); cut longer input at a sentence boundary"},
-        "translate": {"messages": [{"role": "system", "content": PROMPTS["translate"]["system"]},
-                                   {"role": "user", "content": "{text}"}],
-                      "placeholders": {"source": "language name from 'languages'", "target": "language name from 'languages'"},
-                      "languages": LANGUAGES, "pairs": TRANSLATION_PAIRS,
-                      "notes": "one sentence per request works best (trained on sentences up to 160 characters)"},
-        "code": {"messages": [{"role": "system", "content": PROMPTS["code"]["system"]},
-                              {"role": "user", "content": "{code_before_cursor}"}],
-                 "notes": "user content: the last ≤24 lines (≤900 chars) before the cursor, ending at a line end, no code fence; the reply is the next 1–4 lines"},
-    }
 
 
 def main():
