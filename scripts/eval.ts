@@ -1,7 +1,7 @@
 // npm run eval -- [--model DIR]… [--data DIR] [--quick] [--json FILE] [--compare FILE]
 //
 // Scores models through Loom's own engine (onnxruntime-node, the prompts the apps send, greedy)
-// on the validation split training/data.py wrote, with training/evaluate.py's metrics:
+// on the validation split training/data.py wrote, with training/metrics.py's definitions:
 // sentiment accuracy, translation chrF/BLEU per direction, summary ROUGE vs lead-3, code next-line
 // exact match / edit similarity vs "repeat the previous line", reply perplexity per task, and
 // whether chat answers in the language it is spoken to and on topic (greedy, and sampled as the

@@ -1,4 +1,4 @@
-// Expected values were computed with training/evaluate.py's implementations (the PyTorch side of
+// Expected values were computed with training/metrics.py (the PyTorch side of
 // the same evaluation), so the two report the same numbers for the same outputs.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";

@@ -1,5 +1,5 @@
 // Text-generation metrics with the usual tools' definitions, so `npm run eval` (TypeScript,
-// against the engine) and training/evaluate.py (PyTorch) report comparable numbers:
+// against the engine) and training/evaluate.py (PyTorch, with training/metrics.py) report comparable numbers:
 //
 // - chrF: sacreBLEU's CHRF defaults (character 6-grams, β = 2, whitespace removed, corpus
 //   statistics, F averaged over the orders that had n-grams on both sides).
