@@ -11,7 +11,7 @@ import {
 } from "ai";
 import type { AppName } from "../server/apps";
 import type { PublicUser } from "../server/auth/auth-service";
-import type { Decoding } from "../server/chat/generation-runner";
+import type { Decoding } from "../server/tasks/decoding";
 import { publicErrorOf } from "../server/http-error";
 import type { LoadedCausalLM } from "../server/inference/engine";
 import type { TaskPrompts } from "../server/tasks/prompts";

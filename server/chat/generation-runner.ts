@@ -4,18 +4,10 @@
 import { streamText, type LanguageModel, type ModelMessage } from "ai";
 import type { AppName } from "../apps";
 import type { Logger } from "../logger";
+import type { Decoding } from "../tasks/decoding";
 import type { RunRecorder } from "../usage/runs";
 import type { ChatStore } from "./chat-store";
 import type { FinalStatus, GenerationLog } from "./generation-log";
-
-export interface Decoding {
-  temperature?: number;
-  topP?: number;
-  topK?: number;
-  maxOutputTokens?: number;
-  stopSequences?: string[];
-  seed?: number;
-}
 
 export interface StartGeneration {
   userId: string;

@@ -1,8 +1,8 @@
 // Code completion: the prompt and the stop rules that keep a completion to the block being written.
 import type { ModelMessage } from "ai";
 import { z } from "zod";
+import type { Decoding } from "./decoding";
 import { INPUT_LIMITS } from "./limits";
-import type { Decoding } from "../chat/generation-runner";
 import { fillTemplate, type TaskPrompts } from "./prompts";
 
 export const CODE_LANGUAGES = [

@@ -1,8 +1,7 @@
 // Zero-shot sentiment with a language model, for when no classifier is assigned: ask the model the
 // sentiment question and compare the probabilities it gives to each label word as its next token.
 // Scores are the softmax over the label words only, so they sum to 1 across labels.
-import type { Classification } from "../inference/classifier";
-import type { LoadedCausalLM } from "../inference/engine";
+import type { Classification, LoadedCausalLM } from "../inference/index";
 import { fillTemplate, type TaskPrompts } from "./prompts";
 
 export const ZERO_SHOT_LABELS = ["negative", "positive"] as const;
