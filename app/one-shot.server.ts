@@ -15,6 +15,7 @@ import type { Decoding } from "../server/tasks/decoding";
 import { publicErrorOf } from "../server/http-error";
 import type { LoadedCausalLM } from "../server/inference/engine";
 import type { TaskPrompts } from "../server/tasks/prompts";
+import { startRunTimer } from "../server/usage/timing";
 import { rethrowAsApiError } from "./api.server";
 
 export interface TaskRunStats {
@@ -57,8 +58,7 @@ export async function streamTask(options: StreamTaskOptions): Promise<Response> 
   }
   const { row, model, loaded, prompts } = resolved;
   const runId = await services.runs.start({ userId: user.id, app, modelId: row.id });
-  const startedAt = performance.now();
-  let firstTokenAt: number | undefined;
+  const timer = startRunTimer();
   const base: TaskMetadata = { modelId: row.id, modelName: row.displayName };
 
   const complete = async (messages: ModelMessage[], d: Decoding) => {
@@ -77,7 +77,7 @@ export async function streamTask(options: StreamTaskOptions): Promise<Response> 
         abortSignal: request.signal,
         ...decoding,
         onChunk: ({ chunk }) => {
-          if (chunk.type === "text-delta") firstTokenAt ??= performance.now();
+          if (chunk.type === "text-delta") timer.token();
         },
         onError: () => {},
       });
@@ -86,7 +86,12 @@ export async function streamTask(options: StreamTaskOptions): Promise<Response> 
           messageMetadata: ({ part }) => {
             if (part.type === "start") return base;
             if (part.type !== "finish") return undefined;
-            const stats = finalStats(part.totalUsage, startedAt, firstTokenAt);
+            const completionTokens = part.totalUsage.outputTokens ?? 0;
+            const stats = {
+              promptTokens: part.totalUsage.inputTokens ?? 0,
+              completionTokens,
+              ...timer.read(completionTokens),
+            };
             void services.runs.finish(runId, { status: "completed", ...stats });
             return { ...base, ...stats, status: "completed" };
           },
@@ -99,7 +104,7 @@ export async function streamTask(options: StreamTaskOptions): Promise<Response> 
       );
       await result.consumeStream({ onError: () => {} });
       if (request.signal.aborted) {
-        void services.runs.finish(runId, { status: "stopped", durationMs: performance.now() - startedAt });
+        void services.runs.finish(runId, { status: "stopped", durationMs: timer.read().durationMs });
       }
     },
     onError: (error) => {
@@ -108,24 +113,4 @@ export async function streamTask(options: StreamTaskOptions): Promise<Response> 
     },
   });
   return createUIMessageStreamResponse({ stream, headers: { "X-Accel-Buffering": "no" } });
-}
-
-function finalStats(
-  usage: { inputTokens?: number; outputTokens?: number },
-  startedAt: number,
-  firstTokenAt: number | undefined,
-) {
-  const now = performance.now();
-  const completionTokens = usage.outputTokens ?? 0;
-  const decodeMs = firstTokenAt === undefined ? 0 : now - firstTokenAt;
-  return {
-    promptTokens: usage.inputTokens ?? 0,
-    completionTokens,
-    timeToFirstTokenMs: firstTokenAt === undefined ? undefined : Math.round(firstTokenAt - startedAt),
-    durationMs: Math.round(now - startedAt),
-    tokensPerSecond:
-      decodeMs > 0 && completionTokens > 1
-        ? Math.round(((completionTokens - 1) / decodeMs) * 1000 * 10) / 10
-        : undefined,
-  };
 }

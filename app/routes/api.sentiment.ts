@@ -2,6 +2,7 @@ import type { ActionFunctionArgs } from "@remix-run/node";
 import type { Classification } from "../../server/inference/classifier";
 import { sentimentInput, splitSentences, type SentimentResult } from "../../server/tasks/sentiment";
 import { zeroShotSentiment } from "../../server/tasks/sentiment-zero-shot";
+import { startRunTimer } from "../../server/usage/timing";
 import { admitGeneration, readJson, rethrowAsApiError, requireApiUser } from "~/api.server";
 
 /** Texts longer than this also get a per-sentence breakdown. */
@@ -12,7 +13,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const input = await readJson(request, sentimentInput, 512 * 1024);
   await admitGeneration(context, user);
   const { services } = context;
-  const startedAt = performance.now();
+  const timer = startRunTimer();
   let runId: string | undefined;
   try {
     const { row, model, prompts } = await services.registry.sentimentModel(input.modelId);
@@ -44,12 +45,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
       };
     });
     const tokens = [...results, ...sentenceResults].reduce((n, r) => n + r.tokens, 0);
-    const durationMs = performance.now() - startedAt;
+    const { durationMs } = timer.read();
     await services.runs.finish(runId, { status: "completed", promptTokens: tokens, durationMs });
     return Response.json({
       results: body,
       model: { id: row.id, name: row.displayName, method: model.kind === "classifier" ? "classifier" : "zero-shot" },
-      stats: { tokens, durationMs: Math.round(durationMs) },
+      stats: { tokens, durationMs },
     });
   } catch (error) {
     if (runId)
