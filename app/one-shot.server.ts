@@ -14,7 +14,7 @@ import type { PublicUser } from "../server/auth/auth-service";
 import type { Decoding } from "../server/tasks/decoding";
 import { publicErrorOf } from "../server/http-error";
 import type { LoadedCausalLM } from "../server/inference/engine";
-import type { TaskPrompts } from "../server/tasks/prompts";
+import { readModelPrompts, type TaskPrompts } from "../server/tasks/prompts";
 import { startRunTimer } from "../server/usage/timing";
 import { rethrowAsApiError } from "./api.server";
 
@@ -51,12 +51,14 @@ export async function streamTask(options: StreamTaskOptions): Promise<Response> 
   const { request, context, user, app, decoding } = options;
   const { services } = context;
   let resolved: Awaited<ReturnType<typeof services.registry.languageModel>>;
+  let prompts: TaskPrompts;
   try {
     resolved = await services.registry.languageModel(app, options.modelId);
+    prompts = readModelPrompts(resolved.loaded.dir);
   } catch (error) {
     rethrowAsApiError(error);
   }
-  const { row, model, loaded, prompts } = resolved;
+  const { row, model, loaded } = resolved;
   const runId = await services.runs.start({ userId: user.id, app, modelId: row.id });
   const timer = startRunTimer();
   const base: TaskMetadata = { modelId: row.id, modelName: row.displayName };

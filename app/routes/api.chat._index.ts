@@ -4,6 +4,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { generationStreamResponse } from "../../server/chat/ui-stream";
 import { chatDecoding, chatRequest, fitConversation, type TextTurn } from "../../server/tasks/chat";
+import { readModelPrompts } from "../../server/tasks/prompts";
 import { admitGeneration, apiError, readJson, requireApiUser, rethrowAsApiError } from "~/api.server";
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -16,7 +17,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
     if ((await generationLog.runningForChat(chat.id)).length > 0) {
       apiError(409, "An answer is still being written in this conversation. Stop it first.");
     }
-    const { row, model, loaded, prompts } = await registry.languageModel("chat", input.modelId);
+    const { row, model, loaded } = await registry.languageModel("chat", input.modelId);
+    const prompts = readModelPrompts(loaded.dir);
 
     let parentId = input.parentId;
     if (input.message) {

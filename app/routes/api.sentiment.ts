@@ -1,5 +1,6 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import type { Classification } from "../../server/inference/classifier";
+import { readModelPrompts } from "../../server/tasks/prompts";
 import { sentimentInput, splitSentences, type SentimentResult } from "../../server/tasks/sentiment";
 import { zeroShotSentiment } from "../../server/tasks/sentiment-zero-shot";
 import { startRunTimer } from "../../server/usage/timing";
@@ -16,7 +17,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const timer = startRunTimer();
   let runId: string | undefined;
   try {
-    const { row, model, prompts } = await services.registry.sentimentModel(input.modelId);
+    const { row, model } = await services.registry.sentimentModel(input.modelId);
+    const prompts = readModelPrompts(model.dir);
     runId = await services.runs.start({ userId: user.id, app: "sentiment", modelId: row.id });
     const classify = (texts: string[]): Promise<Classification[]> =>
       model.kind === "classifier" ? model.classify(texts) : zeroShotSentiment(model, texts, prompts, request.signal);
