@@ -2,6 +2,7 @@
 // JSON body validated with zod, the burst limit and the daily quota, and errors as JSON with the
 // status that fits. The five applications differ only in their task module and page.
 import type { AppLoadContext } from "@remix-run/node";
+import { createUIMessageStreamResponse, type UIMessageChunk } from "ai";
 import type { z } from "zod";
 import type { PublicUser } from "../server/auth/auth-service";
 import { codeForStatus, publicErrorOf } from "../server/http-error";
@@ -64,6 +65,11 @@ export async function admitGeneration(context: AppLoadContext, user: PublicUser)
   } catch (error) {
     rethrowAsApiError(error);
   }
+}
+
+/** A generation streamed to the page as the AI SDK's UI message stream; proxies must not buffer it. */
+export function uiStreamResponse(stream: ReadableStream<UIMessageChunk>): Response {
+  return createUIMessageStreamResponse({ stream, headers: { "X-Accel-Buffering": "no" } });
 }
 
 /** Known errors keep their status and message; anything else is logged and becomes a plain 500. */

@@ -4,7 +4,7 @@
 import { useChat } from "@ai-sdk/react";
 import { DefaultChatTransport, type UIMessage } from "ai";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import type { TaskMetadata } from "~/one-shot.server";
+import type { TaskMetadata } from "../../server/generation/task-metadata";
 
 export type TaskMessage = UIMessage<TaskMetadata, { progress: Record<string, unknown> }>;
 
