@@ -1,6 +1,7 @@
 // Shapes a stored conversation for the chat page: AI SDK UI messages (ids are the database ids),
 // each with its model, stats, siblings and the user's rating as metadata.
 import type { PathMessage } from "../server/chat/chat-store";
+import { textOf } from "../server/common/message-text";
 
 export interface ChatMessageMetadata {
   modelId?: string | null;
@@ -45,7 +46,7 @@ export function conversationAsMarkdown(
 ) {
   const lines = [`# ${title}`, ""];
   for (const m of messages) {
-    const text = (m.parts as { type: string; text?: string }[]).map((p) => p.text ?? "").join("");
+    const text = textOf(m.parts);
     const who =
       m.role === "user" ? "You" : m.role === "assistant" ? `Assistant${m.modelId ? ` (${m.modelId})` : ""}` : "System";
     lines.push(`## ${who}`, "", text, "");

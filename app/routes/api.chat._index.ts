@@ -3,6 +3,7 @@
 // a reload does not stop it (GET /api/chat/:id/stream reattaches).
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { generationStreamResponse } from "../../server/chat/ui-stream";
+import { textOf } from "../../server/common/message-text";
 import { chatDecoding, chatRequest, fitConversation, type TextTurn } from "../../server/tasks/chat";
 import { readModelPrompts } from "../../server/tasks/prompts";
 import { admitGeneration, apiError, readJson, requireApiUser, rethrowAsApiError } from "~/api.server";
@@ -71,9 +72,4 @@ export async function action({ request, context }: ActionFunctionArgs) {
   } catch (error) {
     rethrowAsApiError(error);
   }
-}
-
-/** Text of a stored message's parts (Loom's models read and write text only). */
-function textOf(parts: unknown[]): string {
-  return (parts as { type: string; text?: string }[]).map((p) => (p.type === "text" ? (p.text ?? "") : "")).join("");
 }
