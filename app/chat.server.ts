@@ -1,19 +1,8 @@
 // Shapes a stored conversation for the chat page: AI SDK UI messages (ids are the database ids),
 // each with its model, stats, siblings and the user's rating as metadata.
 import type { PathMessage } from "../server/chat/chat-store";
+import type { ChatMessageMetadata } from "../server/chat/message-metadata";
 import { textOf } from "../server/common/message-text";
-
-export interface ChatMessageMetadata {
-  modelId?: string | null;
-  modelName?: string;
-  siblingIds?: string[];
-  siblingIndex?: number;
-  rating?: number;
-  completionTokens?: number | null;
-  timeToFirstTokenMs?: number | null;
-  durationMs?: number | null;
-  status?: string;
-}
 
 export function toUiMessages(
   path: PathMessage[],

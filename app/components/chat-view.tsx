@@ -5,7 +5,7 @@ import { useChat } from "@ai-sdk/react";
 import { useFetcher, useLocation, useNavigate, useRevalidator } from "@remix-run/react";
 import { DefaultChatTransport, type UIMessage } from "ai";
 import { useEffect, useMemo, useRef, useState } from "react";
-import type { ChatMessageMetadata } from "~/chat.server";
+import type { ChatMessageMetadata } from "../../server/chat/message-metadata";
 import { textOf } from "../../server/common/message-text";
 import type { AssignedModel } from "../../server/registry/registry";
 import { INPUT_LIMITS } from "../../server/tasks/limits";
