@@ -4,7 +4,7 @@
 import { and, desc, eq, ilike, inArray, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { chats, feedback, messages } from "../../db/schema";
-import { HttpError, PublicError } from "../http-error";
+import { HttpError, isPublicError, PublicError } from "../http-error";
 import { newestLeaf, pathToRoot, siblingsOf } from "./message-tree";
 
 export type MessageRow = typeof messages.$inferSelect;
@@ -14,6 +14,10 @@ export class ChatNotFoundError extends PublicError<"CHAT_NOT_FOUND"> {
   constructor() {
     super("CHAT_NOT_FOUND", 404, "This conversation does not exist or is not yours.");
   }
+}
+
+export function isChatNotFound(error: unknown): error is ChatNotFoundError {
+  return isPublicError(error) && error.code === "CHAT_NOT_FOUND";
 }
 
 /** One message on the visible path, with where it stands among its siblings (‹ 2/3 ›). */
