@@ -2,9 +2,10 @@
 // JSON body validated with zod, the burst limit and the daily quota, and errors as JSON with the
 // status that fits. The five applications differ only in their task module and page.
 import type { AppLoadContext } from "@remix-run/node";
-import { createUIMessageStreamResponse, type UIMessageChunk } from "ai";
+import { createUIMessageStreamResponse } from "ai";
 import type { z } from "zod";
 import type { PublicUser } from "../server/auth/auth-service";
+import { streamOneShot, type OneShotRequest } from "../server/generation/one-shot";
 import { codeForStatus, publicErrorOf } from "../server/http-error";
 import { logger } from "../server/logger";
 import { getUser } from "./session.server";
@@ -67,9 +68,21 @@ export async function admitGeneration(context: AppLoadContext, user: PublicUser)
   }
 }
 
-/** A generation streamed to the page as the AI SDK's UI message stream; proxies must not buffer it. */
-export function uiStreamResponse(stream: ReadableStream<UIMessageChunk>): Response {
-  return createUIMessageStreamResponse({ stream, headers: { "X-Accel-Buffering": "no" } });
+/**
+ * A one-shot app's answer (summarise, translate, code): the AI SDK's UI message stream, which
+ * proxies must not buffer, ending when the client goes away; a refusal before it starts is JSON.
+ */
+export async function oneShotResponse(
+  request: Request,
+  context: AppLoadContext,
+  oneShot: OneShotRequest,
+): Promise<Response> {
+  try {
+    const stream = await streamOneShot(context.services, oneShot, request.signal);
+    return createUIMessageStreamResponse({ stream, headers: { "X-Accel-Buffering": "no" } });
+  } catch (error) {
+    rethrowAsApiError(error);
+  }
 }
 
 /** Known errors keep their status and message; anything else is logged and becomes a plain 500. */
