@@ -1,6 +1,7 @@
 // The shared path of every generation API route (app/routes/api.*): a signed-in user, a bounded
-// JSON body validated with zod, the burst limit and the daily quota, and errors as JSON with the
-// status that fits. The five applications differ only in their task module and page.
+// JSON body validated with zod, the burst limit and the daily quota, the one-shot apps' stream,
+// and errors as JSON with the status that fits. The five applications differ only in their task
+// module and page.
 import type { AppLoadContext } from "@remix-run/node";
 import { createUIMessageStreamResponse } from "ai";
 import type { z } from "zod";

@@ -7,7 +7,7 @@ import type { AppName } from "../apps";
 import { publicErrorOf } from "../http-error";
 import type { LoadedCausalLM } from "../inference/index";
 import type { Decoding } from "../tasks/decoding";
-import type { OneShotTask } from "../tasks/one-shot";
+import type { OneShotTask } from "../tasks/one-shot-task";
 import { readModelPrompts } from "../tasks/prompts";
 import type { RunRecorder } from "../usage/runs";
 import { startRunTimer } from "../usage/timing";

@@ -3,7 +3,7 @@
 import type { ModelMessage } from "ai";
 import { z } from "zod";
 import { INPUT_LIMITS } from "./limits";
-import type { OneShotTask } from "./one-shot";
+import type { OneShotTask } from "./one-shot-task";
 import { fillTemplate, type TaskPrompts } from "./prompts";
 
 export const SUMMARY_LENGTHS = ["short", "medium", "bullets"] as const;

@@ -4,7 +4,7 @@ import type { ModelMessage } from "ai";
 import { z } from "zod";
 import { HttpError } from "../http-error";
 import { INPUT_LIMITS } from "./limits";
-import type { OneShotTask } from "./one-shot";
+import type { OneShotTask } from "./one-shot-task";
 import { fillTemplate, type TaskPrompts } from "./prompts";
 
 export const translateInput = z.object({
