@@ -1,9 +1,12 @@
 // The shared path of every generation API route (app/routes/api.*): a signed-in user, a bounded
-// JSON body validated with zod, the burst limit and the daily quota, and errors as JSON with the
-// status that fits. The five applications differ only in their task module and page.
+// JSON body validated with zod, the burst limit and the daily quota, the one-shot apps' stream,
+// and errors as JSON with the status that fits. The five applications differ only in their task
+// module and page.
 import type { AppLoadContext } from "@remix-run/node";
+import { createUIMessageStreamResponse } from "ai";
 import type { z } from "zod";
 import type { PublicUser } from "../server/auth/auth-service";
+import { streamOneShot, type OneShotRequest } from "../server/generation/one-shot";
 import { codeForStatus, publicErrorOf } from "../server/http-error";
 import { logger } from "../server/logger";
 import { getUser } from "./session.server";
@@ -61,6 +64,23 @@ export async function admitGeneration(context: AppLoadContext, user: PublicUser)
   try {
     context.services.rateLimiter.take(user.id);
     await context.services.quotas.assertWithinQuota(user.id);
+  } catch (error) {
+    rethrowAsApiError(error);
+  }
+}
+
+/**
+ * A one-shot app's answer (summarise, translate, code): the AI SDK's UI message stream, which
+ * proxies must not buffer, ending when the client goes away; a refusal before it starts is JSON.
+ */
+export async function oneShotResponse(
+  request: Request,
+  context: AppLoadContext,
+  oneShot: OneShotRequest,
+): Promise<Response> {
+  try {
+    const stream = await streamOneShot(context.services, oneShot, request.signal);
+    return createUIMessageStreamResponse({ stream, headers: { "X-Accel-Buffering": "no" } });
   } catch (error) {
     rethrowAsApiError(error);
   }

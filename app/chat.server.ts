@@ -1,18 +1,8 @@
 // Shapes a stored conversation for the chat page: AI SDK UI messages (ids are the database ids),
 // each with its model, stats, siblings and the user's rating as metadata.
 import type { PathMessage } from "../server/chat/chat-store";
-
-export interface ChatMessageMetadata {
-  modelId?: string | null;
-  modelName?: string;
-  siblingIds?: string[];
-  siblingIndex?: number;
-  rating?: number;
-  completionTokens?: number | null;
-  timeToFirstTokenMs?: number | null;
-  durationMs?: number | null;
-  status?: string;
-}
+import type { ChatMessageMetadata } from "../server/chat/message-metadata";
+import { textOf } from "../server/common/message-text";
 
 export function toUiMessages(
   path: PathMessage[],
@@ -45,7 +35,7 @@ export function conversationAsMarkdown(
 ) {
   const lines = [`# ${title}`, ""];
   for (const m of messages) {
-    const text = (m.parts as { type: string; text?: string }[]).map((p) => p.text ?? "").join("");
+    const text = textOf(m.parts);
     const who =
       m.role === "user" ? "You" : m.role === "assistant" ? `Assistant${m.modelId ? ` (${m.modelId})` : ""}` : "System";
     lines.push(`## ${who}`, "", text, "");

@@ -5,7 +5,8 @@ import { useChat } from "@ai-sdk/react";
 import { useFetcher, useLocation, useNavigate, useRevalidator } from "@remix-run/react";
 import { DefaultChatTransport, type UIMessage } from "ai";
 import { useEffect, useMemo, useRef, useState } from "react";
-import type { ChatMessageMetadata } from "~/chat.server";
+import type { ChatMessageMetadata } from "../../server/chat/message-metadata";
+import { textOf } from "../../server/common/message-text";
 import type { AssignedModel } from "../../server/registry/registry";
 import { INPUT_LIMITS } from "../../server/tasks/limits";
 import { CopyButton, Markdown } from "./markdown";
@@ -19,8 +20,6 @@ interface ChatData {
   messages: ChatMessage[];
   generating: boolean;
 }
-
-const textOf = (m: ChatMessage) => m.parts.map((p) => (p.type === "text" ? p.text : "")).join("");
 
 /** The API answers errors as JSON `{ error }`; useChat hands us the raw body as the message. */
 export function readableError(error: Error | undefined): string | undefined {
@@ -55,7 +54,7 @@ export function ChatView({ chat, models }: { chat: ChatData; models: AssignedMod
               parentId: (body as { parentId?: string | null } | undefined)?.parentId ?? null,
               modelId: (body as { modelId?: string } | undefined)?.modelId,
               ...(trigger === "submit-message" &&
-                last?.role === "user" && { message: { id: last.id, text: textOf(last) } }),
+                last?.role === "user" && { message: { id: last.id, text: textOf(last.parts) } }),
             },
           };
         },
@@ -144,7 +143,11 @@ export function ChatView({ chat, models }: { chat: ChatData; models: AssignedMod
             data-role={m.role}
           >
             {editing === m.id ? (
-              <EditBox initial={textOf(m)} onCancel={() => setEditing(undefined)} onSave={(text) => resend(i, text)} />
+              <EditBox
+                initial={textOf(m.parts)}
+                onCancel={() => setEditing(undefined)}
+                onSave={(text) => resend(i, text)}
+              />
             ) : (
               <MessageBubble
                 chatId={chat.id}
@@ -189,7 +192,7 @@ function MessageBubble(props: {
 }) {
   const { message, chatId } = props;
   const meta = message.metadata;
-  const text = textOf(message);
+  const text = textOf(message.parts);
   const branch = useFetcher();
   const rate = useFetcher();
   const siblings = meta?.siblingIds ?? [];

@@ -2,7 +2,7 @@
 // with its live character limit, the error banner with Retry, run statistics, the result panel,
 // and the model the page's picker has selected.
 import { useEffect, useId, useRef, useState, useSyncExternalStore } from "react";
-import type { TaskMetadata } from "~/one-shot.server";
+import type { TaskMetadata } from "../../server/generation/task-metadata";
 import type { AssignedModel } from "../../server/registry/registry";
 import { Alert, Button } from "./ui";
 

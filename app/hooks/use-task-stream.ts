@@ -4,7 +4,8 @@
 import { useChat } from "@ai-sdk/react";
 import { DefaultChatTransport, type UIMessage } from "ai";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import type { TaskMetadata } from "~/one-shot.server";
+import { textOf } from "../../server/common/message-text";
+import type { TaskMetadata } from "../../server/generation/task-metadata";
 
 export type TaskMessage = UIMessage<TaskMetadata, { progress: Record<string, unknown> }>;
 
@@ -64,7 +65,7 @@ export function useTaskStream(api: string, options: TaskStreamOptions = {}) {
 
   const last = chat.messages.at(-1);
   const result = last?.role === "assistant" ? last : undefined;
-  const text = result?.parts.map((p) => (p.type === "text" ? p.text : "")).join("") ?? "";
+  const text = result ? textOf(result.parts) : "";
 
   /** Clears the result (and any error) without starting anything. */
   const reset = useCallback(() => {

@@ -1,11 +1,11 @@
 // POST: start a model upload. The browser then PUTs the archive or each file of a folder, and
 // finally asks to install it (api.admin.uploads.$id.ts).
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { requireApiAdmin, rethrowAsApiError } from "~/api.server";
+import { apiError, requireApiAdmin, rethrowAsApiError } from "~/api.server";
 
 export async function action({ request, context }: ActionFunctionArgs) {
   await requireApiAdmin(request, context);
-  if (request.method !== "POST") return Response.json({ error: "Use POST." }, { status: 405 });
+  if (request.method !== "POST") apiError(405, "Use POST.");
   try {
     const { id } = await context.services.uploads.createUpload();
     return Response.json({ id, maxBytes: context.services.config.maxUploadBytes }, { status: 201 });

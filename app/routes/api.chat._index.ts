@@ -2,76 +2,26 @@
 // detached server-side generation; this response only follows its event log, so a closed tab or
 // a reload does not stop it (GET /api/chat/:id/stream reattaches).
 import type { ActionFunctionArgs } from "@remix-run/node";
+import { startChatTurn } from "../../server/chat/chat-turn";
 import { generationStreamResponse } from "../../server/chat/ui-stream";
-import { chatDecoding, chatRequest, fitConversation, type TextTurn } from "../../server/tasks/chat";
-import { admitGeneration, apiError, readJson, requireApiUser, rethrowAsApiError } from "~/api.server";
+import { chatRequest } from "../../server/tasks/chat";
+import { admitGeneration, readJson, requireApiUser, rethrowAsApiError } from "~/api.server";
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requireApiUser(request, context);
   const input = await readJson(request, chatRequest);
   await admitGeneration(context, user);
-  const { chats, registry, generations, generationLog } = context.services;
   try {
-    const chat = await chats.ownedChat(user.id, input.chatId);
-    if ((await generationLog.runningForChat(chat.id)).length > 0) {
-      apiError(409, "An answer is still being written in this conversation. Stop it first.");
-    }
-    const { row, model, loaded, prompts } = await registry.languageModel("chat", input.modelId);
-
-    let parentId = input.parentId;
-    if (input.message) {
-      const userMessage = await chats.addMessage(user.id, chat.id, {
-        id: input.message.id,
-        role: "user",
-        parts: [{ type: "text", text: input.message.text }],
-        parentId,
-      });
-      parentId = userMessage.id;
-    }
-    if (!parentId) apiError(400, "Nothing to answer: send a message first.");
-
-    // The conversation the model sees: the path from the root to the new user message.
-    const turns: TextTurn[] = (await chats.pathTo(user.id, chat.id, parentId)).map((m) => ({
-      role: m.role,
-      text: textOf(m.parts),
-    }));
-    const maxOutputTokens = chatDecoding.maxOutputTokens ?? 256;
-    const messages = fitConversation(
-      turns,
-      prompts,
-      loaded.maxPositions - maxOutputTokens,
-      (ms) => loaded.encodePrompt({ messages: ms.map((m) => ({ role: m.role, content: String(m.content) })) }).length,
-    );
-
-    const assistant = await chats.addMessage(user.id, chat.id, {
-      role: "assistant",
-      parts: [],
-      parentId,
-      modelId: row.id,
-    });
-    const generationId = await generations.start({
-      userId: user.id,
-      chatId: chat.id,
-      assistantMessageId: assistant.id,
-      modelId: row.id,
-      model,
-      messages,
-      decoding: chatDecoding,
-    });
+    const turn = await startChatTurn(context.services, user.id, input);
     return generationStreamResponse({
-      log: generationLog,
-      generationId,
-      messageId: assistant.id,
+      log: context.services.generationLog,
+      generationId: turn.generationId,
+      messageId: turn.messageId,
       afterSeq: 0,
       signal: request.signal,
-      metadata: { modelId: row.id, modelName: row.displayName, parentId },
+      metadata: turn.metadata,
     });
   } catch (error) {
     rethrowAsApiError(error);
   }
-}
-
-/** Text of a stored message's parts (Loom's models read and write text only). */
-function textOf(parts: unknown[]): string {
-  return (parts as { type: string; text?: string }[]).map((p) => (p.type === "text" ? (p.text ?? "") : "")).join("");
 }

@@ -1,6 +1,7 @@
 // GET /chat/:id/export?format=md|json — the visible branch of a conversation as a download.
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
+import { isChatNotFound } from "../../server/chat/chat-store";
 import { conversationAsMarkdown } from "~/chat.server";
 import { requireUser } from "~/session.server";
 
@@ -9,8 +10,9 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const id = z.uuid().safeParse(params.id);
   if (!id.success) throw new Response("Not found", { status: 404 });
   const format = new URL(request.url).searchParams.get("format") === "json" ? "json" : "md";
-  const { chat, path } = await context.services.chats.getChat(user.id, id.data).catch(() => {
-    throw new Response("This conversation does not exist or is not yours.", { status: 404 });
+  const { chat, path } = await context.services.chats.getChat(user.id, id.data).catch((error: unknown) => {
+    if (isChatNotFound(error)) throw new Response(error.message, { status: 404 });
+    throw error;
   });
   const filename = `${
     chat.title

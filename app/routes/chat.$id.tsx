@@ -1,6 +1,7 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useLoaderData, useRouteLoaderData } from "@remix-run/react";
 import { z } from "zod";
+import { isChatNotFound } from "../../server/chat/chat-store";
 import { ChatView } from "~/components/chat-view";
 import { toUiMessages } from "~/chat.server";
 import { parseForm } from "~/forms.server";
@@ -15,8 +16,9 @@ async function loadOwnedChat(request: Request, context: LoaderFunctionArgs["cont
   const user = await requireUser(request, context);
   const parsed = chatId.safeParse(id);
   if (!parsed.success) throw data({ message: "This conversation does not exist or is not yours." }, { status: 404 });
-  const view = await context.services.chats.getChat(user.id, parsed.data).catch(() => {
-    throw data({ message: "This conversation does not exist or is not yours." }, { status: 404 });
+  const view = await context.services.chats.getChat(user.id, parsed.data).catch((error: unknown) => {
+    if (isChatNotFound(error)) throw data({ message: error.message }, { status: 404 });
+    throw error;
   });
   return { user, view };
 }

@@ -21,7 +21,7 @@ import {
 } from "~/components/task-ui";
 import { Select } from "~/components/ui";
 import { useTaskStream } from "~/hooks/use-task-stream";
-import type { TaskMetadata } from "~/one-shot.server";
+import type { TaskMetadata } from "../../server/generation/task-metadata";
 
 export const meta: MetaFunction = () => [{ title: "Code · Loom" }];
 

@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { useId, useRef, useState } from "react";
 import { INPUT_LIMITS } from "../../server/tasks/limits";
-import type { SentimentResult } from "../../server/tasks/sentiment";
+import type { SentimentResponse } from "../../server/tasks/sentiment";
 import { APP_INFO } from "~/apps";
 import { loadAppPage } from "~/app-loader.server";
 import { AppPage } from "~/components/app-page";
@@ -27,12 +27,6 @@ import { errorText } from "~/hooks/use-task-stream";
 export const meta: MetaFunction = () => [{ title: "Sentiment · Loom" }];
 
 export const loader = ({ request, context }: LoaderFunctionArgs) => loadAppPage(request, context, "sentiment");
-
-interface SentimentResponse {
-  results: SentimentResult[];
-  model: { id: string; name: string; method: "classifier" | "zero-shot" };
-  stats: { tokens: number; durationMs: number };
-}
 
 const fmt = (n: number) => n.toLocaleString("en");
 const MAX_TEXTS = INPUT_LIMITS.sentimentTexts;

@@ -1,7 +1,7 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
-import { emailSchema, isAuthError, nameSchema, passwordSchema } from "../../server/auth/rules";
+import { emailSchema, isEmailTaken, nameSchema, passwordSchema } from "../../server/auth/rules";
 import { Alert, Button, PageHeader, TextField } from "~/components/ui";
 import { parseForm, type FieldErrors } from "~/forms.server";
 import { getUser, startUserSession } from "~/session.server";
@@ -22,7 +22,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const user = await context.services.auth.createUser(values);
     return await startUserSession(request, context, user, "/");
   } catch (error) {
-    if (isAuthError(error) && error.code === "EMAIL_TAKEN") {
+    if (isEmailTaken(error)) {
       const errors: FieldErrors = { email: error.message };
       return data({ errors, message: null }, { status: 409 });
     }

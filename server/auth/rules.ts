@@ -34,3 +34,8 @@ export class AuthError extends PublicError<AuthErrorCode> {
 export function isAuthError(error: unknown): error is AuthError {
   return isPublicError(error) && error.code in HTTP_STATUS;
 }
+
+/** Sign-up with an address that already has an account: the form shows it on the email field. */
+export function isEmailTaken(error: unknown): error is AuthError {
+  return isAuthError(error) && error.code === "EMAIL_TAKEN";
+}

@@ -3,7 +3,7 @@ import { after, before, describe, test } from "node:test";
 import type { Database } from "../../db/client";
 import { users } from "../../db/schema";
 import { openTestDatabase } from "../../db/test-database";
-import { ChatNotFoundError, createChatStore, type ChatStore } from "./chat-store";
+import { ChatNotFoundError, createChatStore, isChatNotFound, type ChatStore } from "./chat-store";
 
 const text = (t: string) => [{ type: "text", text: t }];
 
@@ -62,7 +62,10 @@ describe("chat store: message trees", () => {
 
   test("another user's chat is not found, for reading and for writing", async () => {
     const chat = await store.createChat(alice, "Private");
-    await assert.rejects(store.getChat(bob, chat.id), ChatNotFoundError);
+    await assert.rejects(
+      store.getChat(bob, chat.id),
+      (e: unknown) => e instanceof ChatNotFoundError && isChatNotFound(e),
+    );
     await assert.rejects(
       store.addMessage(bob, chat.id, { role: "user", parts: text("x"), parentId: null }),
       ChatNotFoundError,

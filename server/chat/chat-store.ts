@@ -4,7 +4,8 @@
 import { and, desc, eq, ilike, inArray, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { chats, feedback, messages } from "../../db/schema";
-import { HttpError, PublicError } from "../http-error";
+import { HttpError, isPublicError, PublicError } from "../http-error";
+import { newestLeaf, pathToRoot, siblingsOf } from "./message-tree";
 
 export type MessageRow = typeof messages.$inferSelect;
 export type ChatRow = typeof chats.$inferSelect;
@@ -13,6 +14,10 @@ export class ChatNotFoundError extends PublicError<"CHAT_NOT_FOUND"> {
   constructor() {
     super("CHAT_NOT_FOUND", 404, "This conversation does not exist or is not yours.");
   }
+}
+
+export function isChatNotFound(error: unknown): error is ChatNotFoundError {
+  return isPublicError(error) && error.code === "CHAT_NOT_FOUND";
 }
 
 /** One message on the visible path, with where it stands among its siblings (‹ 2/3 ›). */
@@ -113,12 +118,7 @@ export function createChatStore(db: Db) {
     await ownedChat(userId, chatId);
     const all = await db.select().from(messages).where(eq(messages.chatId, chatId));
     if (!all.some((m) => m.id === messageId)) throw new ChatNotFoundError();
-    let leaf = messageId;
-    for (;;) {
-      const children = all.filter((m) => m.parentId === leaf);
-      if (children.length === 0) break;
-      leaf = children.reduce((a, b) => (a.createdAt >= b.createdAt ? a : b)).id;
-    }
+    const leaf = newestLeaf(all, messageId);
     await db.update(chats).set({ currentLeafId: leaf }).where(eq(chats.id, chatId));
     return leaf;
   }
@@ -127,15 +127,10 @@ export function createChatStore(db: Db) {
   async function getChat(userId: string, chatId: string) {
     const chat = await ownedChat(userId, chatId);
     const all = await db.select().from(messages).where(eq(messages.chatId, chatId)).orderBy(messages.createdAt);
-    const byId = new Map(all.map((m) => [m.id, m]));
-    const path: PathMessage[] = [];
-    for (let id = chat.currentLeafId; id;) {
-      const message = byId.get(id);
-      if (!message) break;
-      const siblingIds = all.filter((m) => m.parentId === message.parentId).map((m) => m.id);
-      path.unshift({ ...message, siblingIds, siblingIndex: siblingIds.indexOf(message.id) });
-      id = message.parentId;
-    }
+    const path: PathMessage[] = pathToRoot(all, chat.currentLeafId).map((message) => {
+      const siblingIds = siblingsOf(all, message).map((m) => m.id);
+      return { ...message, siblingIds, siblingIndex: siblingIds.indexOf(message.id) };
+    });
     const ratings = path.length
       ? await db
           .select({ messageId: feedback.messageId, rating: feedback.rating })
@@ -157,11 +152,8 @@ export function createChatStore(db: Db) {
   async function pathTo(userId: string, chatId: string, messageId: string): Promise<MessageRow[]> {
     await ownedChat(userId, chatId);
     const all = await db.select().from(messages).where(eq(messages.chatId, chatId));
-    const byId = new Map(all.map((m) => [m.id, m]));
-    if (!byId.has(messageId)) throw new ChatNotFoundError();
-    const path: MessageRow[] = [];
-    for (let m = byId.get(messageId); m; m = m.parentId ? byId.get(m.parentId) : undefined) path.unshift(m);
-    return path;
+    if (!all.some((m) => m.id === messageId)) throw new ChatNotFoundError();
+    return pathToRoot(all, messageId);
   }
 
   async function setFeedback(userId: string, messageId: string, rating: -1 | 1 | 0, comment?: string) {

@@ -4,18 +4,11 @@
 import { streamText, type LanguageModel, type ModelMessage } from "ai";
 import type { AppName } from "../apps";
 import type { Logger } from "../logger";
+import type { Decoding } from "../tasks/decoding";
 import type { RunRecorder } from "../usage/runs";
+import { startRunTimer } from "../usage/timing";
 import type { ChatStore } from "./chat-store";
 import type { FinalStatus, GenerationLog } from "./generation-log";
-
-export interface Decoding {
-  temperature?: number;
-  topP?: number;
-  topK?: number;
-  maxOutputTokens?: number;
-  stopSequences?: string[];
-  seed?: number;
-}
 
 export interface StartGeneration {
   userId: string;
@@ -65,8 +58,7 @@ export function createGenerationRunner(deps: {
     const signal = controller.signal;
     // Stop pressed on another instance arrives through the database, with the heartbeat.
     const writer = deps.log.writer(generationId, { onStopRequested: () => controller.abort() });
-    const startedAt = performance.now();
-    let firstTokenAt: number | undefined;
+    const timer = startRunTimer();
     let text = "";
     let status: FinalStatus = "completed";
     let error: string | undefined;
@@ -84,7 +76,7 @@ export function createGenerationRunner(deps: {
       });
       for await (const part of result.fullStream) {
         if (part.type === "text-delta" && part.text) {
-          firstTokenAt ??= performance.now();
+          timer.token();
           text += part.text;
           deltas++;
           writer.append({ type: "text", data: { delta: part.text } });
@@ -108,16 +100,15 @@ export function createGenerationRunner(deps: {
       }
     }
     if (usage.outputTokens === 0) usage.outputTokens = deltas;
-    const durationMs = performance.now() - startedAt;
-    const timeToFirstTokenMs = firstTokenAt === undefined ? null : firstTokenAt - startedAt;
+    const { durationMs, timeToFirstTokenMs = null } = timer.read();
     try {
       await deps.store.updateMessage(input.assistantMessageId, {
         parts: text ? [{ type: "text", text }] : [],
         modelId: input.modelId,
         promptTokens: usage.inputTokens,
         completionTokens: usage.outputTokens,
-        timeToFirstTokenMs: timeToFirstTokenMs === null ? null : Math.round(timeToFirstTokenMs),
-        durationMs: Math.round(durationMs),
+        timeToFirstTokenMs,
+        durationMs,
       });
       await deps.runs.finish(runId, {
         status,

@@ -3,11 +3,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { APPS } from "../apps";
 
 const message = z.object({ role: z.enum(["system", "user", "assistant"]), content: z.string() });
 
 export const chatRow = z.object({
-  task: z.enum(["chat", "summarize", "translate", "code"]),
+  /** Every app but sentiment, whose rows have their own file. */
+  task: z.enum(APPS).exclude(["sentiment"]),
   source: z.string(),
   messages: z.array(message).min(2),
   /** translate: [source, target] language codes. */

@@ -22,7 +22,6 @@ import {
   type LoadModelOptions,
 } from "../inference";
 import type { Logger } from "../logger";
-import { readModelPrompts, type TaskPrompts } from "../tasks/prompts";
 import { installModelFolder, removeModelFolder } from "./install";
 import { checkExternalData } from "../uploads/onnx-external-data";
 import { pacingMiddleware } from "./stream-pacing";
@@ -284,10 +283,7 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
     await m?.dispose();
   }
 
-  async function causalLM(
-    app: AppName,
-    requested?: string,
-  ): Promise<{ row: ModelRow; model: LoadedCausalLM; prompts: TaskPrompts }> {
+  async function causalLM(app: AppName, requested?: string): Promise<{ row: ModelRow; model: LoadedCausalLM }> {
     const row = await resolve(app, requested);
     const model = await load(row.id);
     if (model.kind !== "causal-lm")
@@ -296,15 +292,15 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
         "WRONG_MODEL_KIND",
         `Model "${row.id}" is a classifier; ${APP_TITLES[app]} needs a language model.`,
       );
-    return { row, model, prompts: readModelPrompts(model.dir) };
+    return { row, model };
   }
 
   /** The AI SDK model for an application, ready for streamText. */
   async function languageModel(
     app: AppName,
     requested?: string,
-  ): Promise<{ row: ModelRow; model: LanguageModelV3; loaded: LoadedCausalLM; prompts: TaskPrompts }> {
-    const { row, model, prompts } = await causalLM(app, requested);
+  ): Promise<{ row: ModelRow; model: LanguageModelV3; loaded: LoadedCausalLM }> {
+    const { row, model } = await causalLM(app, requested);
     const languageModel = createLoomLanguageModel(model, { modelId: row.id });
     return {
       row,
@@ -313,17 +309,16 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
           ? wrapLanguageModel({ model: languageModel, middleware: pacingMiddleware(streamDelayMs) })
           : languageModel,
       loaded: model,
-      prompts,
     };
   }
 
   /** The sentiment model: a classifier when one is assigned, else the language model for zero-shot scoring. */
   async function sentimentModel(
     requested?: string,
-  ): Promise<{ row: ModelRow; model: LoadedClassifier | LoadedCausalLM; prompts: TaskPrompts }> {
+  ): Promise<{ row: ModelRow; model: LoadedClassifier | LoadedCausalLM }> {
     const row = await resolve("sentiment", requested);
     const model = await load(row.id);
-    return { row, model, prompts: readModelPrompts(model.dir) };
+    return { row, model };
   }
 
   async function listModels() {

@@ -1,7 +1,7 @@
 // Chat: request shape, decoding defaults, titles, and fitting a conversation into the context.
 import type { ModelMessage } from "ai";
 import { z } from "zod";
-import type { Decoding } from "../chat/generation-runner";
+import type { Decoding } from "./decoding";
 import { INPUT_LIMITS } from "./limits";
 import type { TaskPrompts } from "./prompts";
 

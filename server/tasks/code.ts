@@ -1,8 +1,9 @@
 // Code completion: the prompt and the stop rules that keep a completion to the block being written.
 import type { ModelMessage } from "ai";
 import { z } from "zod";
+import type { Decoding } from "./decoding";
 import { INPUT_LIMITS } from "./limits";
-import type { Decoding } from "../chat/generation-runner";
+import type { OneShotTask } from "./one-shot-task";
 import { fillTemplate, type TaskPrompts } from "./prompts";
 
 export const CODE_LANGUAGES = [
@@ -48,4 +49,9 @@ export function codeMessages(input: Pick<CodeInput, "code" | "language">, prompt
     content: fillTemplate(prompts.code.user, { code: input.code, language: input.language }),
   });
   return messages;
+}
+
+/** The one-shot stream's plan for a completion. */
+export function codeTask(input: CodeInput): OneShotTask {
+  return { decoding: codeDecoding[input.mode], prepare: async ({ prompts }) => codeMessages(input, prompts) };
 }

@@ -1,6 +1,7 @@
 // Prompt wording per task. A model folder may carry `loom-prompts.json` with the exact wording it
 // was fine-tuned on (Loom's own models do); otherwise these defaults apply. Templates use {name}
-// placeholders; unknown placeholders are left as they are.
+// placeholders; unknown placeholders are left as they are. The services that build prompts read
+// them from the loaded model's folder (`model.dir`): the registry knows folders, not tasks.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";

@@ -21,6 +21,10 @@ export const sentimentInput = z.object({
     .max(INPUT_LIMITS.sentimentTexts, `At most ${INPUT_LIMITS.sentimentTexts} texts at once.`),
   modelId: z.string().max(128).optional(),
 });
+export type SentimentInput = z.infer<typeof sentimentInput>;
+
+/** Texts longer than this also get a per-sentence breakdown. */
+export const BREAKDOWN_MIN_CHARS = 120;
 
 /** One text per non-empty line. */
 export function parseLines(input: string): string[] {
@@ -57,6 +61,13 @@ export interface SentimentResult {
   score: number;
   scores: Record<string, number>;
   sentences?: { text: string; label: string; score: number }[];
+}
+
+/** What POST /api/sentiment answers. */
+export interface SentimentResponse {
+  results: SentimentResult[];
+  model: { id: string; name: string; method: "classifier" | "zero-shot" };
+  stats: { tokens: number; durationMs: number };
 }
 
 const csvField = (value: string) => (/[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);

@@ -1,7 +1,9 @@
-// Summarise: prompt building and map-reduce chunking for texts longer than the model's context.
+// Summarise: prompt building and map-reduce chunking for texts longer than the model's context,
+// and the plan the one-shot stream runs.
 import type { ModelMessage } from "ai";
 import { z } from "zod";
 import { INPUT_LIMITS } from "./limits";
+import type { OneShotTask } from "./one-shot-task";
 import { fillTemplate, type TaskPrompts } from "./prompts";
 
 export const SUMMARY_LENGTHS = ["short", "medium", "bullets"] as const;
@@ -135,4 +137,31 @@ export async function summarizeHierarchically(options: {
   }
   // The final pass is streamed by the caller over what remains.
   return { finalInput: text, rounds: round };
+}
+
+/** The one-shot stream's plan: texts longer than one prompt are summarised piece by piece first. */
+export function summarizeTask(input: SummarizeInput): OneShotTask {
+  const decoding = summarizeDecoding[input.length];
+  return {
+    decoding,
+    prepare: async ({ model, prompts, complete, progress }) => {
+      const countTokens = (s: string) => model.encodePrompt({ prompt: s }).length;
+      const maxInputTokens = summaryInputBudget({
+        maxPositions: model.maxPositions,
+        maxOutputTokens: decoding.maxOutputTokens,
+        length: input.length,
+        prompts,
+        countTokens,
+      });
+      const { finalInput, rounds } = await summarizeHierarchically({
+        text: input.text,
+        maxInputTokens,
+        countTokens,
+        summarizePiece: (piece) => complete(summarizeMessages(piece, "medium", prompts), summarizeDecoding.medium),
+        onProgress: (p) => progress({ stage: "map", ...p }),
+      });
+      if (rounds > 0) progress({ stage: "reduce", rounds });
+      return summarizeMessages(finalInput, input.length, prompts);
+    },
+  };
 }

@@ -1,8 +1,10 @@
 // Translate: the language pairs a model declares, a small script-and-stopword language detector,
-// and the prompt.
+// the prompt, and the plan the one-shot stream runs.
 import type { ModelMessage } from "ai";
 import { z } from "zod";
+import { HttpError } from "../http-error";
 import { INPUT_LIMITS } from "./limits";
+import type { OneShotTask } from "./one-shot-task";
 import { fillTemplate, type TaskPrompts } from "./prompts";
 
 export const translateInput = z.object({
@@ -78,4 +80,35 @@ export function translateMessages(
     messages.push({ role: "system", content: fillTemplate(prompts.translate.system, values) });
   messages.push({ role: "user", content: fillTemplate(prompts.translate.user, values) });
   return messages;
+}
+
+/**
+ * The one-shot stream's plan: the source language detected when asked, and the pair checked
+ * against what the model declares. Refusals are thrown inside the stream: an HttpError keeps its
+ * message for the page.
+ */
+export function translateTask(input: TranslateInput): OneShotTask {
+  return {
+    decoding: translateDecoding,
+    prepare: async ({ model, prompts, progress }) => {
+      const offer = languageOffer(model.folder.config);
+      const source = input.source === "auto" ? detectLanguage(input.text, Object.keys(offer.languages)) : input.source;
+      if (!source)
+        throw new HttpError(
+          422,
+          "LANGUAGE_UNKNOWN",
+          "Could not tell which language this is; choose the source language.",
+        );
+      if (!offer.pairs.some(([a, b]) => a === source && b === input.target)) {
+        const name = (code: string) => offer.languages[code] ?? code;
+        throw new HttpError(
+          422,
+          "PAIR_NOT_SUPPORTED",
+          `This model does not translate ${name(source)} to ${name(input.target)}.`,
+        );
+      }
+      if (input.source === "auto") progress({ detected: source });
+      return translateMessages({ text: input.text, source, target: input.target }, offer, prompts);
+    },
+  };
 }

@@ -1,0 +1,122 @@
+// A chat turn: the user's message and the answer's place in the tree, one answer at a time, and
+// Stop. Real engine, real database; the registry is reduced to the one model it would resolve.
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { wrapLanguageModel } from "ai";
+import type { Database } from "../../db/client";
+import { users } from "../../db/schema";
+import { openTestDatabase } from "../../db/test-database";
+import { createLoomLanguageModel, loadCausalLM, type LoadedCausalLM } from "../inference";
+import { logger } from "../logger";
+import { pacingMiddleware } from "../registry/stream-pacing";
+import { createRunRecorder } from "../usage/runs";
+import { createChatStore, type ChatStore } from "./chat-store";
+import { startChatTurn, stopChatTurns, type ChatTurnServices } from "./chat-turn";
+import { createGenerationLog, type GenerationLog } from "./generation-log";
+import { createGenerationRunner } from "./generation-runner";
+
+const fixture = fileURLToPath(new URL("../inference/__fixtures__/tiny-llama/", import.meta.url));
+
+describe("chat turn", () => {
+  let database: Database;
+  let loaded: LoadedCausalLM;
+  let chats: ChatStore;
+  let services: ChatTurnServices;
+  let generationLog: GenerationLog;
+  let userId: string;
+
+  before(async () => {
+    database = await openTestDatabase();
+    loaded = await loadCausalLM(fixture, { session: { device: "cpu" } });
+    // Greedy and paced: the same answer every run, slow enough to be stopped. (Sampled, the tiny
+    // random model may write U+0000, which the log's jsonb column refuses.)
+    const model = wrapLanguageModel({
+      model: createLoomLanguageModel(loaded, { modelId: "tiny-llama" }),
+      middleware: [
+        { specificationVersion: "v3", transformParams: async ({ params }) => ({ ...params, temperature: 0 }) },
+        pacingMiddleware(5),
+      ],
+    });
+    chats = createChatStore(database.db);
+    generationLog = createGenerationLog(database.db, { flushIntervalMs: 10 });
+    const runs = createRunRecorder(database.db);
+    services = {
+      chats,
+      registry: {
+        languageModel: async () => ({ row: { id: "tiny-llama", displayName: "Tiny Llama" }, model, loaded }),
+      },
+      generations: createGenerationRunner({ log: generationLog, store: chats, runs, logger }),
+      generationLog,
+    };
+    const [user] = await database.db
+      .insert(users)
+      .values({ email: "t@example.com", name: "T", passwordHash: "x" })
+      .returning();
+    userId = user!.id;
+  });
+  after(async () => {
+    await loaded.dispose();
+    await database.close();
+  });
+
+  const untilDone = async (generationId: string) => {
+    for await (const e of generationLog.follow(generationId, 0)) void e;
+  };
+
+  test("a message is stored under its parent and answered below it; a regenerate adds a sibling answer", async () => {
+    const chat = await chats.createChat(userId);
+    const messageId = randomUUID();
+    const turn = await startChatTurn(services, userId, {
+      chatId: chat.id,
+      parentId: null,
+      message: { id: messageId, text: "Hello" },
+    });
+    assert.deepEqual(turn.metadata, { modelId: "tiny-llama", modelName: "Tiny Llama", parentId: messageId });
+    await untilDone(turn.generationId);
+    const path = (await chats.getChat(userId, chat.id)).path;
+    assert.deepEqual(
+      path.map((m) => [m.id, m.role]),
+      [
+        [messageId, "user"],
+        [turn.messageId, "assistant"],
+      ],
+    );
+    assert.equal(path[1]!.modelId, "tiny-llama");
+
+    const again = await startChatTurn(services, userId, { chatId: chat.id, parentId: messageId });
+    await untilDone(again.generationId);
+    const answer = (await chats.getChat(userId, chat.id)).path.at(-1)!;
+    assert.equal(answer.id, again.messageId);
+    assert.deepEqual(answer.siblingIds, [turn.messageId, again.messageId]);
+  });
+
+  test("one answer at a time per conversation; Stop ends it and keeps it", async () => {
+    const chat = await chats.createChat(userId);
+    const first = await startChatTurn(services, userId, {
+      chatId: chat.id,
+      parentId: null,
+      message: { id: randomUUID(), text: "Write a lot" },
+    });
+    await assert.rejects(startChatTurn(services, userId, { chatId: chat.id, parentId: first.metadata.parentId }), {
+      httpStatus: 409,
+      code: "ANSWER_IN_PROGRESS",
+    });
+    const stopped = await stopChatTurns(services, userId, chat.id);
+    assert.deepEqual(stopped, { stopped: 1, requested: 0 });
+    assert.deepEqual(await stopChatTurns(services, userId, chat.id), { stopped: 0, requested: 0 });
+    assert.equal((await chats.getChat(userId, chat.id)).path.at(-1)?.id, first.messageId);
+  });
+
+  test("refusals: nothing to answer, and someone else's conversation", async () => {
+    const chat = await chats.createChat(userId);
+    await assert.rejects(startChatTurn(services, userId, { chatId: chat.id, parentId: null }), {
+      httpStatus: 400,
+      code: "NOTHING_TO_ANSWER",
+    });
+    const stranger = randomUUID();
+    await assert.rejects(startChatTurn(services, stranger, { chatId: chat.id, parentId: null }), { httpStatus: 404 });
+    await assert.rejects(stopChatTurns(services, stranger, chat.id), { httpStatus: 404 });
+  });
+});

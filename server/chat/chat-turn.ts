@@ -1,0 +1,115 @@
+// One chat turn: the user's message (none when regenerating) stored under its parent, the
+// conversation up to it fitted to the model's context, and an assistant message that a detached
+// generation writes (generation-runner.ts). Stopping ends the turns running in a conversation.
+import type { LanguageModel } from "ai";
+import type { ModelRow } from "../../db/schema";
+import { HttpError } from "../http-error";
+import type { LoadedCausalLM } from "../inference";
+import { textOf } from "../common/message-text";
+import { chatDecoding, fitConversation, type ChatRequest, type TextTurn } from "../tasks/chat";
+import { readModelPrompts } from "../tasks/prompts";
+import type { ChatStore } from "./chat-store";
+import type { GenerationLog } from "./generation-log";
+import type { GenerationRunner } from "./generation-runner";
+
+/** What a turn needs: the chat's messages, its model (as the registry resolves it), the runner and its log. */
+export interface ChatTurnServices {
+  chats: Pick<ChatStore, "ownedChat" | "addMessage" | "pathTo">;
+  registry: {
+    languageModel(
+      app: "chat",
+      requested?: string,
+    ): Promise<{ row: Pick<ModelRow, "id" | "displayName">; model: LanguageModel; loaded: LoadedCausalLM }>;
+  };
+  generations: Pick<GenerationRunner, "start" | "stop">;
+  generationLog: Pick<GenerationLog, "runningForChat" | "requestStop">;
+}
+
+export interface StartedTurn {
+  generationId: string;
+  /** The assistant message being written. */
+  messageId: string;
+  /** For the page, with the stream's start: which model answers, under which message. */
+  metadata: { modelId: string; modelName: string; parentId: string };
+}
+
+/** Starts the answer to `input` in the user's chat; one answer at a time per conversation. */
+export async function startChatTurn(
+  services: ChatTurnServices,
+  userId: string,
+  input: ChatRequest,
+): Promise<StartedTurn> {
+  const { chats, registry, generations, generationLog } = services;
+  const chat = await chats.ownedChat(userId, input.chatId);
+  if ((await generationLog.runningForChat(chat.id)).length > 0) {
+    throw new HttpError(
+      409,
+      "ANSWER_IN_PROGRESS",
+      "An answer is still being written in this conversation. Stop it first.",
+    );
+  }
+  const { row, model, loaded } = await registry.languageModel("chat", input.modelId);
+  const prompts = readModelPrompts(loaded.dir);
+
+  let parentId = input.parentId;
+  if (input.message) {
+    const userMessage = await chats.addMessage(userId, chat.id, {
+      id: input.message.id,
+      role: "user",
+      parts: [{ type: "text", text: input.message.text }],
+      parentId,
+    });
+    parentId = userMessage.id;
+  }
+  if (!parentId) throw new HttpError(400, "NOTHING_TO_ANSWER", "Nothing to answer: send a message first.");
+
+  // The conversation the model sees: the path from the root to the new user message.
+  const turns: TextTurn[] = (await chats.pathTo(userId, chat.id, parentId)).map((m) => ({
+    role: m.role,
+    text: textOf(m.parts),
+  }));
+  const maxOutputTokens = chatDecoding.maxOutputTokens ?? 256;
+  const messages = fitConversation(
+    turns,
+    prompts,
+    loaded.maxPositions - maxOutputTokens,
+    (ms) => loaded.encodePrompt({ messages: ms.map((m) => ({ role: m.role, content: String(m.content) })) }).length,
+  );
+
+  const assistant = await chats.addMessage(userId, chat.id, {
+    role: "assistant",
+    parts: [],
+    parentId,
+    modelId: row.id,
+  });
+  const generationId = await generations.start({
+    userId,
+    chatId: chat.id,
+    assistantMessageId: assistant.id,
+    modelId: row.id,
+    model,
+    messages,
+    decoding: chatDecoding,
+  });
+  return {
+    generationId,
+    messageId: assistant.id,
+    metadata: { modelId: row.id, modelName: row.displayName, parentId },
+  };
+}
+
+/**
+ * Stops the answers being written in the user's chat; each keeps what it wrote. `stopped`: ended
+ * here; `requested`: another instance of Loom writes it and stops at its next heartbeat (~2 s).
+ */
+export async function stopChatTurns(services: ChatTurnServices, userId: string, chatId: string) {
+  const { chats, generations, generationLog } = services;
+  await chats.ownedChat(userId, chatId);
+  let stopped = 0;
+  let requested = 0;
+  for (const g of await generationLog.runningForChat(chatId)) {
+    if (await generations.stop(g.id)) stopped++;
+    else if (await generationLog.requestStop(g.id)) requested++;
+  }
+  return { stopped, requested };
+}

@@ -1,0 +1,112 @@
+// A one-shot stream: the run is recorded from start to end, stats travel as metadata, refusals
+// come before the stream and failures inside it become its text. Real engine, real database.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import type { UIMessageChunk } from "ai";
+import { eq } from "drizzle-orm";
+import type { Database } from "../../db/client";
+import { runs, users } from "../../db/schema";
+import { openTestDatabase } from "../../db/test-database";
+import { HttpError } from "../http-error";
+import { createLoomLanguageModel, loadCausalLM, type LoadedCausalLM } from "../inference";
+import { codeTask } from "../tasks/code";
+import { translateTask } from "../tasks/translate";
+import { createRunRecorder } from "../usage/runs";
+import { streamOneShot, type OneShotServices } from "./one-shot";
+
+const fixture = fileURLToPath(new URL("../inference/__fixtures__/tiny-llama/", import.meta.url));
+
+async function readAll(stream: ReadableStream<UIMessageChunk>) {
+  const chunks: UIMessageChunk[] = [];
+  const reader = stream.getReader();
+  for (let next = await reader.read(); !next.done; next = await reader.read()) chunks.push(next.value);
+  return chunks;
+}
+
+describe("one-shot stream", () => {
+  let database: Database;
+  let loaded: LoadedCausalLM;
+  let services: OneShotServices;
+  let userId: string;
+
+  before(async () => {
+    database = await openTestDatabase();
+    loaded = await loadCausalLM(fixture, { session: { device: "cpu" } });
+    const model = createLoomLanguageModel(loaded, { modelId: "tiny-llama" });
+    services = {
+      registry: {
+        languageModel: async (app, requested) => {
+          if (requested === "nope") throw new HttpError(404, "MODEL_NOT_AVAILABLE", `Model "nope" is not available.`);
+          return { row: { id: "tiny-llama", displayName: "Tiny Llama" }, model, loaded };
+        },
+      },
+      runs: createRunRecorder(database.db),
+    };
+    const [user] = await database.db
+      .insert(users)
+      .values({ email: "o@example.com", name: "O", passwordHash: "x" })
+      .returning();
+    userId = user!.id;
+  });
+  after(async () => {
+    await loaded.dispose();
+    await database.close();
+  });
+
+  const runsOf = () => database.db.select().from(runs).where(eq(runs.userId, userId));
+  /** The run of `app` once it has ended (runs are finished without the stream waiting for it). */
+  async function endedRun(app: string) {
+    for (let i = 0; i < 100; i++) {
+      const run = (await runsOf()).find((r) => r.app === app && r.status !== "running");
+      if (run) return run;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`the ${app} run did not end`);
+  }
+
+  test("streams the answer with the model and its stats as metadata; the run is completed", async () => {
+    const task = codeTask({ code: "x = 1", language: "python", mode: "block" });
+    task.decoding = { ...task.decoding, temperature: 0, maxOutputTokens: 6, stopSequences: [] };
+    const stream = await streamOneShot(services, { userId, app: "code", task }, new AbortController().signal);
+    const chunks = await readAll(stream);
+    const start = chunks.find((c) => c.type === "start");
+    assert.deepEqual(start?.type === "start" && start.messageMetadata, {
+      modelId: "tiny-llama",
+      modelName: "Tiny Llama",
+    });
+    assert.ok(chunks.some((c) => c.type === "text-delta"));
+    const finish = chunks.find((c) => c.type === "finish");
+    const metadata = (finish?.type === "finish" && finish.messageMetadata) as Record<string, unknown>;
+    assert.equal(metadata.status, "completed");
+    assert.equal(metadata.completionTokens, 6);
+    assert.equal(typeof metadata.timeToFirstTokenMs, "number");
+    const run = await endedRun("code");
+    assert.equal(run.status, "completed");
+    assert.equal(run.completionTokens, 6);
+  });
+
+  test("a refused model throws before any stream or run exists", async () => {
+    const before = (await runsOf()).length;
+    await assert.rejects(
+      streamOneShot(
+        services,
+        { userId, app: "code", modelId: "nope", task: codeTask({ code: "x", language: "python", mode: "inline" }) },
+        new AbortController().signal,
+      ),
+      { httpStatus: 404 },
+    );
+    assert.equal((await runsOf()).length, before);
+  });
+
+  test("a public error inside the stream is its text, and the run is failed", async () => {
+    // The fixture declares no languages: no pair is offered.
+    const task = translateTask({ text: "Hello there", source: "en", target: "de" });
+    const chunks = await readAll(
+      await streamOneShot(services, { userId, app: "translate", task }, new AbortController().signal),
+    );
+    const error = chunks.find((c) => c.type === "error");
+    assert.equal(error?.type === "error" && error.errorText, "This model does not translate en to de.");
+    assert.equal((await endedRun("translate")).status, "failed");
+  });
+});

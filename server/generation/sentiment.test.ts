@@ -1,0 +1,67 @@
+// Sentiment: labels and scores per text, a per-sentence breakdown for long texts, one runs row.
+// Real classifier, real database.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { eq } from "drizzle-orm";
+import type { Database } from "../../db/client";
+import { runs, users } from "../../db/schema";
+import { openTestDatabase } from "../../db/test-database";
+import { loadClassifier, type LoadedClassifier } from "../inference";
+import { createRunRecorder } from "../usage/runs";
+import { classifySentiment, type SentimentServices } from "./sentiment";
+
+const fixture = fileURLToPath(new URL("../inference/__fixtures__/tiny-classifier/", import.meta.url));
+const row = { id: "tiny-classifier", displayName: "Tiny classifier" };
+
+describe("sentiment", () => {
+  let database: Database;
+  let classifier: LoadedClassifier;
+  let userId: string;
+  const signal = new AbortController().signal;
+
+  before(async () => {
+    database = await openTestDatabase();
+    classifier = await loadClassifier(fixture, { session: { device: "cpu" } });
+    const [user] = await database.db
+      .insert(users)
+      .values({ email: "s@example.com", name: "S", passwordHash: "x" })
+      .returning();
+    userId = user!.id;
+  });
+  after(async () => {
+    await classifier.dispose();
+    await database.close();
+  });
+
+  const servicesWith = (model: LoadedClassifier): SentimentServices => ({
+    registry: { sentimentModel: async () => ({ row, model }) },
+    runs: createRunRecorder(database.db),
+  });
+  const runsOf = () => database.db.select().from(runs).where(eq(runs.userId, userId));
+
+  test("each text gets a label and scores; a long one is broken down by sentence; the run is completed", async () => {
+    const long = `${"This part is fine and calm. ".repeat(3)}This last part is rather long, to pass the limit.`;
+    const response = await classifySentiment(
+      servicesWith(classifier),
+      { userId, input: { texts: ["Short.", long] } },
+      signal,
+    );
+    assert.deepEqual(response.model, { id: "tiny-classifier", name: "Tiny classifier", method: "classifier" });
+    const [short, broken] = response.results;
+    assert.equal(short?.text, "Short.");
+    assert.deepEqual(Object.keys(short!.scores).sort(), ["negative", "positive"]);
+    assert.equal(short?.sentences, undefined);
+    assert.equal(broken?.sentences?.length, 4);
+    assert.ok(response.stats.tokens > 0);
+    const [run] = await runsOf();
+    assert.equal(run?.status, "completed");
+    assert.equal(run?.promptTokens, response.stats.tokens);
+  });
+
+  test("a failure marks the run failed and is rethrown", async () => {
+    const failing = { ...classifier, classify: async () => Promise.reject(new Error("boom")) } as LoadedClassifier;
+    await assert.rejects(classifySentiment(servicesWith(failing), { userId, input: { texts: ["x"] } }, signal), /boom/);
+    assert.ok((await runsOf()).some((r) => r.status === "failed" && r.error === "boom"));
+  });
+});

@@ -1,0 +1,78 @@
+// Sentiment: classify each text with the app's model (a classifier, or zero-shot scoring with a
+// language model), break long texts down by sentence, and record the run.
+import type { ModelRow } from "../../db/schema";
+import type { Classification, LoadedCausalLM, LoadedClassifier } from "../inference";
+import { readModelPrompts } from "../tasks/prompts";
+import {
+  BREAKDOWN_MIN_CHARS,
+  splitSentences,
+  type SentimentInput,
+  type SentimentResponse,
+  type SentimentResult,
+} from "../tasks/sentiment";
+import { zeroShotSentiment } from "../tasks/sentiment-zero-shot";
+import type { RunRecorder } from "../usage/runs";
+import { startRunTimer } from "../usage/timing";
+
+/** What classifying needs: the sentiment model (as the registry resolves it) and the runs table. */
+export interface SentimentServices {
+  registry: {
+    sentimentModel(
+      requested?: string,
+    ): Promise<{ row: Pick<ModelRow, "id" | "displayName">; model: LoadedClassifier | LoadedCausalLM }>;
+  };
+  runs: Pick<RunRecorder, "start" | "finish">;
+}
+
+export async function classifySentiment(
+  services: SentimentServices,
+  request: { userId: string; input: SentimentInput },
+  signal: AbortSignal,
+): Promise<SentimentResponse> {
+  const { input } = request;
+  const timer = startRunTimer();
+  let runId: string | undefined;
+  try {
+    const { row, model } = await services.registry.sentimentModel(input.modelId);
+    const prompts = readModelPrompts(model.dir);
+    runId = await services.runs.start({ userId: request.userId, app: "sentiment", modelId: row.id });
+    const classify = (texts: string[]): Promise<Classification[]> =>
+      model.kind === "classifier" ? model.classify(texts) : zeroShotSentiment(model, texts, prompts, signal);
+
+    const results = await classify(input.texts);
+    // One sentence is no breakdown: only texts that split into several get one.
+    const sentencesOf = input.texts.map((text) => {
+      const sentences = text.length >= BREAKDOWN_MIN_CHARS ? splitSentences(text) : [];
+      return sentences.length > 1 ? sentences : [];
+    });
+    const sentenceTexts = sentencesOf.flat();
+    const sentenceResults = sentenceTexts.length ? await classify(sentenceTexts) : [];
+    let cursor = 0;
+    const body: SentimentResult[] = input.texts.map((text, i) => {
+      const r = results[i]!;
+      const breakdown = sentencesOf[i]!.map((s) => {
+        const sr = sentenceResults[cursor++]!;
+        return { text: s, label: sr.label, score: sr.score };
+      });
+      return {
+        text,
+        label: r.label,
+        score: r.score,
+        scores: Object.fromEntries(r.scores.map((s) => [s.label, s.score])),
+        ...(breakdown.length && { sentences: breakdown }),
+      };
+    });
+    const tokens = [...results, ...sentenceResults].reduce((n, r) => n + r.tokens, 0);
+    const { durationMs } = timer.read();
+    await services.runs.finish(runId, { status: "completed", promptTokens: tokens, durationMs });
+    return {
+      results: body,
+      model: { id: row.id, name: row.displayName, method: model.kind === "classifier" ? "classifier" : "zero-shot" },
+      stats: { tokens, durationMs },
+    };
+  } catch (error) {
+    if (runId)
+      await services.runs.finish(runId, { status: "failed", error: String((error as Error)?.message ?? error) });
+    throw error;
+  }
+}

@@ -1,0 +1,15 @@
+// What a one-shot stream tells the page about its run, as message metadata. Plain types: the
+// browser imports them.
+
+export interface TaskRunStats {
+  modelId: string;
+  modelName: string;
+  promptTokens?: number;
+  completionTokens?: number;
+  timeToFirstTokenMs?: number;
+  durationMs?: number;
+  tokensPerSecond?: number;
+}
+
+/** What the page reads from `message.metadata`. */
+export type TaskMetadata = Partial<TaskRunStats> & { status?: "completed" | "stopped" | "failed" };

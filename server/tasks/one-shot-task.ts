@@ -1,0 +1,21 @@
+// What a one-shot application (summarise, translate, code) gives the one-shot stream
+// (server/generation/one-shot.ts): how to decode, and how to build the final prompt.
+import type { ModelMessage } from "ai";
+import type { LoadedCausalLM } from "../inference";
+import type { Decoding } from "./decoding";
+import type { TaskPrompts } from "./prompts";
+
+export interface PromptContext {
+  model: LoadedCausalLM;
+  prompts: TaskPrompts;
+  /** Runs an earlier generation to its end (summaries' map step); aborted with the stream. */
+  complete: (messages: ModelMessage[], decoding: Decoding) => Promise<string>;
+  /** Shows progress on the page (a transient data part). */
+  progress: (data: Record<string, unknown>) => void;
+}
+
+export interface OneShotTask {
+  decoding: Decoding;
+  /** Builds the final prompt; may run earlier generations first and report progress. */
+  prepare: (context: PromptContext) => Promise<ModelMessage[]>;
+}
