@@ -228,7 +228,7 @@ test("a non-admin is refused the admin pages, their actions and the upload API",
   }
   const upload = await page.request.post("/api/admin/uploads");
   expect(upload.status()).toBe(403);
-  expect(await upload.json()).toEqual({ error: "This is for administrators." });
+  expect(await upload.json()).toEqual({ error: "This is for administrators.", code: "FORBIDDEN" });
   const action = await page.request.post("/admin/models", { form: { intent: "delete", modelId: "tiny-llama" } });
   expect(action.status()).toBe(403);
   const quota = await page.request.post("/admin/users", {

@@ -99,7 +99,7 @@ test("an oversize input shows the limit, and the server refuses it with 413 and 
 
   const response = await page.request.post("/api/summarize", { data: { text: "x".repeat(100_001) } });
   expect(response.status()).toBe(413);
-  expect(await response.json()).toEqual({ error: "Texts are limited to 100,000 characters." });
+  expect(await response.json()).toEqual({ error: "Texts are limited to 100,000 characters.", code: "TOO_LARGE" });
 
   await goto(page, "/translate");
   await page.getByLabel("Text to translate").fill("y".repeat(5_001));
@@ -309,6 +309,6 @@ test("the application APIs answer 401 JSON without a session", async ({ request 
     const response = await request.post(path, { data });
     expect(response.status(), path).toBe(401);
     expect(response.headers()["content-type"], path).toContain("application/json");
-    expect(await response.json(), path).toEqual({ error: "Sign in to use this application." });
+    expect(await response.json(), path).toEqual({ error: "Sign in to use this application.", code: "UNAUTHENTICATED" });
   }
 });
