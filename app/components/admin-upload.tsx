@@ -5,7 +5,7 @@
 import { useId, useRef, useState } from "react";
 import { formatBytes } from "../../server/common/format";
 import { isModelId } from "../../server/common/model-id";
-import { formatCount } from "./admin-ui";
+import { FileButton, formatCount } from "./ui";
 
 export interface FolderFile {
   file: File;
@@ -272,9 +272,6 @@ export function discardUpload(uploadId: string) {
 // ---------------------------------------------------------------------------------------------
 // The drop zone
 
-const chooserClass =
-  "relative inline-flex cursor-pointer items-center justify-center rounded-md border border-slate-300 bg-white px-3 py-2 text-sm font-medium text-slate-800 focus-within:ring-2 focus-within:ring-brand-500 focus-within:ring-offset-2 hover:bg-slate-50 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100 dark:focus-within:ring-offset-slate-950 dark:hover:bg-slate-800";
-
 /** Drag-and-drop target with an archive picker and a folder picker; reports a selection or a problem. */
 export function DropZone({
   disabled,
@@ -335,40 +332,24 @@ export function DropZone({
         .tar, .tar.gz or .tgz.
       </p>
       <div className="mt-4 flex flex-wrap justify-center gap-2">
-        <label className={chooserClass}>
-          <input
-            type="file"
-            accept={ARCHIVE_ACCEPT}
-            className="sr-only"
-            disabled={disabled}
-            aria-describedby={hintId}
-            onChange={(e) => {
-              // Copied before the input is cleared (clearing empties its live FileList), so that
-              // choosing the same file again still counts as a change.
-              const files = [...(e.currentTarget.files ?? [])];
-              e.currentTarget.value = "";
-              take(() => selectionFromArchiveInput(files));
-            }}
-          />
+        <FileButton
+          accept={ARCHIVE_ACCEPT}
+          disabled={disabled}
+          aria-describedby={hintId}
+          onFiles={(files) => take(() => selectionFromArchiveInput(files))}
+        >
           Choose an archive…
-        </label>
-        <label className={chooserClass}>
-          <input
-            type="file"
-            multiple
-            className="sr-only"
-            disabled={disabled}
-            aria-describedby={hintId}
-            // Not in React's types: the directory picker (every browser supports the webkit name).
-            {...({ webkitdirectory: "", directory: "" } as React.InputHTMLAttributes<HTMLInputElement>)}
-            onChange={(e) => {
-              const files = [...(e.currentTarget.files ?? [])];
-              e.currentTarget.value = "";
-              take(() => selectionFromFolderInput(files));
-            }}
-          />
+        </FileButton>
+        <FileButton
+          multiple
+          disabled={disabled}
+          aria-describedby={hintId}
+          // Not in React's types: the directory picker (every browser supports the webkit name).
+          {...({ webkitdirectory: "", directory: "" } as React.InputHTMLAttributes<HTMLInputElement>)}
+          onFiles={(files) => take(() => selectionFromFolderInput(files))}
+        >
           Choose a folder…
-        </label>
+        </FileButton>
       </div>
     </div>
   );

@@ -8,8 +8,8 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import type { ChatMessageMetadata } from "~/chat.server";
 import type { AssignedModel } from "../../server/registry/registry";
 import { INPUT_LIMITS } from "../../server/tasks/limits";
-import { CopyButton, Markdown } from "./markdown";
-import { Alert, Button, Select } from "./ui";
+import { Markdown } from "./markdown";
+import { Alert, Button, CopyButton, Select } from "./ui";
 
 type ChatMessage = UIMessage<ChatMessageMetadata>;
 
@@ -391,7 +391,7 @@ export function Composer({
           {busy ? (
             // Distinct keys: React must not reuse the Stop button as the submit button (a click
             // on Stop would then submit the form once it re-renders).
-            <Button key="stop" type="button" onClick={onStop} className="bg-slate-600 hover:bg-slate-700">
+            <Button key="stop" type="button" variant="neutral" onClick={onStop}>
               Stop
             </Button>
           ) : (

@@ -9,22 +9,21 @@ import { APP_TITLES, type AppName } from "../../server/apps";
 import { formatBytes } from "../../server/common/format";
 import { publicErrorOf } from "../../server/http-error";
 import { APP_LIST } from "~/apps";
+import { StatusBadge } from "~/components/models/status-badge";
 import {
+  Alert,
+  Button,
+  buttonClass,
   CellLabel,
-  compactInput,
-  dangerButton,
+  fieldClass,
   formatCompact,
   formatRate,
-  linkButton,
   NoticeBanner,
   NoticeProvider,
+  PageHeader,
   responsiveTable as t,
-  smallButton,
-  StatusBadge,
-  useAdminFetcher,
-  type AdminActionResult,
-} from "~/components/admin-ui";
-import { Alert, PageHeader } from "~/components/ui";
+} from "~/components/ui";
+import { useAdminFetcher, type AdminActionResult } from "~/hooks/use-admin-fetcher";
 import { parseForm } from "~/forms.server";
 import { requireAdmin } from "~/session.server";
 
@@ -173,7 +172,7 @@ function ModelsPage() {
           title="Models"
           description="Every model in the registry, where it runs, and which applications use it."
         />
-        <Link to="/admin/models/new" className={`${linkButton} mb-6`}>
+        <Link to="/admin/models/new" className={`${buttonClass("primary")} mb-6`}>
           Upload a model
         </Link>
       </div>
@@ -325,14 +324,14 @@ function NameCell({ model }: { model: ModelView }) {
           autoFocus
           required
           maxLength={100}
-          className={`${compactInput} max-w-56`}
+          className={`${fieldClass("sm")} max-w-56`}
         />
-        <button type="submit" className={smallButton}>
+        <Button type="submit" variant="secondary" size="sm">
           Save
-        </button>
-        <button type="button" className={smallButton} onClick={() => setEditing(false)}>
+        </Button>
+        <Button type="button" variant="secondary" size="sm" onClick={() => setEditing(false)}>
           Cancel
-        </button>
+        </Button>
         <div className="w-full font-mono text-xs break-all text-slate-500 dark:text-slate-400">{model.id}</div>
       </fetcher.Form>
     );
@@ -341,15 +340,17 @@ function NameCell({ model }: { model: ModelView }) {
     <div>
       <div className="font-medium break-words">{shown}</div>
       <div className="font-mono text-xs break-all text-slate-500 dark:text-slate-400">{model.id}</div>
-      <button
+      <Button
         ref={renameButton}
         type="button"
+        variant="link"
+        size="sm"
         onClick={() => setEditing(true)}
-        className="mt-1 text-xs text-brand-600 underline dark:text-brand-500"
+        className="mt-1"
         aria-label={`Rename ${model.displayName}`}
       >
         Rename
-      </button>
+      </Button>
     </div>
   );
 }
@@ -423,11 +424,12 @@ function ModelActions({ model }: { model: ModelView }) {
     <div className="flex flex-wrap items-center gap-2 md:flex-col md:items-stretch">
       <memory.Form method="post" className="contents">
         <input type="hidden" name="modelId" value={model.id} />
-        <button
+        <Button
           type="submit"
           name="intent"
           value={model.loaded ? "unload" : "load"}
-          className={smallButton}
+          variant="secondary"
+          size="sm"
           disabled={memory.state !== "idle" || (!model.loaded && model.status !== "ready")}
           title={model.loaded ? "Free its memory; it loads again on next use" : "Load it now rather than on first use"}
         >
@@ -438,24 +440,24 @@ function ModelActions({ model }: { model: ModelView }) {
               : model.loaded
                 ? "Unload"
                 : "Load"}
-        </button>
+        </Button>
       </memory.Form>
       {confirming ? (
         <remove.Form method="post" className="contents" onSubmit={() => setConfirming(false)}>
           <input type="hidden" name="intent" value="delete" />
           <input type="hidden" name="modelId" value={model.id} />
           <span className="text-xs">Delete its files?</span>
-          <button type="submit" className={dangerButton}>
+          <Button type="submit" variant="danger" size="sm">
             Yes, delete
-          </button>
-          <button type="button" className={smallButton} onClick={() => setConfirming(false)}>
+          </Button>
+          <Button type="button" variant="secondary" size="sm" onClick={() => setConfirming(false)}>
             Keep
-          </button>
+          </Button>
         </remove.Form>
       ) : (
-        <button type="button" className={dangerButton} disabled={deleting} onClick={() => setConfirming(true)}>
+        <Button type="button" variant="danger" size="sm" disabled={deleting} onClick={() => setConfirming(true)}>
           {deleting ? "Deleting…" : "Delete"}
-        </button>
+        </Button>
       )}
     </div>
   );

@@ -22,8 +22,7 @@ import {
   type Selection,
 } from "~/components/admin-upload";
 import { formatBytes } from "../../server/common/format";
-import { linkButton, smallButton } from "~/components/admin-ui";
-import { Alert, Button, PageHeader, TextField } from "~/components/ui";
+import { Alert, alertClass, Button, buttonClass, PageHeader, Spinner, TextField } from "~/components/ui";
 import { parseForm } from "~/forms.server";
 import { requireAdmin } from "~/session.server";
 
@@ -205,9 +204,9 @@ export default function UploadModel() {
               <div className="min-w-0 flex-1">
                 <SelectionSummary selection={selection} />
               </div>
-              <button type="button" className={smallButton} onClick={() => setSelection(undefined)}>
+              <Button type="button" variant="secondary" size="sm" onClick={() => setSelection(undefined)}>
                 Choose other files
-              </button>
+              </Button>
             </div>
           ) : selection ? (
             <div className="rounded-lg border border-slate-200 p-4 dark:border-slate-800">
@@ -290,9 +289,9 @@ export default function UploadModel() {
             </Button>
           )}
           {phase.step === "uploading" && (
-            <button type="button" className={smallButton} onClick={() => abortRef.current?.abort()}>
+            <Button type="button" variant="secondary" size="sm" onClick={() => abortRef.current?.abort()}>
               Cancel upload
-            </button>
+            </Button>
           )}
         </div>
 
@@ -327,15 +326,12 @@ export default function UploadModel() {
                 )}
                 {phase.step === "validating" && (
                   <p className="flex items-center gap-2">
-                    <span
-                      aria-hidden="true"
-                      className="inline-block size-4 animate-spin rounded-full border-2 border-brand-600 border-t-transparent"
-                    />
+                    <Spinner className="text-brand-600 dark:text-brand-500" />
                     Validating… loading the model and running a test generation.
                   </p>
                 )}
                 {phase.step === "done" && (
-                  <div className="rounded-md border border-emerald-300 bg-emerald-50 px-4 py-3 text-emerald-900 dark:border-emerald-800 dark:bg-emerald-950 dark:text-emerald-100">
+                  <div className={alertClass("success")}>
                     <p className="font-medium">
                       Installed “{phase.model.displayName}” ({phase.model.id}): it loaded and passed a test{" "}
                       {phase.model.kind === "classifier" ? "classification" : "generation"}.
@@ -367,12 +363,12 @@ export default function UploadModel() {
 
         {phase.step === "done" && (
           <div className="flex flex-wrap gap-3">
-            <Link to="/admin/models" className={linkButton}>
+            <Link to="/admin/models" className={buttonClass("primary")}>
               Go to models
             </Link>
-            <button type="button" className={smallButton} onClick={reset}>
+            <Button type="button" variant="secondary" size="sm" onClick={reset}>
               Upload another model
-            </button>
+            </Button>
           </div>
         )}
       </form>
