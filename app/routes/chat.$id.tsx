@@ -1,7 +1,7 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useLoaderData, useRouteLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { ChatView } from "~/components/chat-view";
+import { ChatView } from "~/components/chat/chat-view";
 import { toUiMessages } from "~/chat.server";
 import { parseForm } from "~/forms.server";
 import { requireUser } from "~/session.server";

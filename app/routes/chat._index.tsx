@@ -4,7 +4,7 @@ import { useNavigate, useRouteLoaderData } from "@remix-run/react";
 import { useState } from "react";
 import { APP_INFO } from "~/apps";
 import { AppPage } from "~/components/app-page";
-import { Composer } from "~/components/chat-view";
+import { Composer } from "~/components/chat/composer";
 import { Alert } from "~/components/ui";
 import { useSelectedModel } from "~/hooks/use-selected-model";
 import type { loader as chatLayoutLoader } from "./chat";

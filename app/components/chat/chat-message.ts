@@ -1,0 +1,16 @@
+// A chat message as the page holds it (the AI SDK's UIMessage with Loom's metadata: siblings,
+// rating, stats), and the conversation the loader hands the page.
+import type { UIMessage } from "ai";
+import type { ChatMessageMetadata } from "~/chat.server";
+
+export type ChatMessage = UIMessage<ChatMessageMetadata>;
+
+export interface ChatData {
+  id: string;
+  title: string;
+  messages: ChatMessage[];
+  generating: boolean;
+}
+
+/** The message's text: its text parts, joined. */
+export const textOf = (m: ChatMessage) => m.parts.map((p) => (p.type === "text" ? p.text : "")).join("");
