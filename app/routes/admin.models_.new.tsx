@@ -9,18 +9,17 @@ import type { AppName } from "../../server/apps";
 import { APP_TITLES } from "../../server/apps";
 import { publicErrorOf } from "../../server/http-error";
 import { APP_LIST } from "~/apps";
+import { DropZone } from "~/components/upload/drop-zone";
+import { modelIdProblem, slugFromName } from "~/components/upload/model-naming";
+import { DROPPED_FILES, type Selection } from "~/components/upload/selection";
+import { SelectionSummary } from "~/components/upload/selection-summary";
 import {
   createUpload,
   discardUpload,
-  DropZone,
   installUpload,
-  modelIdProblem,
-  SelectionSummary,
   sendSelection,
-  slugFromName,
   UploadFailure,
-  type Selection,
-} from "~/components/admin-upload";
+} from "~/components/upload/upload-client";
 import { formatBytes } from "../../server/common/format";
 import { Alert, alertClass, Button, buttonClass, PageHeader, Spinner, TextField } from "~/components/ui";
 import { parseForm } from "~/forms.server";
@@ -103,7 +102,7 @@ export default function UploadModel() {
     setSelection(next);
     setPhase({ step: "choose" });
     setProgress(undefined);
-    if (!idEdited) setModelId(slugFromName(next.name === "the dropped files" ? "" : next.name));
+    if (!idEdited) setModelId(slugFromName(next.name === DROPPED_FILES ? "" : next.name));
   }
 
   async function install(uploadId: string) {
