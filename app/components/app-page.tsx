@@ -1,5 +1,6 @@
 import type { AssignedModel } from "../../server/registry/registry";
 import type { AppInfo } from "~/apps";
+import { APP_FORM_ID } from "./task/task-form";
 import { Alert, PageHeader, Select } from "./ui";
 
 /**
@@ -25,7 +26,7 @@ export function AppPage({
           <Select
             label="Model"
             name="model"
-            form="app-form"
+            form={APP_FORM_ID}
             defaultValue={models.find((m) => m.isDefault)?.id}
             options={models.map((m) => ({ value: m.id, label: m.displayName }))}
           />

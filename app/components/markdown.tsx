@@ -1,33 +1,16 @@
 // Assistant answers as Markdown (GitHub flavour), code blocks highlighted with a copy button.
 // react-markdown renders no raw HTML, so model output cannot inject markup.
-import { memo, useState } from "react";
+import { memo } from "react";
 import ReactMarkdown from "react-markdown";
 import rehypeHighlight from "rehype-highlight";
 import remarkGfm from "remark-gfm";
+import { CopyButton } from "./ui";
 
-export function CopyButton({ text, label = "Copy" }: { text: string; label?: string }) {
-  const [copied, setCopied] = useState(false);
-  return (
-    <button
-      type="button"
-      className="rounded px-2 py-0.5 text-xs text-slate-600 hover:bg-slate-200 dark:text-slate-300 dark:hover:bg-slate-700"
-      onClick={() => {
-        void navigator.clipboard?.writeText(text).then(() => {
-          setCopied(true);
-          setTimeout(() => setCopied(false), 1500);
-        });
-      }}
-    >
-      {copied ? "Copied" : label}
-    </button>
-  );
-}
-
-function textOf(node: React.ReactNode): string {
+function textOfNode(node: React.ReactNode): string {
   if (typeof node === "string" || typeof node === "number") return String(node);
   if (Array.isArray(node)) return node.map(textOf).join("");
   if (node && typeof node === "object" && "props" in node) {
-    return textOf((node as { props: { children?: React.ReactNode } }).props.children);
+    return textOfNode((node as { props: { children?: React.ReactNode } }).props.children);
   }
   return "";
 }
@@ -42,7 +25,7 @@ export const Markdown = memo(function Markdown({ text }: { text: string }) {
           pre: ({ children }) => (
             <div className="group relative">
               <div className="absolute top-1 right-1 opacity-70 group-hover:opacity-100">
-                <CopyButton text={textOf(children)} label="Copy code" />
+                <CopyButton text={textOfNode(children)} label="Copy code" />
               </div>
               <pre className="overflow-x-auto rounded-md bg-slate-100 p-3 text-sm dark:bg-slate-900">{children}</pre>
             </div>

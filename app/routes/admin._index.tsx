@@ -4,9 +4,8 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import type { AppName } from "../../server/apps";
 import { APP_TITLES } from "../../server/apps";
-import { formatCompact, formatCount, formatMs, formatRate, formatUtc } from "~/components/admin-ui";
 import { LineChart, StackedBarChart, type TimeSeries } from "~/components/chart-time-series";
-import { PageHeader } from "~/components/ui";
+import { formatCompact, formatCount, formatMs, formatRate, formatUtc, PageHeader } from "~/components/ui";
 import { requireAdmin } from "~/session.server";
 
 export const meta: MetaFunction = () => [{ title: "Admin · Loom" }];

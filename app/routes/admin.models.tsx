@@ -2,29 +2,15 @@
 // which applications use it. Inline updates (assign, default, rename, load, delete) go through
 // fetchers to this route's action; refusals land in the banner with the server's reason.
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Link, useFetchers, useLoaderData, useRevalidator } from "@remix-run/react";
-import { useEffect, useRef, useState } from "react";
+import { Link, useFetchers, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { APP_TITLES, type AppName } from "../../server/apps";
-import { formatBytes } from "../../server/common/format";
 import { publicErrorOf } from "../../server/http-error";
 import { APP_LIST } from "~/apps";
-import {
-  CellLabel,
-  compactInput,
-  dangerButton,
-  formatCompact,
-  formatRate,
-  linkButton,
-  NoticeBanner,
-  NoticeProvider,
-  responsiveTable as t,
-  smallButton,
-  StatusBadge,
-  useAdminFetcher,
-  type AdminActionResult,
-} from "~/components/admin-ui";
-import { Alert, PageHeader } from "~/components/ui";
+import { ModelRow } from "~/components/models/model-row";
+import { Alert, buttonClass, NoticeBanner, NoticeProvider, PageHeader, responsiveTable as t } from "~/components/ui";
+import type { AdminActionResult } from "~/hooks/use-admin-fetcher";
+import { useLiveData } from "~/hooks/use-live-data";
 import { parseForm } from "~/forms.server";
 import { requireAdmin } from "~/session.server";
 
@@ -52,8 +38,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     })),
   };
 }
-
-type ModelView = Awaited<ReturnType<typeof loader>>["models"][number];
 
 const APP_NAMES = APP_LIST.map((a) => a.name) as [AppName, ...AppName[]];
 const modelId = z.string().min(1).max(128);
@@ -129,23 +113,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
 }
 
-/** Reloads the data every few seconds while the page is visible and nothing is being submitted. */
-function useLiveData(intervalMs: number) {
-  const revalidator = useRevalidator();
-  const fetchers = useFetchers();
-  const busy = revalidator.state !== "idle" || fetchers.some((f) => f.state !== "idle");
-  const state = useRef({ busy, revalidate: revalidator.revalidate });
-  useEffect(() => {
-    state.current = { busy, revalidate: revalidator.revalidate };
-  });
-  useEffect(() => {
-    const timer = setInterval(() => {
-      if (document.visibilityState === "visible" && !state.current.busy) state.current.revalidate();
-    }, intervalMs);
-    return () => clearInterval(timer);
-  }, [intervalMs]);
-}
-
 export default function AdminModels() {
   return (
     <NoticeProvider>
@@ -173,7 +140,7 @@ function ModelsPage() {
           title="Models"
           description="Every model in the registry, where it runs, and which applications use it."
         />
-        <Link to="/admin/models/new" className={`${linkButton} mb-6`}>
+        <Link to="/admin/models/new" className={`${buttonClass("primary")} mb-6`}>
           Upload a model
         </Link>
       </div>
@@ -202,261 +169,5 @@ function ModelsPage() {
         </table>
       )}
     </>
-  );
-}
-
-const KIND_LABELS: Record<string, string> = {
-  "causal-lm": "Language model",
-  classifier: "Classifier",
-  seq2seq: "Sequence-to-sequence",
-};
-
-function Facts({ items, nowrap }: { items: [string, React.ReactNode][]; nowrap?: boolean }) {
-  return (
-    <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-0.5 text-xs">
-      {items.map(([label, value]) => (
-        <div key={label} className="contents">
-          <dt className="text-slate-500 dark:text-slate-400">{label}</dt>
-          <dd className={nowrap ? "whitespace-nowrap" : "min-w-0 break-words"}>{value}</dd>
-        </div>
-      ))}
-    </dl>
-  );
-}
-
-function ModelRow({ model, pendingDefault }: { model: ModelView; pendingDefault: Map<string, string> }) {
-  return (
-    <tr className={t.row}>
-      <td className={`${t.cell} min-w-44`}>
-        <NameCell model={model} />
-      </td>
-      <td className={t.cell}>
-        <CellLabel>Details</CellLabel>
-        <Facts
-          items={[
-            ["Kind", KIND_LABELS[model.kind] ?? model.kind],
-            ["Architecture", model.architecture ?? "—"],
-            ["Parameters", model.parameterCount ? formatCompact(model.parameterCount) : "—"],
-            [
-              "Size",
-              model.fileCount === 0
-                ? "—"
-                : `${formatBytes(model.totalBytes)} · ${model.fileCount} ${model.fileCount === 1 ? "file" : "files"}`,
-            ],
-          ]}
-        />
-      </td>
-      <td className={`${t.cell} md:max-w-64`}>
-        <CellLabel>Status</CellLabel>
-        <StatusBadge status={model.status} />
-        {model.reason && (
-          <p className="mt-1 text-xs break-words text-red-700 dark:text-red-300" title={model.reason}>
-            {model.reason}
-          </p>
-        )}
-      </td>
-      <td className={t.cell}>
-        <CellLabel>Runtime</CellLabel>
-        <Facts
-          nowrap
-          items={[
-            ["Memory", model.loaded ? "loaded" : "not loaded"],
-            ["EP", model.device ? model.device.toUpperCase() : "—"],
-            ["Load", model.load ? `${model.load.active} active · ${model.load.waiting} waiting` : "—"],
-            ["Decode", <span title="Measured at validation">{formatRate(model.decodeTokensPerSecond)}</span>],
-          ]}
-        />
-      </td>
-      <td className={t.cell}>
-        <CellLabel>Applications</CellLabel>
-        <ul className="space-y-1 max-md:grid max-md:grid-cols-2 max-md:gap-x-3 max-md:gap-y-1 max-md:space-y-0">
-          {APP_LIST.map((a) => {
-            const assignment = model.assignments.find((x) => x.app === a.name);
-            const pending = pendingDefault.get(a.name);
-            return (
-              <li key={a.name}>
-                <AppAssignment
-                  model={model}
-                  app={a.name}
-                  assigned={Boolean(assignment)}
-                  isDefault={pending ? pending === model.id : Boolean(assignment?.isDefault)}
-                />
-              </li>
-            );
-          })}
-        </ul>
-      </td>
-      <td className={t.cell}>
-        <ModelActions model={model} />
-      </td>
-    </tr>
-  );
-}
-
-function NameCell({ model }: { model: ModelView }) {
-  const [editing, setEditing] = useState(false);
-  const fetcher = useAdminFetcher();
-  const renameButton = useRef<HTMLButtonElement>(null);
-  const wasEditing = useRef(false);
-  useEffect(() => {
-    if (wasEditing.current && !editing) renameButton.current?.focus();
-    wasEditing.current = editing;
-  }, [editing]);
-  const pendingName = fetcher.formData?.get("displayName");
-  const shown = typeof pendingName === "string" ? pendingName.trim() : model.displayName;
-
-  if (editing) {
-    return (
-      <fetcher.Form
-        method="post"
-        className="flex flex-wrap items-center gap-2"
-        onSubmit={() => setEditing(false)}
-        onKeyDown={(e) => {
-          if (e.key === "Escape") setEditing(false);
-        }}
-      >
-        <input type="hidden" name="intent" value="rename" />
-        <input type="hidden" name="modelId" value={model.id} />
-        <input
-          name="displayName"
-          defaultValue={model.displayName}
-          aria-label={`Display name of ${model.id}`}
-          // The admin just asked to edit this field.
-          autoFocus
-          required
-          maxLength={100}
-          className={`${compactInput} max-w-56`}
-        />
-        <button type="submit" className={smallButton}>
-          Save
-        </button>
-        <button type="button" className={smallButton} onClick={() => setEditing(false)}>
-          Cancel
-        </button>
-        <div className="w-full font-mono text-xs break-all text-slate-500 dark:text-slate-400">{model.id}</div>
-      </fetcher.Form>
-    );
-  }
-  return (
-    <div>
-      <div className="font-medium break-words">{shown}</div>
-      <div className="font-mono text-xs break-all text-slate-500 dark:text-slate-400">{model.id}</div>
-      <button
-        ref={renameButton}
-        type="button"
-        onClick={() => setEditing(true)}
-        className="mt-1 text-xs text-brand-600 underline dark:text-brand-500"
-        aria-label={`Rename ${model.displayName}`}
-      >
-        Rename
-      </button>
-    </div>
-  );
-}
-
-function AppAssignment({
-  model,
-  app,
-  assigned,
-  isDefault,
-}: {
-  model: ModelView;
-  app: AppName;
-  assigned: boolean;
-  isDefault: boolean;
-}) {
-  const toggle = useAdminFetcher();
-  const makeDefault = useAdminFetcher();
-  const pending = toggle.formData?.get("assigned");
-  const checked = pending === undefined || pending === null ? assigned : pending === "true";
-  const title = APP_TITLES[app];
-  const refusal =
-    model.status !== "ready"
-      ? "Only a ready model can be assigned."
-      : app !== "sentiment" && model.kind !== "causal-lm"
-        ? `${title} needs a language model.`
-        : undefined;
-
-  return (
-    <div className="flex items-center gap-3 text-sm">
-      <label className="inline-flex min-w-24 items-center gap-1.5" title={!checked ? refusal : undefined}>
-        <input
-          type="checkbox"
-          className="size-4 accent-brand-600"
-          checked={checked}
-          disabled={!checked && Boolean(refusal)}
-          onChange={(e) =>
-            toggle.submit(
-              { intent: "assign", modelId: model.id, app, assigned: String(e.target.checked) },
-              { method: "post" },
-            )
-          }
-        />
-        {title}
-      </label>
-      {checked && (
-        <label className="inline-flex items-center gap-1 text-xs text-slate-600 dark:text-slate-400">
-          <input
-            type="radio"
-            name={`default-${app}`}
-            className="size-3.5 accent-brand-600"
-            checked={isDefault}
-            disabled={toggle.state !== "idle"}
-            aria-label={`Default for ${title}`}
-            onChange={() => makeDefault.submit({ intent: "set-default", modelId: model.id, app }, { method: "post" })}
-          />
-          default
-        </label>
-      )}
-    </div>
-  );
-}
-
-function ModelActions({ model }: { model: ModelView }) {
-  const memory = useAdminFetcher();
-  const remove = useAdminFetcher();
-  const [confirming, setConfirming] = useState(false);
-  const memoryIntent = memory.formData?.get("intent");
-  const deleting = remove.state !== "idle";
-
-  return (
-    <div className="flex flex-wrap items-center gap-2 md:flex-col md:items-stretch">
-      <memory.Form method="post" className="contents">
-        <input type="hidden" name="modelId" value={model.id} />
-        <button
-          type="submit"
-          name="intent"
-          value={model.loaded ? "unload" : "load"}
-          className={smallButton}
-          disabled={memory.state !== "idle" || (!model.loaded && model.status !== "ready")}
-          title={model.loaded ? "Free its memory; it loads again on next use" : "Load it now rather than on first use"}
-        >
-          {memoryIntent === "load"
-            ? "Loading…"
-            : memoryIntent === "unload"
-              ? "Unloading…"
-              : model.loaded
-                ? "Unload"
-                : "Load"}
-        </button>
-      </memory.Form>
-      {confirming ? (
-        <remove.Form method="post" className="contents" onSubmit={() => setConfirming(false)}>
-          <input type="hidden" name="intent" value="delete" />
-          <input type="hidden" name="modelId" value={model.id} />
-          <span className="text-xs">Delete its files?</span>
-          <button type="submit" className={dangerButton}>
-            Yes, delete
-          </button>
-          <button type="button" className={smallButton} onClick={() => setConfirming(false)}>
-            Keep
-          </button>
-        </remove.Form>
-      ) : (
-        <button type="button" className={dangerButton} disabled={deleting} onClick={() => setConfirming(true)}>
-          {deleting ? "Deleting…" : "Delete"}
-        </button>
-      )}
-    </div>
   );
 }

@@ -5,18 +5,19 @@ import { useLoaderData } from "@remix-run/react";
 import { useId, useState } from "react";
 import { z } from "zod";
 import {
+  Button,
   CellLabel,
-  compactInput,
+  cx,
+  fieldClass,
   formatCount,
   formatUtc,
+  Label,
   NoticeBanner,
   NoticeProvider,
+  PageHeader,
   responsiveTable as t,
-  smallButton,
-  useAdminFetcher,
-  type AdminActionResult,
-} from "~/components/admin-ui";
-import { Button, PageHeader } from "~/components/ui";
+} from "~/components/ui";
+import { useAdminFetcher, type AdminActionResult } from "~/hooks/use-admin-fetcher";
 import { parseForm } from "~/forms.server";
 import { requireAdmin } from "~/session.server";
 
@@ -156,8 +157,6 @@ function UsersPage() {
 
 function DefaultLimits({ defaults, resetsAt }: { defaults: Limits; resetsAt: string }) {
   const fetcher = useAdminFetcher();
-  const requestsId = useId();
-  const tokensId = useId();
   const hintId = useId();
   return (
     <section aria-labelledby="default-limits" className="rounded-lg border border-slate-200 p-4 dark:border-slate-800">
@@ -175,36 +174,13 @@ function DefaultLimits({ defaults, resetsAt }: { defaults: Limits; resetsAt: str
         className="mt-3 flex flex-wrap items-end gap-3"
       >
         <input type="hidden" name="intent" value="set-default-quota" />
-        <div>
-          <label htmlFor={requestsId} className="block text-sm font-medium">
-            Requests per day
-          </label>
-          <input
-            id={requestsId}
-            name="dailyRequests"
-            inputMode="numeric"
-            autoComplete="off"
-            placeholder="unlimited"
-            defaultValue={defaults.dailyRequests ?? ""}
-            aria-describedby={hintId}
-            className={`${compactInput} mt-1 w-40 py-1.5`}
-          />
-        </div>
-        <div>
-          <label htmlFor={tokensId} className="block text-sm font-medium">
-            Generated tokens per day
-          </label>
-          <input
-            id={tokensId}
-            name="dailyTokens"
-            inputMode="numeric"
-            autoComplete="off"
-            placeholder="unlimited"
-            defaultValue={defaults.dailyTokens ?? ""}
-            aria-describedby={hintId}
-            className={`${compactInput} mt-1 w-40 py-1.5`}
-          />
-        </div>
+        <LimitField label="Requests per day" name="dailyRequests" value={defaults.dailyRequests} describedBy={hintId} />
+        <LimitField
+          label="Generated tokens per day"
+          name="dailyTokens"
+          value={defaults.dailyTokens}
+          describedBy={hintId}
+        />
         <Button type="submit" disabled={fetcher.state !== "idle"}>
           {fetcher.state !== "idle" ? "Saving…" : "Save default limits"}
         </Button>
@@ -238,13 +214,9 @@ function UserRow({ user, isMe, defaults }: { user: UserView; isMe: boolean; defa
             <input type="hidden" name="userId" value={user.id} />
             <input type="hidden" name="role" value={shownRole === "admin" ? "user" : "admin"} />
             <span>{shownRole}</span>
-            <button
-              type="submit"
-              className="text-brand-600 underline dark:text-brand-500"
-              disabled={role.state !== "idle"}
-            >
+            <Button type="submit" variant="link" disabled={role.state !== "idle"}>
               {shownRole === "admin" ? "Make user" : "Make admin"}
-            </button>
+            </Button>
           </role.Form>
         )}
       </td>
@@ -260,13 +232,9 @@ function UserRow({ user, isMe, defaults }: { user: UserView; isMe: boolean; defa
             <span className={shownDisabled ? "text-red-700 dark:text-red-300" : undefined}>
               {shownDisabled ? "disabled" : "active"}
             </span>
-            <button
-              type="submit"
-              className="text-brand-600 underline dark:text-brand-500"
-              disabled={access.state !== "idle"}
-            >
+            <Button type="submit" variant="link" disabled={access.state !== "idle"}>
               {shownDisabled ? "Enable" : "Disable"}
-            </button>
+            </Button>
           </access.Form>
         )}
       </td>
@@ -296,12 +264,44 @@ function Usage({ used, limit, unit }: { used: number; limit: number | null; unit
 
 const limitText = (n: number | null) => (n === null ? "unlimited" : formatCount(n));
 
+/** A daily limit's field: a whole number, or empty for no limit. `compact` inside a table row. */
+function LimitField({
+  label,
+  name,
+  value,
+  describedBy,
+  compact,
+}: {
+  label: string;
+  name: keyof Limits;
+  value: number | null;
+  describedBy?: string;
+  compact?: boolean;
+}) {
+  const id = useId();
+  return (
+    <div>
+      <Label htmlFor={id} size={compact ? "sm" : "md"}>
+        {label}
+      </Label>
+      <input
+        id={id}
+        name={name}
+        inputMode="numeric"
+        autoComplete="off"
+        placeholder="unlimited"
+        defaultValue={value ?? ""}
+        aria-describedby={describedBy}
+        className={cx(fieldClass("sm"), compact ? "w-28" : "mt-1 w-40 py-1.5")}
+      />
+    </div>
+  );
+}
+
 function UserLimits({ user, defaults }: { user: UserView; defaults: Limits }) {
   const [editing, setEditing] = useState(false);
   const save = useAdminFetcher(() => setEditing(false));
   const clear = useAdminFetcher();
-  const requestsId = useId();
-  const tokensId = useId();
 
   if (editing) {
     return (
@@ -314,40 +314,14 @@ function UserLimits({ user, defaults }: { user: UserView; defaults: Limits }) {
       >
         <input type="hidden" name="intent" value="set-user-quota" />
         <input type="hidden" name="userId" value={user.id} />
-        <div>
-          <label htmlFor={requestsId} className="block text-xs font-medium">
-            Requests/day
-          </label>
-          <input
-            id={requestsId}
-            name="dailyRequests"
-            inputMode="numeric"
-            autoComplete="off"
-            placeholder="unlimited"
-            defaultValue={(user.quota ?? defaults).dailyRequests ?? ""}
-            className={`${compactInput} w-28`}
-          />
-        </div>
-        <div>
-          <label htmlFor={tokensId} className="block text-xs font-medium">
-            Tokens/day
-          </label>
-          <input
-            id={tokensId}
-            name="dailyTokens"
-            inputMode="numeric"
-            autoComplete="off"
-            placeholder="unlimited"
-            defaultValue={(user.quota ?? defaults).dailyTokens ?? ""}
-            className={`${compactInput} w-28`}
-          />
-        </div>
-        <button type="submit" className={smallButton} disabled={save.state !== "idle"}>
+        <LimitField compact label="Requests/day" name="dailyRequests" value={(user.quota ?? defaults).dailyRequests} />
+        <LimitField compact label="Tokens/day" name="dailyTokens" value={(user.quota ?? defaults).dailyTokens} />
+        <Button type="submit" variant="secondary" size="sm" disabled={save.state !== "idle"}>
           {save.state !== "idle" ? "Saving…" : "Save"}
-        </button>
-        <button type="button" className={smallButton} onClick={() => setEditing(false)}>
+        </Button>
+        <Button type="button" variant="secondary" size="sm" onClick={() => setEditing(false)}>
           Cancel
-        </button>
+        </Button>
       </save.Form>
     );
   }
@@ -366,16 +340,16 @@ function UserLimits({ user, defaults }: { user: UserView; defaults: Limits }) {
         </p>
       )}
       <div className="flex flex-wrap gap-2">
-        <button type="button" className={smallButton} onClick={() => setEditing(true)}>
+        <Button type="button" variant="secondary" size="sm" onClick={() => setEditing(true)}>
           {user.quota ? "Change limits" : "Set own limits"}
-        </button>
+        </Button>
         {user.quota && (
           <clear.Form method="post">
             <input type="hidden" name="intent" value="clear-user-quota" />
             <input type="hidden" name="userId" value={user.id} />
-            <button type="submit" className={smallButton} disabled={clearing}>
+            <Button type="submit" variant="secondary" size="sm" disabled={clearing}>
               Use default
-            </button>
+            </Button>
           </clear.Form>
         )}
       </div>

@@ -2,7 +2,7 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { useLoaderData, useRouteLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { isChatNotFound } from "../../server/chat/chat-store";
-import { ChatView } from "~/components/chat-view";
+import { ChatView } from "~/components/chat/chat-view";
 import { toUiMessages } from "~/chat.server";
 import { parseForm } from "~/forms.server";
 import { requireUser } from "~/session.server";

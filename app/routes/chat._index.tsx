@@ -4,9 +4,9 @@ import { useNavigate, useRouteLoaderData } from "@remix-run/react";
 import { useState } from "react";
 import { APP_INFO } from "~/apps";
 import { AppPage } from "~/components/app-page";
-import { Composer } from "~/components/chat-view";
-import { useSelectedModel } from "~/components/task-ui";
+import { Composer } from "~/components/chat/composer";
 import { Alert } from "~/components/ui";
+import { useSelectedModel } from "~/hooks/use-selected-model";
 import type { loader as chatLayoutLoader } from "./chat";
 
 export default function NewChat() {

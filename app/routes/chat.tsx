@@ -1,7 +1,7 @@
 // The chat layout: the conversation list (with search) beside the open conversation.
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Outlet, useLoaderData } from "@remix-run/react";
-import { ChatSidebar } from "~/components/chat-sidebar";
+import { ChatSidebar } from "~/components/chat/chat-sidebar";
 import { requireUser } from "~/session.server";
 
 export const meta: MetaFunction = () => [{ title: "Chat · Loom" }];

@@ -6,20 +6,10 @@ import { APP_INFO } from "~/apps";
 import { loadAppPage } from "~/app-loader.server";
 import { AppPage } from "~/components/app-page";
 import { CodeEditor, type CodeEditorHandle, type EditorLanguage } from "~/components/code-editor";
-import {
-  APP_FORM_ID,
-  CharCount,
-  ErrorBanner,
-  RunOrStop,
-  Kbd,
-  RunStats,
-  Spinner,
-  secondaryButtonClass,
-  useModKeyLabel,
-  useHydrated,
-  useSelectedModel,
-} from "~/components/task-ui";
-import { Select } from "~/components/ui";
+import { APP_FORM_ID, CharCount, ErrorBanner, RunOrStop, RunStats } from "~/components/task";
+import { Button, Kbd, Select, Spinner } from "~/components/ui";
+import { useHydrated, useModKeyLabel } from "~/hooks/use-hydrated";
+import { useSelectedModel } from "~/hooks/use-selected-model";
 import { useTaskStream } from "~/hooks/use-task-stream";
 import type { TaskMetadata } from "../../server/generation/task-metadata";
 
@@ -187,19 +177,19 @@ export default function Code() {
           <RunOrStop busy={task.busy} label="Complete" disabled={noModel || docLength === 0} onStop={() => cancel()} />
           {suggestionShown && (
             <>
-              <button type="button" className={secondaryButtonClass} onClick={accept}>
+              <Button type="button" variant="secondary" onClick={accept}>
                 Accept <Kbd>Tab</Kbd>
-              </button>
-              <button
+              </Button>
+              <Button
                 type="button"
-                className={secondaryButtonClass}
+                variant="secondary"
                 onClick={() => {
                   cancel();
                   editor.current?.focus();
                 }}
               >
                 Dismiss <Kbd>Esc</Kbd>
-              </button>
+              </Button>
             </>
           )}
           <p

@@ -8,20 +8,10 @@ import { loadAppPage } from "~/app-loader.server";
 import { AppPage } from "~/components/app-page";
 import { parseCsvTexts, parseLines, resultsToCsv } from "../../server/tasks/sentiment";
 import { LabelChart, ResultItem, labelsOf } from "~/components/sentiment-results";
-import {
-  ErrorBanner,
-  RunOrStop,
-  TaskForm,
-  Kbd,
-  ResultPanel,
-  fieldClass,
-  secondaryButtonClass,
-  smallButtonClass,
-  useModKeyLabel,
-  useAdoptTypedText,
-  useHydrated,
-  useSelectedModel,
-} from "~/components/task-ui";
+import { ErrorBanner, ResultPanel, RunOrStop, TaskForm } from "~/components/task";
+import { Button, cx, fieldClass, FileButton, formatCount, Kbd, Label } from "~/components/ui";
+import { useAdoptTypedText, useHydrated, useModKeyLabel } from "~/hooks/use-hydrated";
+import { useSelectedModel } from "~/hooks/use-selected-model";
 import { errorText } from "~/hooks/use-task-stream";
 
 export const meta: MetaFunction = () => [{ title: "Sentiment · Loom" }];
@@ -35,13 +25,13 @@ const MAX_TOTAL = INPUT_LIMITS.sentimentTotalChars;
 
 /** What is wrong with a batch before it is sent (the server checks the same limits). */
 function limitProblem(texts: string[]): string | undefined {
-  if (texts.length > MAX_TEXTS) return `At most ${MAX_TEXTS} texts at once (this has ${fmt(texts.length)}).`;
+  if (texts.length > MAX_TEXTS) return `At most ${MAX_TEXTS} texts at once (this has ${formatCount(texts.length)}).`;
   const long = texts.findIndex((t) => t.length > MAX_TEXT);
   if (long !== -1) {
-    return `Each text is limited to ${fmt(MAX_TEXT)} characters (text ${long + 1} has ${fmt(texts[long]!.length)}).`;
+    return `Each text is limited to ${formatCount(MAX_TEXT)} characters (text ${long + 1} has ${formatCount(texts[long]!.length)}).`;
   }
   const total = texts.reduce((n, t) => n + t.length, 0);
-  if (total > MAX_TOTAL) return `All texts together are limited to ${fmt(MAX_TOTAL)} characters.`;
+  if (total > MAX_TOTAL) return `All texts together are limited to ${formatCount(MAX_TOTAL)} characters.`;
   return undefined;
 }
 
@@ -61,7 +51,7 @@ export default function Sentiment() {
   const inputRef = useRef<HTMLTextAreaElement>(null);
   useAdoptTypedText(inputRef, input, setInput);
   const [lastTexts, setLastTexts] = useState<string[]>([]);
-  const ids = { input: useId(), count: useId(), file: useId() };
+  const ids = { input: useId(), count: useId() };
 
   const noModel = models.length === 0;
   const texts = csv ? csv.texts : perLine ? parseLines(input) : input.trim() ? [input.trim()] : [];
@@ -108,7 +98,9 @@ export default function Sentiment() {
       return;
     }
     if (file.size > MAX_TOTAL * 4 + 64 * 1024) {
-      setFileError(`“${file.name}” is too large: all texts together are limited to ${fmt(MAX_TOTAL)} characters.`);
+      setFileError(
+        `“${file.name}” is too large: all texts together are limited to ${formatCount(MAX_TOTAL)} characters.`,
+      );
       return;
     }
     const reader = new FileReader();
@@ -150,7 +142,7 @@ export default function Sentiment() {
           {csv ? (
             <div className="rounded-md border border-slate-300 p-3 text-sm dark:border-slate-700" role="status">
               <p>
-                <span className="font-medium">{csv.name}</span>: {fmt(csv.texts.length)} texts
+                <span className="font-medium">{csv.name}</span>: {formatCount(csv.texts.length)} texts
               </p>
               <ol className="mt-2 max-h-40 list-decimal space-y-0.5 overflow-auto pl-6 text-xs text-slate-600 dark:text-slate-400">
                 {csv.texts.slice(0, 20).map((t, i) => (
@@ -158,17 +150,17 @@ export default function Sentiment() {
                     {t}
                   </li>
                 ))}
-                {csv.texts.length > 20 && <li className="list-none">… and {fmt(csv.texts.length - 20)} more</li>}
+                {csv.texts.length > 20 && (
+                  <li className="list-none">… and {formatCount(csv.texts.length - 20)} more</li>
+                )}
               </ol>
-              <button type="button" className={`${secondaryButtonClass} mt-2`} onClick={() => setCsv(undefined)}>
+              <Button type="button" variant="secondary" className="mt-2" onClick={() => setCsv(undefined)}>
                 Remove the file
-              </button>
+              </Button>
             </div>
           ) : (
             <div>
-              <label htmlFor={ids.input} className="block text-sm font-medium">
-                {perLine ? "Texts (one per line)" : "Text"}
-              </label>
+              <Label htmlFor={ids.input}>{perLine ? "Texts (one per line)" : "Text"}</Label>
               <textarea
                 ref={inputRef}
                 id={ids.input}
@@ -179,7 +171,7 @@ export default function Sentiment() {
                 placeholder={perLine ? "I loved it.\nThe service was slow." : "Paste a review, a comment, a message…"}
                 aria-invalid={problem ? true : undefined}
                 aria-describedby={ids.count}
-                className={`${fieldClass} mt-1 min-h-48 resize-y`}
+                className={cx(fieldClass(), "mt-1 min-h-48 resize-y")}
               />
             </div>
           )}
@@ -198,7 +190,7 @@ export default function Sentiment() {
               }
             >
               {problem ??
-                `${fmt(texts.length)} ${texts.length === 1 ? "text" : "texts"} · ${fmt(totalChars)} / ${fmt(MAX_TOTAL)} characters`}
+                `${formatCount(texts.length)} ${texts.length === 1 ? "text" : "texts"} · ${formatCount(totalChars)} / ${formatCount(MAX_TOTAL)} characters`}
             </span>
           </div>
 
@@ -230,24 +222,9 @@ export default function Sentiment() {
 
           <div className="flex flex-wrap items-center gap-2">
             <RunOrStop busy={busy} label="Analyse" disabled={!canRun} onStop={() => abort.current?.abort()} />
-            <input
-              id={ids.file}
-              type="file"
-              accept=".csv,text/csv"
-              className="sr-only"
-              disabled={noModel}
-              onChange={(e) => {
-                const file = e.target.files?.[0];
-                if (file) loadCsv(file);
-                e.target.value = "";
-              }}
-            />
-            <label
-              htmlFor={ids.file}
-              className={`${secondaryButtonClass} cursor-pointer ${noModel ? "pointer-events-none opacity-50" : ""}`}
-            >
+            <FileButton accept=".csv,text/csv" disabled={noModel} onFiles={([file]) => file && loadCsv(file)}>
               Upload a CSV
-            </label>
+            </FileButton>
           </div>
           {fileError && (
             <p role="alert" className="text-sm text-red-600 dark:text-red-400">
@@ -264,7 +241,7 @@ export default function Sentiment() {
           {error && <ErrorBanner message={error} onRetry={() => void analyse(lastTexts)} />}
           {busy && !data && (
             <p role="status" className="text-sm text-slate-600 dark:text-slate-400">
-              Analysing {fmt(lastTexts.length)} {lastTexts.length === 1 ? "text" : "texts"}…
+              Analysing {formatCount(lastTexts.length)} {lastTexts.length === 1 ? "text" : "texts"}…
             </p>
           )}
           {data && (
@@ -272,9 +249,9 @@ export default function Sentiment() {
               title="Results"
               busy={busy}
               actions={
-                <button type="button" onClick={exportCsv} className={smallButtonClass}>
+                <Button type="button" variant="secondary" size="sm" onClick={exportCsv}>
                   Export CSV
-                </button>
+                </Button>
               }
               footer={
                 <p className="text-xs text-slate-500 dark:text-slate-400" aria-label="Run statistics">
@@ -287,7 +264,7 @@ export default function Sentiment() {
                       ? "sentiment classifier"
                       : "zero-shot scoring with the chat model"}
                   </span>{" "}
-                  · {fmt(data.stats.tokens)} tokens · {(data.stats.durationMs / 1000).toFixed(2)} s
+                  · {formatCount(data.stats.tokens)} tokens · {(data.stats.durationMs / 1000).toFixed(2)} s
                 </p>
               }
             >

@@ -1,24 +1,15 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { useId, useRef, useState } from "react";
+import { useState } from "react";
 import { INPUT_LIMITS } from "../../server/tasks/limits";
 import { APP_INFO } from "~/apps";
 import { loadAppPage } from "~/app-loader.server";
 import { AppPage } from "~/components/app-page";
-import { CopyButton, Markdown } from "~/components/markdown";
-import {
-  ErrorBanner,
-  RunOrStop,
-  TaskForm,
-  Kbd,
-  LimitedTextArea,
-  ResultPanel,
-  RunStats,
-  secondaryButtonClass,
-  useModKeyLabel,
-  useHydrated,
-  useSelectedModel,
-} from "~/components/task-ui";
+import { Markdown } from "~/components/markdown";
+import { ErrorBanner, LimitedTextArea, ResultPanel, RunOrStop, RunStats, TaskForm } from "~/components/task";
+import { Button, CopyButton, FileButton, Kbd } from "~/components/ui";
+import { useHydrated, useModKeyLabel } from "~/hooks/use-hydrated";
+import { useSelectedModel } from "~/hooks/use-selected-model";
 import { useTaskStream } from "~/hooks/use-task-stream";
 
 export const meta: MetaFunction = () => [{ title: "Summarise · Loom" }];
@@ -53,8 +44,6 @@ export default function Summarize() {
   const [length, setLength] = useState<Length>("medium");
   const [fileNote, setFileNote] = useState<{ tone: "ok" | "error"; text: string }>();
   const [dragging, setDragging] = useState(false);
-  const fileInput = useRef<HTMLInputElement>(null);
-  const fileInputId = useId();
 
   const noModel = models.length === 0;
   const tooLong = text.length > LIMIT;
@@ -142,25 +131,13 @@ export default function Summarize() {
           </div>
 
           <div className="flex flex-wrap items-center gap-3 text-sm">
-            <input
-              ref={fileInput}
-              id={fileInputId}
-              type="file"
+            <FileButton
               accept=".txt,.md,.markdown,text/plain,text/markdown"
-              className="sr-only"
               disabled={noModel}
-              onChange={(e) => {
-                const file = e.target.files?.[0];
-                if (file) readFile(file);
-                e.target.value = "";
-              }}
-            />
-            <label
-              htmlFor={fileInputId}
-              className={`${secondaryButtonClass} cursor-pointer ${noModel ? "pointer-events-none opacity-50" : ""}`}
+              onFiles={([file]) => file && readFile(file)}
             >
               Open a .txt or .md file
-            </label>
+            </FileButton>
             {fileNote && (
               <span
                 role={fileNote.tone === "error" ? "alert" : "status"}
@@ -198,9 +175,9 @@ export default function Summarize() {
           <div className="flex flex-wrap gap-2">
             <RunOrStop busy={task.busy} label="Summarise" disabled={!canRun} onStop={() => void task.stop()} />
             {(text || task.text) && !task.busy && (
-              <button
+              <Button
                 type="button"
-                className={secondaryButtonClass}
+                variant="secondary"
                 onClick={() => {
                   setText("");
                   setFileNote(undefined);
@@ -208,7 +185,7 @@ export default function Summarize() {
                 }}
               >
                 Clear
-              </button>
+              </Button>
             )}
           </div>
         </TaskForm>

@@ -8,21 +8,10 @@ import { languageOffer, type LanguageOffer } from "../../server/tasks/translate"
 import { APP_INFO } from "~/apps";
 import { loadAppPage } from "~/app-loader.server";
 import { AppPage } from "~/components/app-page";
-import { CopyButton } from "~/components/markdown";
-import {
-  ErrorBanner,
-  RunOrStop,
-  TaskForm,
-  Kbd,
-  LimitedTextArea,
-  ResultPanel,
-  RunStats,
-  secondaryButtonClass,
-  useModKeyLabel,
-  useHydrated,
-  useSelectedModel,
-} from "~/components/task-ui";
-import { Alert, Select } from "~/components/ui";
+import { ErrorBanner, LimitedTextArea, ResultPanel, RunOrStop, RunStats, TaskForm } from "~/components/task";
+import { Alert, Button, CopyButton, Kbd, Select } from "~/components/ui";
+import { useHydrated, useModKeyLabel } from "~/hooks/use-hydrated";
+import { useSelectedModel } from "~/hooks/use-selected-model";
 import { useTaskStream } from "~/hooks/use-task-stream";
 
 export const meta: MetaFunction = () => [{ title: "Translate · Loom" }];
@@ -128,16 +117,17 @@ export default function Translate() {
               ]}
             />
           </div>
-          <button
+          <Button
             type="button"
+            variant="secondary"
             onClick={swap}
             disabled={!canSwap}
             aria-label="Swap languages"
             title={canSwap ? "Swap languages" : "This model cannot translate the other way round"}
-            className={`${secondaryButtonClass} mb-px h-[38px] px-3`}
+            className="mb-px h-[38px] px-3"
           >
             <span aria-hidden="true">⇄</span>
-          </button>
+          </Button>
           <div className="min-w-0 flex-1">
             <Select
               label="To"
@@ -171,16 +161,16 @@ export default function Translate() {
             <div className="mt-3 flex flex-wrap gap-2">
               <RunOrStop busy={task.busy} label="Translate" disabled={!canRun} onStop={() => void task.stop()} />
               {(text || task.text) && !task.busy && (
-                <button
+                <Button
                   type="button"
-                  className={secondaryButtonClass}
+                  variant="secondary"
                   onClick={() => {
                     setText("");
                     task.reset();
                   }}
                 >
                   Clear
-                </button>
+                </Button>
               )}
             </div>
           </div>

@@ -1,0 +1,62 @@
+// One conversation: its title and menu, the model picker, the messages of the visible branch, and
+// the composer. The state and the actions are useConversation's.
+import { useLocation } from "@remix-run/react";
+import { useState } from "react";
+import type { AssignedModel } from "../../../server/registry/registry";
+import { Alert, Select } from "~/components/ui";
+import { readableError, useConversation } from "~/hooks/use-conversation";
+import { ChatMenu } from "./chat-menu";
+import type { ChatData } from "./chat-message";
+import { Composer } from "./composer";
+import { MessageList } from "./message-list";
+
+export function ChatView({ chat, models }: { chat: ChatData; models: AssignedModel[] }) {
+  const location = useLocation();
+  const [modelId, setModelId] = useState(
+    (location.state as { modelId?: string } | null)?.modelId ?? models.find((m) => m.isDefault)?.id,
+  );
+  const conversation = useConversation(chat, modelId);
+  const { busy, error, clearError } = conversation;
+
+  return (
+    <section aria-label="Conversation" className="flex min-h-[60vh] flex-col gap-4">
+      <header className="flex flex-wrap items-center gap-3">
+        <h1 className="min-w-0 flex-1 truncate text-xl font-semibold">{chat.title}</h1>
+        {models.length > 1 && (
+          <div className="w-56">
+            <Select
+              label="Model"
+              value={modelId}
+              onChange={(e) => setModelId(e.target.value)}
+              options={models.map((m) => ({ value: m.id, label: m.displayName }))}
+            />
+          </div>
+        )}
+        <ChatMenu chatId={chat.id} title={chat.title} />
+      </header>
+
+      <MessageList
+        chatId={chat.id}
+        messages={conversation.messages}
+        status={conversation.status}
+        onResend={conversation.resend}
+        onRegenerate={conversation.regenerateAnswer}
+      />
+
+      {error && (
+        <Alert>
+          {readableError(error)}{" "}
+          <button type="button" className="underline" onClick={() => clearError()}>
+            Dismiss
+          </button>
+        </Alert>
+      )}
+      <Composer
+        disabled={models.length === 0}
+        busy={busy}
+        onSend={conversation.send}
+        onStop={() => void conversation.stopGenerating()}
+      />
+    </section>
+  );
+}

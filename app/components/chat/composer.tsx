@@ -1,0 +1,76 @@
+// The message box under a conversation (and on /chat, before there is one): Enter sends,
+// Shift+Enter is a new line; while an answer is written, Send becomes Stop.
+import { useState } from "react";
+import { INPUT_LIMITS } from "../../../server/tasks/limits";
+import { Button, formatCount } from "~/components/ui";
+
+export function Composer({
+  disabled,
+  busy,
+  onSend,
+  onStop,
+}: {
+  disabled: boolean;
+  busy: boolean;
+  onSend: (text: string) => void;
+  onStop: () => void;
+}) {
+  const [text, setText] = useState("");
+  const tooLong = text.length > INPUT_LIMITS.chatMessage;
+  function submit() {
+    if (disabled || busy || tooLong || !text.trim()) return;
+    onSend(text.trim());
+    setText("");
+  }
+  return (
+    <form
+      className="sticky bottom-0 flex flex-col gap-2 bg-white pt-2 dark:bg-slate-950"
+      onSubmit={(e) => {
+        e.preventDefault();
+        submit();
+      }}
+    >
+      <label htmlFor="chat-input" className="sr-only">
+        Message
+      </label>
+      <textarea
+        id="chat-input"
+        name="message"
+        rows={3}
+        placeholder={
+          disabled ? "No model is assigned to Chat yet." : "Ask anything… (Enter to send, Shift+Enter for a new line)"
+        }
+        disabled={disabled}
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === "Enter" && (!e.shiftKey || e.metaKey || e.ctrlKey)) {
+            e.preventDefault();
+            submit();
+          }
+        }}
+        className="w-full rounded-md border border-slate-300 bg-white p-3 text-sm shadow-sm focus:border-brand-500 focus:ring-2 focus:ring-brand-500 focus:outline-none dark:border-slate-700 dark:bg-slate-900"
+      />
+      <div className="flex items-center gap-3">
+        <span className={`text-xs ${tooLong ? "text-red-600" : "text-slate-500"}`} aria-live="polite">
+          {tooLong
+            ? `Messages are limited to ${formatCount(INPUT_LIMITS.chatMessage)} characters.`
+            : `${formatCount(text.length)} / ${formatCount(INPUT_LIMITS.chatMessage)}`}
+        </span>
+        <div className="ml-auto flex gap-2">
+          {busy ? (
+            // Distinct keys: React must not reuse the Stop button as the submit button (a click
+            // on Stop would then submit the form once it re-renders).
+            <Button key="stop" type="button" variant="neutral" onClick={onStop}>
+              Stop
+            </Button>
+          ) : (
+            <Button key="send" type="submit" disabled={disabled || tooLong || !text.trim()}>
+              Send
+            </Button>
+          )}
+        </div>
+      </div>
+    </form>
+  );
+}
