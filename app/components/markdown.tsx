@@ -8,7 +8,7 @@ import { CopyButton } from "./ui";
 
 function textOfNode(node: React.ReactNode): string {
   if (typeof node === "string" || typeof node === "number") return String(node);
-  if (Array.isArray(node)) return node.map(textOf).join("");
+  if (Array.isArray(node)) return node.map(textOfNode).join("");
   if (node && typeof node === "object" && "props" in node) {
     return textOfNode((node as { props: { children?: React.ReactNode } }).props.children);
   }

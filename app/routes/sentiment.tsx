@@ -18,7 +18,6 @@ export const meta: MetaFunction = () => [{ title: "Sentiment · Loom" }];
 
 export const loader = ({ request, context }: LoaderFunctionArgs) => loadAppPage(request, context, "sentiment");
 
-const fmt = (n: number) => n.toLocaleString("en");
 const MAX_TEXTS = INPUT_LIMITS.sentimentTexts;
 const MAX_TEXT = INPUT_LIMITS.sentimentTextChars;
 const MAX_TOTAL = INPUT_LIMITS.sentimentTotalChars;
