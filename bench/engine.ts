@@ -16,18 +16,18 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
-import { engineOptionsFromEnv } from "../server/config.ts";
-import { DecoderRunner } from "../server/inference/decoder-runner.ts";
+import { engineOptionsFromEnv } from "../server/config";
+import { DecoderRunner } from "../server/inference/decoder-runner";
 import {
   loadCausalLM,
   type GenerateRequest,
   type GenerationEvent,
   type LoadedCausalLM,
-} from "../server/inference/index.ts";
-import { PackedKv } from "../server/inference/kv-cache.ts";
-import { checkDecoderGraph, readModelFolder } from "../server/inference/model-folder.ts";
-import { datasetsDir, PYTHON, pythonTorchMissing, tinyLlamaDir } from "../server/inference/test-helpers.ts";
-import { loadPeerModel } from "../server/inference/transformers-peer.ts";
+} from "../server/inference/index";
+import { PackedKv } from "../server/inference/kv-cache";
+import { checkDecoderGraph, readModelFolder } from "../server/inference/model-folder";
+import { datasetsDir, PYTHON, pythonTorchMissing, tinyLlamaDir } from "../server/inference/test-helpers";
+import { loadPeerModel } from "../server/inference/transformers-peer";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { values: args } = parseArgs({

@@ -18,7 +18,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { engineOptionsFromEnv } from "../server/config.ts";
+import { engineOptionsFromEnv } from "../server/config";
 import {
   evaluateChatLanguage,
   evaluateCode,
@@ -28,10 +28,10 @@ import {
   evaluateTranslation,
   FULL,
   QUICK,
-} from "../server/eval/evaluate.ts";
-import { comparison, markdownReport, type ModelEval } from "../server/eval/report.ts";
-import { readValidationSplit } from "../server/eval/validation-split.ts";
-import { loadModel } from "../server/inference/index.ts";
+} from "../server/eval/evaluate";
+import { comparison, markdownReport, type ModelEval } from "../server/eval/report";
+import { readValidationSplit } from "../server/eval/validation-split";
+import { loadModel } from "../server/inference/index";
 
 const root = path.resolve(import.meta.dirname, "..");
 const { values } = parseArgs({

@@ -12,8 +12,8 @@
 
 import { parseArgs } from "node:util";
 import { streamText } from "ai";
-import { engineOptionsFromEnv } from "../server/config.ts";
-import { createLoomLanguageModel, loadCausalLM } from "../server/inference/index.ts";
+import { engineOptionsFromEnv } from "../server/config";
+import { createLoomLanguageModel, loadCausalLM } from "../server/inference/index";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

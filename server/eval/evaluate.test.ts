@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { loadCausalLM, loadClassifier, type LoadedCausalLM, type LoadedClassifier } from "../inference/index.ts";
-import { repoRoot } from "../inference/test-helpers.ts";
+import { loadCausalLM, loadClassifier, type LoadedCausalLM, type LoadedClassifier } from "../inference/index";
+import { repoRoot } from "../inference/test-helpers";
 import {
   evaluateCode,
   evaluatePerplexity,
@@ -20,9 +20,9 @@ import {
   mentions,
   QUICK,
   replyLanguage,
-} from "./evaluate.ts";
-import { rouge } from "./metrics.ts";
-import { readValidationSplit, ValidationSplitError, type ChatRow } from "./validation-split.ts";
+} from "./evaluate";
+import { rouge } from "./metrics";
+import { readValidationSplit, ValidationSplitError, type ChatRow } from "./validation-split";
 
 const chatDir = path.join(repoRoot, "models", "loom-chat");
 const sentimentDir = path.join(repoRoot, "models", "loom-sentiment");

@@ -6,14 +6,14 @@
 // Example counts and output caps follow training/evaluate.py: translation 150 per Tatoeba
 // direction and 100 per Multi30k one, 100 BBC and 100 short summaries, 200 code cuts, 200 replies
 // per task for perplexity (`quick` uses a few of each).
-import type { ChatMessage, GenerateRequest, LoadedCausalLM, LoadedClassifier } from "../inference/index.ts";
-import { chatDecoding } from "../tasks/chat.ts";
-import { CODE_LANGUAGES, codeMessages, type CodeInput } from "../tasks/code.ts";
-import { readModelPrompts, type TaskPrompts } from "../tasks/prompts.ts";
-import { summarizeHierarchically, summarizeMessages, summaryInputBudget } from "../tasks/summarize.ts";
-import { detectLanguage, languageOffer, translateMessages } from "../tasks/translate.ts";
-import { bleu, chrF, editSimilarity, mean, rouge, type RougeScores } from "./metrics.ts";
-import type { ChatRow, SentimentRow } from "./validation-split.ts";
+import type { ChatMessage, GenerateRequest, LoadedCausalLM, LoadedClassifier } from "../inference/index";
+import { chatDecoding } from "../tasks/chat";
+import { CODE_LANGUAGES, codeMessages, type CodeInput } from "../tasks/code";
+import { readModelPrompts, type TaskPrompts } from "../tasks/prompts";
+import { summarizeHierarchically, summarizeMessages, summaryInputBudget } from "../tasks/summarize";
+import { detectLanguage, languageOffer, translateMessages } from "../tasks/translate";
+import { bleu, chrF, editSimilarity, mean, rouge, type RougeScores } from "./metrics";
+import type { ChatRow, SentimentRow } from "./validation-split";
 
 export interface EvalSize {
   translateTatoeba: number;

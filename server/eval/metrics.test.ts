@@ -2,7 +2,7 @@
 // the same evaluation), so the two report the same numbers for the same outputs.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { bleu, chrF, editSimilarity, levenshtein, rouge, tokenize13a, tokenizeZh } from "./metrics.ts";
+import { bleu, chrF, editSimilarity, levenshtein, rouge, tokenize13a, tokenizeZh } from "./metrics";
 
 const close = (actual: number, expected: number, what: string) =>
   assert.ok(Math.abs(actual - expected) < 1e-9, `${what}: ${actual} ≠ ${expected}`);

@@ -1,7 +1,7 @@
 // Markdown tables for `npm run eval`, and the side-by-side check against training/evaluate.py's
 // eval.json (the PyTorch numbers for the same rows): the ONNX model served by the engine must
 // score the same within noise (greedy near-ties can flip a few outputs).
-import { chatDecoding } from "../tasks/chat.ts";
+import { chatDecoding } from "../tasks/chat";
 import {
   PROBE_SEEDS,
   type ChatLanguageEval,
@@ -11,7 +11,7 @@ import {
   type SentimentEval,
   type SummaryEval,
   type TranslationEval,
-} from "./evaluate.ts";
+} from "./evaluate";
 
 export interface ModelEval {
   model: string;

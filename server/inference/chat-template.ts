@@ -7,7 +7,7 @@
 // are stripped from user input first, so a user cannot forge them.
 
 import { Template } from "@huggingface/jinja";
-import type { TextPart } from "./tokenizer.ts";
+import type { TextPart } from "./tokenizer";
 
 export type ChatRole = "system" | "user" | "assistant" | "tool";
 

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { loadClassifier, loadModel } from "./engine.ts";
-import type { LoadedClassifier } from "./loaded-model.ts";
-import { fixtureMissing, tinyClassifierDir } from "./test-helpers.ts";
+import { loadClassifier, loadModel } from "./engine";
+import type { LoadedClassifier } from "./loaded-model";
+import { fixtureMissing, tinyClassifierDir } from "./test-helpers";
 
 interface Golden {
   id2label: Record<string, string>;

@@ -2,8 +2,8 @@
 // texts are tokenised as untrusted input, right-padded into one batch per chunk and run once.
 
 import * as ort from "onnxruntime-node";
-import type { ClassifierGraph } from "./model-folder.ts";
-import type { LoomTokenizer } from "./tokenizer.ts";
+import type { ClassifierGraph } from "./model-folder";
+import type { LoomTokenizer } from "./tokenizer";
 
 export interface LabelScore {
   label: string;

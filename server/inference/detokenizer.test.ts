@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { IncrementalDetokenizer } from "./detokenizer.ts";
-import { buildByteLevelTokenizer, buildMetaspaceTokenizer } from "./test-helpers.ts";
-import { LoomTokenizer } from "./tokenizer.ts";
+import { IncrementalDetokenizer } from "./detokenizer";
+import { buildByteLevelTokenizer, buildMetaspaceTokenizer } from "./test-helpers";
+import { LoomTokenizer } from "./tokenizer";
 
 const samples: Record<string, string> = {
   english: "Once upon a time, there was a little girl named Lily.",

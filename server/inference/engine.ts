@@ -3,19 +3,19 @@
 // assembles the parts; each part lives in its own module (named beside each step below).
 
 import path from "node:path";
-import { ClassifierRunner } from "./classifier.ts";
-import { openDecoder, type OpenedDecoder } from "./decoder-session.ts";
-import { ModelFolderError } from "./errors.ts";
-import { eosTokenIds, startGeneration } from "./generation.ts";
-import { engineSettings, type BatchingOptions, type LoadModelOptions } from "./load-options.ts";
-import type { LoadedCausalLM, LoadedClassifier, LoadedModel, LoadedModelBase } from "./loaded-model.ts";
-import { checkClassifierGraph, readModelFolder, type ModelFolder } from "./model-folder.ts";
-import { checkSessionGraph, loadTokenizer, openModelSession } from "./model-session.ts";
-import { createPromptEncoder, loadChatTemplate } from "./prompt-encoder.ts";
-import { Scheduler, type SchedulerOptions } from "./scheduler.ts";
-import { nextTokenLogits, tokenLogProbs } from "./scoring.ts";
-import type { CreatedSession, Logger } from "./session.ts";
-import type { LoomTokenizer } from "./tokenizer.ts";
+import { ClassifierRunner } from "./classifier";
+import { openDecoder, type OpenedDecoder } from "./decoder-session";
+import { ModelFolderError } from "./errors";
+import { eosTokenIds, startGeneration } from "./generation";
+import { engineSettings, type BatchingOptions, type LoadModelOptions } from "./load-options";
+import type { LoadedCausalLM, LoadedClassifier, LoadedModel, LoadedModelBase } from "./loaded-model";
+import { checkClassifierGraph, readModelFolder, type ModelFolder } from "./model-folder";
+import { checkSessionGraph, loadTokenizer, openModelSession } from "./model-session";
+import { createPromptEncoder, loadChatTemplate } from "./prompt-encoder";
+import { Scheduler, type SchedulerOptions } from "./scheduler";
+import { nextTokenLogits, tokenLogProbs } from "./scoring";
+import type { CreatedSession, Logger } from "./session";
+import type { LoomTokenizer } from "./tokenizer";
 
 /** Load any supported model folder; check `.kind` for what came back. */
 export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<LoadedModel> {

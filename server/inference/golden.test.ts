@@ -6,11 +6,11 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as ort from "onnxruntime-node";
-import { DecoderRunner } from "./decoder-runner.ts";
-import { loadCausalLM } from "./engine.ts";
-import { PackedKv } from "./kv-cache.ts";
-import { checkDecoderGraph, readModelFolder } from "./model-folder.ts";
-import { fixtureMissing, tinyLlamaDir } from "./test-helpers.ts";
+import { DecoderRunner } from "./decoder-runner";
+import { loadCausalLM } from "./engine";
+import { PackedKv } from "./kv-cache";
+import { checkDecoderGraph, readModelFolder } from "./model-folder";
+import { fixtureMissing, tinyLlamaDir } from "./test-helpers";
 
 interface Golden {
   tolerance: number;

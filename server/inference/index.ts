@@ -1,8 +1,8 @@
 // Public API of the inference engine for the rest of the app (registry, tasks, routes, health).
 // Everything else in this folder is an implementation detail.
 
-export { loadModel, loadCausalLM, loadClassifier } from "./engine.ts";
-export type { EngineOptions, LoadModelOptions } from "./load-options.ts";
+export { loadModel, loadCausalLM, loadClassifier } from "./engine";
+export type { EngineOptions, LoadModelOptions } from "./load-options";
 export type {
   LoadedModelBase,
   LoadedModel,
@@ -11,20 +11,20 @@ export type {
   GenerateRequest,
   GenerationEvent,
   GenerationTimings,
-} from "./loaded-model.ts";
+} from "./loaded-model";
 export {
   createLoomLanguageModel,
   LoomLanguageModel,
   loomProviderOptionsSchema,
   type LoomLanguageModelSettings,
   type LoomProviderOptions,
-} from "./provider.ts";
-export type { Classification, LabelScore } from "./classifier.ts";
-export type { ChatMessage, ChatRole } from "./chat-template.ts";
-export type { SchedulerOptions, SchedulerStats } from "./scheduler.ts";
-export type { FinishReason } from "./stopping.ts";
-export { readModelFolder, type ModelFolder, type ModelKind, type DecoderShape } from "./model-folder.ts";
-export type { SessionSettings, Device, DeviceSetting, GraphOptimizationLevel } from "./session.ts";
+} from "./provider";
+export type { Classification, LabelScore } from "./classifier";
+export type { ChatMessage, ChatRole } from "./chat-template";
+export type { SchedulerOptions, SchedulerStats } from "./scheduler";
+export type { FinishReason } from "./stopping";
+export { readModelFolder, type ModelFolder, type ModelKind, type DecoderShape } from "./model-folder";
+export type { SessionSettings, Device, DeviceSetting, GraphOptimizationLevel } from "./session";
 export {
   BusyError,
   InvalidRequestError,
@@ -32,4 +32,4 @@ export {
   ModelFolderError,
   RequestAbortedError,
   RequestTimeoutError,
-} from "./errors.ts";
+} from "./errors";

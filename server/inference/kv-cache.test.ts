@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as ort from "onnxruntime-node";
-import { PackedKv, type KvLayout } from "./kv-cache.ts";
+import { PackedKv, type KvLayout } from "./kv-cache";
 
 const layout: KvLayout = { numLayers: 1, numKvHeads: 2, headDim: 3, dtype: "float32" };
 

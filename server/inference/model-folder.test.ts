@@ -3,10 +3,10 @@ import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } 
 import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { loadModel } from "./engine.ts";
-import { ModelFolderError } from "./errors.ts";
-import { readModelFolder } from "./model-folder.ts";
-import { fixtureMissing, tinyClassifierDir, tinyLlamaDir } from "./test-helpers.ts";
+import { loadModel } from "./engine";
+import { ModelFolderError } from "./errors";
+import { readModelFolder } from "./model-folder";
+import { fixtureMissing, tinyClassifierDir, tinyLlamaDir } from "./test-helpers";
 
 const skip = fixtureMissing(tinyLlamaDir) ?? fixtureMissing(tinyClassifierDir);
 const temps: string[] = [];

@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { ModelFolderError } from "./errors.ts";
+import { ModelFolderError } from "./errors";
 
 export type ModelKind = "causal-lm" | "classifier";
 

@@ -8,10 +8,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { loadCausalLM } from "./engine.ts";
-import type { GenerateRequest, LoadedCausalLM } from "./loaded-model.ts";
-import { datasetsDir, fixtureMissing, PYTHON, repoRoot, tinyLlamaDir } from "./test-helpers.ts";
-import { loadPeerModel } from "./transformers-peer.ts";
+import { loadCausalLM } from "./engine";
+import type { GenerateRequest, LoadedCausalLM } from "./loaded-model";
+import { datasetsDir, fixtureMissing, PYTHON, repoRoot, tinyLlamaDir } from "./test-helpers";
+import { loadPeerModel } from "./transformers-peer";
 
 const quiet = { logger: { info() {}, warn() {} }, session: { device: "cpu" as const } };
 

@@ -6,10 +6,10 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { generateText, streamText, type ModelMessage } from "ai";
-import { loadCausalLM } from "./engine.ts";
-import type { GenerationEvent, LoadedCausalLM } from "./loaded-model.ts";
-import { createLoomLanguageModel } from "./provider.ts";
-import { fixtureMissing, tinyLlamaDir } from "./test-helpers.ts";
+import { loadCausalLM } from "./engine";
+import type { GenerationEvent, LoadedCausalLM } from "./loaded-model";
+import { createLoomLanguageModel } from "./provider";
+import { fixtureMissing, tinyLlamaDir } from "./test-helpers";
 
 type Finish = Extract<GenerationEvent, { type: "finish" }>;
 const quiet = { logger: { info() {}, warn() {} }, session: { device: "cpu" as const } };

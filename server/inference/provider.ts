@@ -14,9 +14,9 @@ import type {
   SharedV3Warning,
 } from "@ai-sdk/provider";
 import { z } from "zod";
-import type { ChatMessage } from "./chat-template.ts";
-import type { GenerateRequest, GenerationEvent, LoadedCausalLM } from "./loaded-model.ts";
-import { InvalidRequestError } from "./errors.ts";
+import type { ChatMessage } from "./chat-template";
+import type { GenerateRequest, GenerationEvent, LoadedCausalLM } from "./loaded-model";
+import { InvalidRequestError } from "./errors";
 
 /** providerOptions.loom: what the AI SDK's call settings have no field for. */
 export const loomProviderOptionsSchema = z.object({

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { applyPenalties, argmax, createRandom, Sampler, sampleFromLogits, topKIndices } from "./sampler.ts";
+import { applyPenalties, argmax, createRandom, Sampler, sampleFromLogits, topKIndices } from "./sampler";
 
 const logits = Float32Array.from([1.0, 3.0, 2.5, -1.0, 0.0, 2.9]);
 

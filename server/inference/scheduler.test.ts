@@ -2,16 +2,10 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { loadCausalLM } from "./engine.ts";
-import type { GenerateRequest, GenerationEvent, LoadedCausalLM } from "./loaded-model.ts";
-import {
-  BusyError,
-  InvalidRequestError,
-  ModelDisposedError,
-  RequestAbortedError,
-  RequestTimeoutError,
-} from "./errors.ts";
-import { fixtureMissing, tinyLlamaDir } from "./test-helpers.ts";
+import { loadCausalLM } from "./engine";
+import type { GenerateRequest, GenerationEvent, LoadedCausalLM } from "./loaded-model";
+import { BusyError, InvalidRequestError, ModelDisposedError, RequestAbortedError, RequestTimeoutError } from "./errors";
+import { fixtureMissing, tinyLlamaDir } from "./test-helpers";
 
 type Finish = Extract<GenerationEvent, { type: "finish" }>;
 

@@ -10,16 +10,10 @@
 // itself holds the main thread for the step's duration, so the loop works one step at a time and
 // yields to the event loop between steps: HTTP, aborts and new requests are handled in between.
 
-import {
-  BusyError,
-  InvalidRequestError,
-  ModelDisposedError,
-  RequestAbortedError,
-  RequestTimeoutError,
-} from "./errors.ts";
-import type { DecoderRunner } from "./decoder-runner.ts";
-import { PackedKv } from "./kv-cache.ts";
-import type { FinishReason } from "./stopping.ts";
+import { BusyError, InvalidRequestError, ModelDisposedError, RequestAbortedError, RequestTimeoutError } from "./errors";
+import type { DecoderRunner } from "./decoder-runner";
+import { PackedKv } from "./kv-cache";
+import type { FinishReason } from "./stopping";
 
 export interface SchedulerOptions {
   /** Sequences decoded together (the batch size cap). */

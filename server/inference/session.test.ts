@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { createSession, resetFallbackLogForTests } from "./session.ts";
-import { fixtureMissing, tinyLlamaDir } from "./test-helpers.ts";
+import { createSession, resetFallbackLogForTests } from "./session";
+import { fixtureMissing, tinyLlamaDir } from "./test-helpers";
 
 describe("device fallback", { skip: fixtureMissing(tinyLlamaDir) }, () => {
   const onnx = path.join(tinyLlamaDir, "onnx", "model.onnx");

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { collectEosTokenIds, StopSequenceFilter } from "./stopping.ts";
+import { collectEosTokenIds, StopSequenceFilter } from "./stopping";
 
 function run(stops: string[], deltas: string[]) {
   const f = new StopSequenceFilter(stops);

@@ -3,9 +3,9 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { Tokenizer } from "@huggingface/tokenizers";
-import { ChatTemplate, pickChatTemplate, plainPromptParts, splitMarkedText } from "./chat-template.ts";
-import { buildByteLevelTokenizer, buildMetaspaceTokenizer, fixtureMissing, tinyLlamaDir } from "./test-helpers.ts";
-import { LoomTokenizer } from "./tokenizer.ts";
+import { ChatTemplate, pickChatTemplate, plainPromptParts, splitMarkedText } from "./chat-template";
+import { buildByteLevelTokenizer, buildMetaspaceTokenizer, fixtureMissing, tinyLlamaDir } from "./test-helpers";
+import { LoomTokenizer } from "./tokenizer";
 
 const texts = {
   english: "The quick brown fox jumps over the lazy dog.",

@@ -22,7 +22,7 @@ import {
   purgeStoreLeftovers,
   removeModelFolder,
   type InstallErrorCode,
-} from "./install.ts";
+} from "./install";
 
 const root = mkdtempSync(path.join(os.tmpdir(), "loom-install-"));
 after(() => rmSync(root, { recursive: true, force: true }));
