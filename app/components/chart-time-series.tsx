@@ -225,13 +225,18 @@ function Axes({
   );
 }
 
+/** Value → vertical position in the plot: 0 at the bottom axis, `max` at the top. */
+function yScale(max: number) {
+  const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
+  return (v: number) => MARGIN.top + plotHeight - (v / max) * plotHeight;
+}
+
 /** Counts per hour, one stacked segment per series. */
 export function StackedBarChart(props: ChartProps) {
   const { buckets, series, format, unit } = props;
   const totals = buckets.map((_, i) => series.reduce((sum, s) => sum + (s.values[i] ?? 0), 0));
   const { max, ticks } = niceScale(Math.max(0, ...totals), true);
-  const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
-  const y = (v: number) => MARGIN.top + plotHeight - (v / max) * plotHeight;
+  const y = yScale(max);
   return (
     <Frame {...props}>
       {(width) => {
@@ -279,8 +284,7 @@ export function LineChart(props: ChartProps) {
   const { buckets, series, format, unit } = props;
   const all = series.flatMap((s) => s.values.filter((v): v is number => v !== null));
   const { max, ticks } = niceScale(Math.max(0, ...all), false);
-  const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
-  const y = (v: number) => MARGIN.top + plotHeight - (v / max) * plotHeight;
+  const y = yScale(max);
   return (
     <Frame {...props}>
       {(width) => {

@@ -4,12 +4,17 @@
 import type { ChatMessage, ChatTemplate } from "./chat-template";
 import type { Classification } from "./classifier";
 import type { ModelFolder, ModelKind } from "./model-folder";
+import type { SamplingOptions } from "./sampler";
 import type { SchedulerStats } from "./scheduler";
 import type { Device } from "./session";
 import type { FinishReason } from "./stopping";
 import type { LoomTokenizer } from "./tokenizer";
 
-export interface GenerateRequest {
+/**
+ * One generation. The sampling fields are the sampler's own (`SamplingOptions`); left unset, each
+ * takes generation_config.json's choice (greedy unless do_sample), so `doSample` is not asked for.
+ */
+export interface GenerateRequest extends Omit<SamplingOptions, "doSample"> {
   /** Chat messages, rendered with the model's chat template (or joined, for a base model). */
   messages?: ChatMessage[];
   /** Raw text to continue (untrusted: special-token text stays text). */
@@ -19,14 +24,6 @@ export interface GenerateRequest {
   /** For `prompt`: add the tokenizer's BOS/… (default true). */
   addSpecialTokens?: boolean;
   maxNewTokens?: number;
-  /** 0 = greedy. Unset: generation_config.json's choice (greedy unless do_sample). */
-  temperature?: number;
-  topK?: number;
-  topP?: number;
-  repetitionPenalty?: number;
-  frequencyPenalty?: number;
-  presencePenalty?: number;
-  seed?: number;
   stopSequences?: string[];
   /** Keep going past end-of-sequence tokens (benchmarks that need an exact length). */
   ignoreEos?: boolean;
