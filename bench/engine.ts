@@ -24,8 +24,9 @@ import {
   type GenerationEvent,
   type LoadedCausalLM,
 } from "../server/inference/index";
+import { checkDecoderGraph } from "../server/inference/graph-check";
 import { PackedKv } from "../server/inference/kv-cache";
-import { checkDecoderGraph, readModelFolder } from "../server/inference/model-folder";
+import { readModelFolder } from "../server/inference/model-folder";
 import { datasetsDir, PYTHON, pythonTorchMissing, tinyLlamaDir } from "../server/inference/test-helpers";
 import { loadPeerModel } from "../server/inference/transformers-peer";
 

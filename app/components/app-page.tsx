@@ -1,4 +1,4 @@
-import type { AssignedModel } from "../../server/registry/registry";
+import type { AssignedModel } from "../../server/registry/assignments";
 import type { AppInfo } from "~/apps";
 import { APP_FORM_ID } from "./task/task-form";
 import { Alert, PageHeader, Select } from "./ui";

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import type { AssignedModel } from "../../server/registry/registry";
+import type { AssignedModel } from "../../server/registry/assignments";
 import { APP_FORM_ID } from "~/components/task/task-form";
 
 /**

@@ -185,3 +185,6 @@ export function editSimilarity(a: string, b: string): number {
 export function mean(values: readonly number[]): number {
   return values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0;
 }
+
+/** A fraction as the reports print it (0.42 → 42). */
+export const pct = (x: number) => 100 * x;

@@ -22,6 +22,11 @@ export const chatRow = z.object({
 });
 export type ChatRow = z.infer<typeof chatRow>;
 
+/** The reference: the row's final (assistant) message. */
+export const lastReply = (row: ChatRow) => row.messages.at(-1)!.content;
+/** The input: the row's user message. */
+export const userText = (row: ChatRow) => row.messages.find((m) => m.role === "user")!.content;
+
 export const sentimentRow = z.object({ text: z.string(), label: z.number().int().min(0), source: z.string() });
 export type SentimentRow = z.infer<typeof sentimentRow>;
 

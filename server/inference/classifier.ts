@@ -2,7 +2,7 @@
 // texts are tokenised as untrusted input, right-padded into one batch per chunk and run once.
 
 import * as ort from "onnxruntime-node";
-import type { ClassifierGraph } from "./model-folder";
+import type { ClassifierGraph } from "./graph-check";
 import type { LoomTokenizer } from "./tokenizer";
 
 export interface LabelScore {

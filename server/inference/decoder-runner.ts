@@ -3,8 +3,8 @@
 // turns outputs into logits rows plus the next PackedKv. Knows nothing about requests.
 
 import * as ort from "onnxruntime-node";
+import type { DecoderGraph } from "./graph-check";
 import { PackedKv, type KvLayout } from "./kv-cache";
-import type { DecoderGraph } from "./model-folder";
 
 export interface StepTimings {
   /** Milliseconds inside session.run (the model itself). */

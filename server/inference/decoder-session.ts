@@ -4,8 +4,9 @@
 // is proven once at load, and when it fails the session is reopened with the cache in host memory.
 
 import { DecoderRunner } from "./decoder-runner";
+import { checkDecoderGraph, type DecoderGraph } from "./graph-check";
 import { PackedKv, type KvLayout } from "./kv-cache";
-import { checkDecoderGraph, type DecoderGraph, type ModelFolder } from "./model-folder";
+import type { ModelFolder } from "./model-folder";
 import { checkSessionGraph, openModelSession } from "./model-session";
 import type { CreatedSession, Logger, SessionSettings } from "./session";
 

@@ -8,8 +8,9 @@ import { after, before, describe, it } from "node:test";
 import * as ort from "onnxruntime-node";
 import { DecoderRunner } from "./decoder-runner";
 import { loadCausalLM } from "./engine";
+import { checkDecoderGraph } from "./graph-check";
 import { PackedKv } from "./kv-cache";
-import { checkDecoderGraph, readModelFolder } from "./model-folder";
+import { readModelFolder } from "./model-folder";
 import { fixtureMissing, tinyLlamaDir } from "./test-helpers";
 
 interface Golden {

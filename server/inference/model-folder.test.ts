@@ -1,3 +1,6 @@
+// A bad folder fails at load time, naming the file and the key or graph input: the files as
+// read by model-folder.ts, and the graph as checked by graph-check.ts (through loadModel, which
+// runs both), with the same scratch copies of the fixtures.
 import assert from "node:assert/strict";
 import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";

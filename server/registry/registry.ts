@@ -1,12 +1,14 @@
 // The model registry: the one place every application asks which model serves it. Rows live in
 // the database (models, task_assignments); folders live in the model store (LOOM_MODELS_DIR);
-// loaded models live in memory here, one per folder, shared by every application.
+// loaded models live in memory here, one per folder, shared by every application. This file
+// composes the parts: validate.ts proves a folder works, assignments.ts says which models serve
+// which application, install.ts moves folders in and out of the store.
 import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import type { LanguageModelV3 } from "@ai-sdk/provider";
 import { wrapLanguageModel } from "ai";
-import { and, asc, count, desc, eq } from "drizzle-orm";
+import { asc, count, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { models, taskAssignments, type ModelRow } from "../../db/schema";
 import { APP_TITLES, type AppName } from "../apps";
@@ -15,31 +17,18 @@ import { HttpError, isPublicError } from "../http-error";
 import {
   createLoomLanguageModel,
   loadModel,
-  readModelFolder,
   type LoadedCausalLM,
   type LoadedClassifier,
   type LoadedModel,
   type LoadModelOptions,
 } from "../inference";
 import type { Logger } from "../logger";
-import { installModelFolder, removeModelFolder } from "./install";
 import { checkExternalData } from "../uploads/onnx-external-data";
+import { createAssignments } from "./assignments";
+import { listFiles, refuseSymlinks } from "./folder-info";
+import { installModelFolder, removeModelFolder } from "./install";
 import { pacingMiddleware } from "./stream-pacing";
-import {
-  architectureOf,
-  declaredDisplayName,
-  declaredTasks,
-  listFiles,
-  parameterCount,
-  refuseSymlinks,
-} from "./folder-info";
-
-export interface AssignedModel {
-  id: string;
-  displayName: string;
-  kind: string;
-  isDefault: boolean;
-}
+import { validateModelFolder } from "./validate";
 
 export interface RegistryOptions {
   db: Db;
@@ -51,67 +40,16 @@ export interface RegistryOptions {
   streamDelayMs?: number;
 }
 
-export interface ValidationReport {
-  kind: "causal-lm" | "classifier";
-  architecture: string;
-  parameterCount?: number;
-  decodeTokensPerSecond?: number;
-  tasks: AppName[];
-  displayName: string;
-}
-
-const SMOKE_TOKENS = 16;
-
 export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelayMs = 0 }: RegistryOptions) {
   const loaded = new Map<string, Promise<LoadedModel>>();
 
   const folderOf = (modelId: string) => path.join(modelsDir, modelId);
 
-  /**
-   * Loads a folder and proves it works: config and tokenizer parse, the graph loads and fits its
-   * kind, and a short generation (or classification) runs. Measures decode speed on the way.
-   */
-  async function validateFolder(dir: string, fallbackName: string): Promise<ValidationReport> {
-    const folder = await readModelFolder(dir);
-    const model = await loadModel(dir, { ...loadOptions, id: `validate:${fallbackName}`, logger });
-    try {
-      let decodeTokensPerSecond: number | undefined;
-      if (model.kind === "causal-lm") {
-        for await (const event of model.generate({
-          prompt: "Hello",
-          maxNewTokens: SMOKE_TOKENS,
-          temperature: 0,
-          ignoreEos: true,
-        })) {
-          if (event.type === "finish") decodeTokensPerSecond = event.timings.decodeTokensPerSecond;
-        }
-      } else {
-        const [result] = await model.classify(["This is a short test sentence."]);
-        if (!result || !Number.isFinite(result.score)) throw new Error("the classifier returned no finite score");
-      }
-      return {
-        kind: model.kind,
-        architecture: architectureOf(folder),
-        parameterCount: parameterCount(folder),
-        decodeTokensPerSecond,
-        tasks: declaredTasks(folder),
-        displayName: declaredDisplayName(folder, fallbackName),
-      };
-    } finally {
-      await model.dispose();
-    }
-  }
+  /** Loads a folder and proves it works (validate.ts); measures decode speed on the way. */
+  const validateFolder = (dir: string, fallbackName: string) =>
+    validateModelFolder(dir, fallbackName, { logger, loadOptions });
 
-  /** Gives each declared task this model as its default, where the task has no default yet. */
-  async function assignDeclaredDefaults(modelId: string, tasks: AppName[]) {
-    for (const app of tasks) {
-      const [existing] = await db
-        .select()
-        .from(taskAssignments)
-        .where(and(eq(taskAssignments.app, app), eq(taskAssignments.isDefault, true)));
-      await db.insert(taskAssignments).values({ app, modelId, isDefault: !existing }).onConflictDoNothing();
-    }
-  }
+  const { modelsForApp, resolve, assignDeclaredDefaults, assign, unassign } = createAssignments({ db, requireModel });
 
   /**
    * At start: folders in the store that the database does not know are validated and registered
@@ -234,32 +172,6 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
     return { row: row!, declaredTasks: validation.tasks };
   }
 
-  /** The ready models assigned to an application, the default first. */
-  async function modelsForApp(app: AppName): Promise<AssignedModel[]> {
-    return db
-      .select({
-        id: models.id,
-        displayName: models.displayName,
-        kind: models.kind,
-        isDefault: taskAssignments.isDefault,
-      })
-      .from(taskAssignments)
-      .innerJoin(models, eq(models.id, taskAssignments.modelId))
-      .where(and(eq(taskAssignments.app, app), eq(models.status, "ready")))
-      .orderBy(desc(taskAssignments.isDefault), asc(models.displayName));
-  }
-
-  /** The model serving `app`: the requested one if it is assigned there, else the default. */
-  async function resolve(app: AppName, requested?: string): Promise<ModelRow> {
-    const assigned = await modelsForApp(app);
-    if (assigned.length === 0) throw new HttpError(503, "NO_MODEL", `No model is assigned to ${APP_TITLES[app]} yet.`);
-    const choice = requested ? assigned.find((m) => m.id === requested) : assigned[0];
-    if (!choice)
-      throw new HttpError(404, "MODEL_NOT_AVAILABLE", `Model "${requested}" is not available for ${APP_TITLES[app]}.`);
-    const [row] = await db.select().from(models).where(eq(models.id, choice.id));
-    return row!;
-  }
-
   /** Loads on first use; concurrent callers share one load. A failed load is not cached. */
   function load(modelId: string): Promise<LoadedModel> {
     let model = loaded.get(modelId);
@@ -351,48 +263,6 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
     const [row] = await db.select().from(models).where(eq(models.id, modelId));
     if (!row) throw new HttpError(404, "MODEL_NOT_FOUND", `There is no model "${modelId}".`);
     return row;
-  }
-
-  async function assign(app: AppName, modelId: string, isDefault: boolean) {
-    const row = await requireModel(modelId);
-    if (row.status !== "ready")
-      throw new HttpError(409, "MODEL_NOT_READY", `Model "${modelId}" is not ready (${row.status}).`);
-    if (app !== "sentiment" && row.kind !== "causal-lm") {
-      throw new HttpError(
-        409,
-        "WRONG_MODEL_KIND",
-        `${APP_TITLES[app]} needs a language model; "${modelId}" is a ${row.kind}.`,
-      );
-    }
-    await db.transaction(async (tx) => {
-      if (isDefault) await tx.update(taskAssignments).set({ isDefault: false }).where(eq(taskAssignments.app, app));
-      const [{ n } = { n: 0 }] = await tx
-        .select({ n: count() })
-        .from(taskAssignments)
-        .where(eq(taskAssignments.app, app));
-      await tx
-        .insert(taskAssignments)
-        .values({ app, modelId, isDefault: isDefault || n === 0 })
-        .onConflictDoUpdate({ target: [taskAssignments.app, taskAssignments.modelId], set: { isDefault } });
-    });
-  }
-
-  /** Removes an assignment; if it was the default, the oldest remaining assignment becomes default. */
-  async function unassign(app: AppName, modelId: string) {
-    await db.transaction(async (tx) => {
-      await tx.delete(taskAssignments).where(and(eq(taskAssignments.app, app), eq(taskAssignments.modelId, modelId)));
-      const rest = await tx
-        .select()
-        .from(taskAssignments)
-        .where(eq(taskAssignments.app, app))
-        .orderBy(asc(taskAssignments.createdAt));
-      if (rest.length > 0 && !rest.some((a) => a.isDefault)) {
-        await tx
-          .update(taskAssignments)
-          .set({ isDefault: true })
-          .where(and(eq(taskAssignments.app, app), eq(taskAssignments.modelId, rest[0]!.modelId)));
-      }
-    });
   }
 
   async function rename(modelId: string, displayName: string) {

@@ -2,7 +2,7 @@
 // the composer. The state and the actions are useConversation's.
 import { useLocation } from "@remix-run/react";
 import { useState } from "react";
-import type { AssignedModel } from "../../../server/registry/registry";
+import type { AssignedModel } from "../../../server/registry/assignments";
 import { Alert, Select } from "~/components/ui";
 import { readableError, useConversation } from "~/hooks/use-conversation";
 import { ChatMenu } from "./chat-menu";

@@ -1,0 +1,105 @@
+// Which models serve which application: the task_assignments rows, at most one default per
+// application. Database only; loading the chosen model is the registry's.
+import { and, asc, count, desc, eq } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { models, taskAssignments, type ModelRow } from "../../db/schema";
+import { APP_TITLES, type AppName } from "../apps";
+import { HttpError } from "../http-error";
+
+export interface AssignedModel {
+  id: string;
+  displayName: string;
+  kind: string;
+  isDefault: boolean;
+}
+
+export interface AssignmentsOptions {
+  db: Db;
+  /** The model's row, or a 404 (the registry's, shared with rename and remove). */
+  requireModel: (modelId: string) => Promise<ModelRow>;
+}
+
+export function createAssignments({ db, requireModel }: AssignmentsOptions) {
+  /** The ready models assigned to an application, the default first. */
+  async function modelsForApp(app: AppName): Promise<AssignedModel[]> {
+    return db
+      .select({
+        id: models.id,
+        displayName: models.displayName,
+        kind: models.kind,
+        isDefault: taskAssignments.isDefault,
+      })
+      .from(taskAssignments)
+      .innerJoin(models, eq(models.id, taskAssignments.modelId))
+      .where(and(eq(taskAssignments.app, app), eq(models.status, "ready")))
+      .orderBy(desc(taskAssignments.isDefault), asc(models.displayName));
+  }
+
+  /** The model serving `app`: the requested one if it is assigned there, else the default. */
+  async function resolve(app: AppName, requested?: string): Promise<ModelRow> {
+    const assigned = await modelsForApp(app);
+    if (assigned.length === 0) throw new HttpError(503, "NO_MODEL", `No model is assigned to ${APP_TITLES[app]} yet.`);
+    const choice = requested ? assigned.find((m) => m.id === requested) : assigned[0];
+    if (!choice)
+      throw new HttpError(404, "MODEL_NOT_AVAILABLE", `Model "${requested}" is not available for ${APP_TITLES[app]}.`);
+    const [row] = await db.select().from(models).where(eq(models.id, choice.id));
+    return row!;
+  }
+
+  /** Gives each declared task this model as its default, where the task has no default yet. */
+  async function assignDeclaredDefaults(modelId: string, tasks: AppName[]) {
+    for (const app of tasks) {
+      const [existing] = await db
+        .select()
+        .from(taskAssignments)
+        .where(and(eq(taskAssignments.app, app), eq(taskAssignments.isDefault, true)));
+      await db.insert(taskAssignments).values({ app, modelId, isDefault: !existing }).onConflictDoNothing();
+    }
+  }
+
+  async function assign(app: AppName, modelId: string, isDefault: boolean) {
+    const row = await requireModel(modelId);
+    if (row.status !== "ready")
+      throw new HttpError(409, "MODEL_NOT_READY", `Model "${modelId}" is not ready (${row.status}).`);
+    if (app !== "sentiment" && row.kind !== "causal-lm") {
+      throw new HttpError(
+        409,
+        "WRONG_MODEL_KIND",
+        `${APP_TITLES[app]} needs a language model; "${modelId}" is a ${row.kind}.`,
+      );
+    }
+    await db.transaction(async (tx) => {
+      if (isDefault) await tx.update(taskAssignments).set({ isDefault: false }).where(eq(taskAssignments.app, app));
+      const [{ n } = { n: 0 }] = await tx
+        .select({ n: count() })
+        .from(taskAssignments)
+        .where(eq(taskAssignments.app, app));
+      await tx
+        .insert(taskAssignments)
+        .values({ app, modelId, isDefault: isDefault || n === 0 })
+        .onConflictDoUpdate({ target: [taskAssignments.app, taskAssignments.modelId], set: { isDefault } });
+    });
+  }
+
+  /** Removes an assignment; if it was the default, the oldest remaining assignment becomes default. */
+  async function unassign(app: AppName, modelId: string) {
+    await db.transaction(async (tx) => {
+      await tx.delete(taskAssignments).where(and(eq(taskAssignments.app, app), eq(taskAssignments.modelId, modelId)));
+      const rest = await tx
+        .select()
+        .from(taskAssignments)
+        .where(eq(taskAssignments.app, app))
+        .orderBy(asc(taskAssignments.createdAt));
+      if (rest.length > 0 && !rest.some((a) => a.isDefault)) {
+        await tx
+          .update(taskAssignments)
+          .set({ isDefault: true })
+          .where(and(eq(taskAssignments.app, app), eq(taskAssignments.modelId, rest[0]!.modelId)));
+      }
+    });
+  }
+
+  return { modelsForApp, resolve, assignDeclaredDefaults, assign, unassign };
+}
+
+export type Assignments = ReturnType<typeof createAssignments>;

@@ -1,0 +1,60 @@
+// Proving a model folder works before the registry offers it: config and tokenizer parse, the
+// graph loads and fits its kind, and a short generation (or classification) runs. The report is
+// what the registry records about the folder.
+import type { AppName } from "../apps";
+import { loadModel, readModelFolder, type LoadModelOptions } from "../inference";
+import type { Logger } from "../logger";
+import { architectureOf, declaredDisplayName, declaredTasks, parameterCount } from "./folder-info";
+
+export interface ValidationReport {
+  kind: "causal-lm" | "classifier";
+  architecture: string;
+  parameterCount?: number;
+  decodeTokensPerSecond?: number;
+  tasks: AppName[];
+  displayName: string;
+}
+
+export interface ValidateOptions {
+  logger: Logger;
+  /** Passed to the model load (device, threads, scheduler limits). */
+  loadOptions?: Omit<LoadModelOptions, "id" | "logger">;
+}
+
+const SMOKE_TOKENS = 16;
+
+/** Loads the folder, runs the smoke test and disposes of the model; measures decode speed on the way. */
+export async function validateModelFolder(
+  dir: string,
+  fallbackName: string,
+  { logger, loadOptions }: ValidateOptions,
+): Promise<ValidationReport> {
+  const folder = await readModelFolder(dir);
+  const model = await loadModel(dir, { ...loadOptions, id: `validate:${fallbackName}`, logger });
+  try {
+    let decodeTokensPerSecond: number | undefined;
+    if (model.kind === "causal-lm") {
+      for await (const event of model.generate({
+        prompt: "Hello",
+        maxNewTokens: SMOKE_TOKENS,
+        temperature: 0,
+        ignoreEos: true,
+      })) {
+        if (event.type === "finish") decodeTokensPerSecond = event.timings.decodeTokensPerSecond;
+      }
+    } else {
+      const [result] = await model.classify(["This is a short test sentence."]);
+      if (!result || !Number.isFinite(result.score)) throw new Error("the classifier returned no finite score");
+    }
+    return {
+      kind: model.kind,
+      architecture: architectureOf(folder),
+      parameterCount: parameterCount(folder),
+      decodeTokensPerSecond,
+      tasks: declaredTasks(folder),
+      displayName: declaredDisplayName(folder, fallbackName),
+    };
+  } finally {
+    await model.dispose();
+  }
+}
