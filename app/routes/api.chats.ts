@@ -1,17 +1,24 @@
 // GET: the user's conversations (optionally searched with ?q=). POST: create one.
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
+import { cleanText, clipText } from "../../server/common/user-text";
 import { titleFrom } from "../../server/tasks/chat";
-import { readJson, requireApiUser, rethrowAsApiError } from "~/api.server";
+import { apiError, readJson, requireApiUser, rethrowAsApiError } from "~/api.server";
+
+const search = cleanText("Search").optional();
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireApiUser(request, context);
-  const q = new URL(request.url).searchParams.get("q")?.slice(0, 200) ?? undefined;
-  const chats = await context.services.chats.listChats(user.id, q);
+  const q = search.safeParse(new URL(request.url).searchParams.get("q") ?? undefined);
+  if (!q.success) apiError(400, q.error.issues[0]!.message);
+  const chats = await context.services.chats.listChats(user.id, q.data && clipText(q.data, 200));
   return Response.json({ chats });
 }
 
-const createChat = z.object({ id: z.uuid().optional(), firstMessage: z.string().max(20_000).optional() });
+const createChat = z.object({
+  id: z.uuid().optional(),
+  firstMessage: cleanText("Message").max(20_000).optional(),
+});
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requireApiUser(request, context);

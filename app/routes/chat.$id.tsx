@@ -2,6 +2,7 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { useLoaderData, useRouteLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { isChatNotFound } from "../../server/chat/chat-store";
+import { cleanText } from "../../server/common/user-text";
 import { ChatView } from "~/components/chat/chat-view";
 import { toUiMessages } from "~/chat.server";
 import { parseForm } from "~/forms.server";
@@ -38,7 +39,10 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
 }
 
 const chatAction = z.discriminatedUnion("intent", [
-  z.object({ intent: z.literal("rename"), title: z.string().trim().min(1, "A title cannot be empty.").max(200) }),
+  z.object({
+    intent: z.literal("rename"),
+    title: cleanText("Title").trim().min(1, "A title cannot be empty.").max(200),
+  }),
   z.object({ intent: z.literal("delete") }),
   z.object({ intent: z.literal("branch"), messageId: z.uuid() }),
   z.object({ intent: z.literal("feedback"), messageId: z.uuid(), rating: z.enum(["1", "-1", "0"]) }),

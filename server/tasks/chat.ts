@@ -1,6 +1,7 @@
 // Chat: request shape, decoding defaults, titles, and fitting a conversation into the context.
 import type { ModelMessage } from "ai";
 import { z } from "zod";
+import { cleanText, clipText } from "../common/user-text";
 import type { Decoding } from "./decoding";
 import { INPUT_LIMITS } from "./limits";
 import type { TaskPrompts } from "./prompts";
@@ -13,8 +14,7 @@ export const chatRequest = z.object({
   message: z
     .object({
       id: z.uuid(),
-      text: z
-        .string()
+      text: cleanText("Message")
         .trim()
         .min(1, "Write a message first.")
         .max(
@@ -33,7 +33,7 @@ export const chatDecoding: Decoding = { temperature: 0.7, topP: 0.9, maxOutputTo
 export function titleFrom(text: string, max = 60): string {
   const line = text.trim().split("\n")[0]!.replace(/\s+/g, " ");
   if (line.length <= max) return line || "New chat";
-  const cut = line.slice(0, max);
+  const cut = clipText(line, max);
   return `${cut.slice(0, cut.lastIndexOf(" ") > 20 ? cut.lastIndexOf(" ") : max).trimEnd()}…`;
 }
 
