@@ -37,6 +37,29 @@ export function titleFrom(text: string, max = 60): string {
   return `${cut.slice(0, cut.lastIndexOf(" ") > 20 ? cut.lastIndexOf(" ") : max).trimEnd()}…`;
 }
 
+/** The least room an answer needs: a message that leaves less is refused before it is stored. */
+export const MIN_ANSWER_TOKENS = 64;
+
+export interface MessageSize {
+  /** What the message itself takes, without the system prompt and the chat template. */
+  tokens: number;
+  /** The most it may take: the context less the system prompt, the template and an answer's room. */
+  maxTokens: number;
+}
+
+/** How much of the model's `contextTokens` one user message takes, alone with the system prompt. */
+export function measureMessage(
+  text: string,
+  prompts: TaskPrompts,
+  contextTokens: number,
+  countTokens: (messages: ModelMessage[]) => number,
+): MessageSize {
+  const system: ModelMessage[] = prompts.chat.system ? [{ role: "system", content: prompts.chat.system }] : [];
+  const framed = (content: string) => countTokens([...system, { role: "user", content }]);
+  const frame = framed("");
+  return { tokens: framed(text) - frame, maxTokens: Math.max(0, contextTokens - MIN_ANSWER_TOKENS - frame) };
+}
+
 export interface TextTurn {
   role: "user" | "assistant" | "system";
   text: string;
