@@ -1,5 +1,5 @@
 // POST /api/chats creates a conversation only when its first message could be answered: a refusal
-// (the daily quota, a message the model cannot read) creates nothing.
+// (the daily quota, a message the model cannot read) creates nothing. Other methods are 405.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, test } from "node:test";
@@ -74,5 +74,18 @@ describe("POST /api/chats", () => {
     assert.equal(body.code, "MESSAGE_TOO_LONG");
     assert.match(body.error, /^This message is \d+ tokens; Small Model reads at most 512 tokens including the answer/);
     assert.deepEqual(s.created, []);
+  });
+
+  test("PUT, PATCH and DELETE are 405 and create nothing", async () => {
+    for (const method of ["PUT", "PATCH", "DELETE"]) {
+      const s = services();
+      const request = await post({ id: randomUUID(), firstMessage: "Hello" }, method);
+      const answer = await answerOf(() => action({ request, context: contextFor(s), params: {} }));
+      assert.deepEqual(answer, {
+        status: 405,
+        body: { error: "Use POST to create a conversation.", code: "METHOD_NOT_ALLOWED" },
+      });
+      assert.deepEqual(s.created, []);
+    }
   });
 });

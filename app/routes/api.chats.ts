@@ -27,6 +27,7 @@ const createChat = z.object({
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requireApiUser(request, context);
+  if (request.method !== "POST") apiError(405, "Use POST to create a conversation.");
   const input = await readJson(request, createChat);
   const { chats, quotas } = context.services;
   try {
