@@ -48,6 +48,19 @@ const chatAction = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("feedback"), messageId: z.uuid(), rating: z.enum(["1", "-1", "0"]) }),
 ]);
 
+/** A change to one message; false when the message is not in this conversation of the user's. */
+async function changedMessage(change: Promise<unknown>): Promise<boolean> {
+  try {
+    await change;
+    return true;
+  } catch (error) {
+    if (isChatNotFound(error)) return false;
+    throw error;
+  }
+}
+
+const messageNotFound = () => data({ error: "There is no such message in this conversation." }, { status: 404 });
+
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const { user, view } = await loadOwnedChat(request, context, params.id);
   const { values, errors } = await parseForm(request, chatAction);
@@ -61,10 +74,12 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       await chats.deleteChat(user.id, view.chat.id);
       return redirect("/chat");
     case "branch":
-      await chats.selectBranch(user.id, view.chat.id, values.messageId);
+      if (!(await changedMessage(chats.selectBranch(user.id, view.chat.id, values.messageId))))
+        return messageNotFound();
       break;
     case "feedback":
-      await chats.setFeedback(user.id, values.messageId, Number(values.rating) as -1 | 0 | 1);
+      if (!(await changedMessage(chats.setFeedback(user.id, values.messageId, Number(values.rating) as -1 | 0 | 1))))
+        return messageNotFound();
       break;
   }
   return { error: null };
