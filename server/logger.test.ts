@@ -1,7 +1,9 @@
 // The log: one JSON object per line; a failed query is logged without its parameters (what a user
-// typed).
+// typed), and the AI SDK's warnings come here instead of the console.
 import assert from "node:assert/strict";
 import { after, afterEach, before, beforeEach, describe, mock, test } from "node:test";
+import type { LanguageModelV3 } from "@ai-sdk/provider";
+import { generateText } from "ai";
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { openTestDatabase } from "../db/test-database";
@@ -46,5 +48,30 @@ describe("logger", () => {
   test("other errors keep their message", () => {
     logger.warn("failed", { error: new Error("params: are fine here") });
     assert.equal((JSON.parse(lines[0]!) as { error: { message: string } }).error.message, "params: are fine here");
+  });
+
+  test("a model's warnings do not reach the console as text", async () => {
+    const warn = mock.method(console, "warn", () => {});
+    const info = mock.method(console, "info", () => {});
+    const model: LanguageModelV3 = {
+      specificationVersion: "v3",
+      provider: "test",
+      modelId: "warns",
+      supportedUrls: {},
+      doGenerate: async () => ({
+        content: [{ type: "text", text: "ok" }],
+        finishReason: { unified: "stop", raw: undefined },
+        usage: {
+          inputTokens: { total: 1, noCache: 1, cacheRead: undefined, cacheWrite: undefined },
+          outputTokens: { total: 1, text: 1, reasoning: undefined },
+        },
+        warnings: [{ type: "unsupported", feature: "tools" }],
+      }),
+      doStream: () => Promise.reject(new Error("not used")),
+    };
+    await generateText({ model, prompt: "Hi" });
+    assert.equal(warn.mock.callCount() + info.mock.callCount(), 0);
+    // At debug level, below the default threshold: nothing on stdout or stderr either.
+    assert.deepEqual(lines, []);
   });
 });

@@ -53,3 +53,8 @@ export const logger = {
   error: (msg: string, fields?: Record<string, unknown>) => write("error", msg, fields),
 };
 export type Logger = typeof logger;
+
+// The AI SDK prints the warnings a model returns (an unsupported setting, say) as plain text on
+// the console; they come here instead, as JSON at debug level.
+globalThis.AI_SDK_LOG_WARNINGS = ({ warnings, provider, model }) =>
+  logger.debug("AI SDK warning", { warnings, provider, model });

@@ -2,7 +2,7 @@
 // Stop. Real engine, real database; the registry is reduced to the one model it would resolve.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, mock, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { wrapLanguageModel } from "ai";
 import type { Database } from "../../db/client";
@@ -66,6 +66,8 @@ describe("chat turn", () => {
   };
 
   test("a message is stored under its parent and answered below it; a regenerate adds a sibling answer", async () => {
+    // The AI SDK warns on the console about a system message in `messages`; the prompt is ours.
+    const warn = mock.method(console, "warn");
     const chat = await chats.createChat(userId);
     const messageId = randomUUID();
     const turn = await startChatTurn(services, userId, {
@@ -90,6 +92,8 @@ describe("chat turn", () => {
     const answer = (await chats.getChat(userId, chat.id)).path.at(-1)!;
     assert.equal(answer.id, again.messageId);
     assert.deepEqual(answer.siblingIds, [turn.messageId, again.messageId]);
+    assert.deepEqual(warn.mock.calls, []);
+    warn.mock.restore();
   });
 
   test("one answer at a time per conversation; Stop ends it and keeps it", async () => {
