@@ -5,6 +5,7 @@ import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFuncti
 import { Link, useFetchers, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { APP_TITLES, type AppName } from "../../server/apps";
+import { cleanText } from "../../server/common/user-text";
 import { publicErrorOf } from "../../server/http-error";
 import { APP_LIST } from "~/apps";
 import { ModelRow } from "~/components/models/model-row";
@@ -40,7 +41,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 const APP_NAMES = APP_LIST.map((a) => a.name) as [AppName, ...AppName[]];
-const modelId = z.string().min(1).max(128);
+const modelId = cleanText("Model id").min(1).max(128);
 const app = z.enum(APP_NAMES);
 
 const modelAction = z.discriminatedUnion("intent", [
@@ -49,8 +50,7 @@ const modelAction = z.discriminatedUnion("intent", [
   z.object({
     intent: z.literal("rename"),
     modelId,
-    displayName: z
-      .string()
+    displayName: cleanText("Display name")
       .trim()
       .min(1, "Give the model a display name.")
       .max(100, "Display names are at most 100 characters."),

@@ -7,6 +7,7 @@ import { useState } from "react";
 import { z } from "zod";
 import type { AppName } from "../../server/apps";
 import { APP_TITLES } from "../../server/apps";
+import { cleanText } from "../../server/common/user-text";
 import { publicErrorOf } from "../../server/http-error";
 import { APP_LIST } from "~/apps";
 import { DetailsStep } from "~/components/upload/details-step";
@@ -32,7 +33,7 @@ const APP_NAMES = APP_LIST.map((a) => a.name) as [AppName, ...AppName[]];
 
 const assignRequest = z.object({
   intent: z.literal("assign"),
-  modelId: z.string().min(1).max(128),
+  modelId: cleanText("Model id").min(1).max(128),
   apps: z
     .string()
     .transform((s) => s.split(",").filter(Boolean))
@@ -42,8 +43,9 @@ const assignRequest = z.object({
 /** After an install: assigns the new model to the chosen applications, each result on its own. */
 export async function action({ request, context }: ActionFunctionArgs) {
   await requireAdmin(request, context);
-  const { values } = await parseForm(request, assignRequest);
-  if (!values) return data({ results: [], error: "Invalid request." }, { status: 400 });
+  const { values, errors } = await parseForm(request, assignRequest);
+  if (!values)
+    return data({ results: [], error: Object.values(errors ?? {})[0] ?? "Invalid request." }, { status: 400 });
   const results: { app: AppName; title: string; error?: string }[] = [];
   for (const app of values.apps) {
     try {

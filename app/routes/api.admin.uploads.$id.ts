@@ -4,6 +4,7 @@ import type { ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
 import { APPS } from "../../server/apps";
 import { MODEL_ID_PATTERN } from "../../server/common/model-id";
+import { cleanText } from "../../server/common/user-text";
 import { isModelIdTaken } from "../../server/registry/install";
 import { apiError, readJson, requireApiAdmin, rethrowAsApiError } from "~/api.server";
 
@@ -11,7 +12,7 @@ const installRequest = z.object({
   modelId: z
     .string()
     .regex(MODEL_ID_PATTERN, "Model ids are lower-case letters, digits, dots, dashes and underscores."),
-  displayName: z.string().trim().max(100).optional(),
+  displayName: cleanText("Display name").trim().max(100).optional(),
   assign: z.array(z.enum(APPS)).max(APPS.length).default([]),
 });
 

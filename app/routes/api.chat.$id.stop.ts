@@ -7,6 +7,7 @@ import { apiError, requireApiUser, rethrowAsApiError } from "~/api.server";
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const user = await requireApiUser(request, context);
+  if (request.method !== "POST") apiError(405, "Use POST to stop an answer.");
   const chatId = z.uuid().safeParse(params.id);
   if (!chatId.success) apiError(404, "This conversation does not exist or is not yours.");
   try {

@@ -5,10 +5,11 @@ import type { ActionFunctionArgs } from "@remix-run/node";
 import { startChatTurn } from "../../server/chat/chat-turn";
 import { generationStreamResponse } from "../../server/chat/ui-stream";
 import { chatRequest } from "../../server/tasks/chat";
-import { admitGeneration, readJson, requireApiUser, rethrowAsApiError } from "~/api.server";
+import { admitGeneration, apiError, readJson, requireApiUser, rethrowAsApiError } from "~/api.server";
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requireApiUser(request, context);
+  if (request.method !== "POST") apiError(405, "Use POST to send a message.");
   const input = await readJson(request, chatRequest);
   await admitGeneration(context, user);
   try {

@@ -2,6 +2,7 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { useLoaderData, useRouteLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { isChatNotFound } from "../../server/chat/chat-store";
+import { cleanText } from "../../server/common/user-text";
 import { ChatView } from "~/components/chat/chat-view";
 import { toUiMessages } from "~/chat.server";
 import { parseForm } from "~/forms.server";
@@ -38,11 +39,27 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
 }
 
 const chatAction = z.discriminatedUnion("intent", [
-  z.object({ intent: z.literal("rename"), title: z.string().trim().min(1, "A title cannot be empty.").max(200) }),
+  z.object({
+    intent: z.literal("rename"),
+    title: cleanText("Title").trim().min(1, "A title cannot be empty.").max(200),
+  }),
   z.object({ intent: z.literal("delete") }),
   z.object({ intent: z.literal("branch"), messageId: z.uuid() }),
   z.object({ intent: z.literal("feedback"), messageId: z.uuid(), rating: z.enum(["1", "-1", "0"]) }),
 ]);
+
+/** A change to one message; false when the message is not in this conversation of the user's. */
+async function changedMessage(change: Promise<unknown>): Promise<boolean> {
+  try {
+    await change;
+    return true;
+  } catch (error) {
+    if (isChatNotFound(error)) return false;
+    throw error;
+  }
+}
+
+const messageNotFound = () => data({ error: "There is no such message in this conversation." }, { status: 404 });
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const { user, view } = await loadOwnedChat(request, context, params.id);
@@ -57,10 +74,12 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       await chats.deleteChat(user.id, view.chat.id);
       return redirect("/chat");
     case "branch":
-      await chats.selectBranch(user.id, view.chat.id, values.messageId);
+      if (!(await changedMessage(chats.selectBranch(user.id, view.chat.id, values.messageId))))
+        return messageNotFound();
       break;
     case "feedback":
-      await chats.setFeedback(user.id, values.messageId, Number(values.rating) as -1 | 0 | 1);
+      if (!(await changedMessage(chats.setFeedback(user.id, values.messageId, Number(values.rating) as -1 | 0 | 1))))
+        return messageNotFound();
       break;
   }
   return { error: null };

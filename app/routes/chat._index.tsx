@@ -1,5 +1,6 @@
 // A new conversation: nothing exists until the first message is sent; then the chat is created
-// with a client-made id and the page moves to /chat/:id, which sends the message.
+// with a client-made id and the page moves to /chat/:id, which sends the message. A refusal (the
+// daily quota, a message the model cannot read) is shown here and the message stays in the box.
 import { useNavigate, useRouteLoaderData } from "@remix-run/react";
 import { useState } from "react";
 import { APP_INFO } from "~/apps";
@@ -16,31 +17,32 @@ export default function NewChat() {
   const models = layout?.models ?? [];
   const modelId = useSelectedModel(models);
 
-  async function start(text: string, modelId: string | undefined) {
+  async function start(text: string, modelId: string | undefined): Promise<boolean> {
     const id = crypto.randomUUID();
     const response = await fetch("/api/chats", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ id, firstMessage: text }),
-    });
+      body: JSON.stringify({ id, firstMessage: text, modelId }),
+    }).catch(() => undefined);
+    if (!response) {
+      setError("Could not reach Loom. Check your connection and send again.");
+      return false;
+    }
     if (!response.ok) {
       setError(
         ((await response.json().catch(() => ({}))) as { error?: string }).error ?? "Could not start a conversation.",
       );
-      return;
+      return false;
     }
+    setError(undefined);
     navigate(`/chat/${id}`, { state: { pendingMessage: text, modelId } });
+    return true;
   }
 
   return (
     <AppPage app={APP_INFO.chat} models={models} isAdmin={layout?.isAdmin ?? false}>
       {error && <Alert>{error}</Alert>}
-      <Composer
-        disabled={models.length === 0}
-        busy={false}
-        onSend={(text) => void start(text, modelId)}
-        onStop={() => {}}
-      />
+      <Composer disabled={models.length === 0} busy={false} onSend={(text) => start(text, modelId)} onStop={() => {}} />
     </AppPage>
   );
 }

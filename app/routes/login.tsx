@@ -2,6 +2,7 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { isAuthError } from "../../server/auth/rules";
+import { cleanText } from "../../server/common/user-text";
 import { Alert, Button, PageHeader, TextField } from "~/components/ui";
 import { parseForm } from "~/forms.server";
 import { getUser, safeRedirect, startUserSession } from "~/session.server";
@@ -9,7 +10,7 @@ import { getUser, safeRedirect, startUserSession } from "~/session.server";
 export const meta: MetaFunction = () => [{ title: "Sign in · Loom" }];
 
 const signInForm = z.object({
-  email: z.string().trim().min(1, "Enter your email.").max(254),
+  email: cleanText("Email").trim().min(1, "Enter your email.").max(254),
   password: z.string().min(1, "Enter your password.").max(200),
   redirectTo: z.string().max(2000).optional(),
 });

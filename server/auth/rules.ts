@@ -1,6 +1,7 @@
 // Account rules and errors shared by the auth service and the Remix routes. No database here:
 // routes import this into the browser-safe bundle.
 import { z } from "zod";
+import { cleanText } from "../common/user-text";
 import { isPublicError, PublicError } from "../http-error";
 
 export const emailSchema = z
@@ -13,7 +14,7 @@ export const passwordSchema = z
   .string()
   .min(10, "Password must have at least 10 characters.")
   .max(200, "Password must have at most 200 characters.");
-export const nameSchema = z.string().trim().min(1, "Enter your name.").max(80, "Name is too long.");
+export const nameSchema = cleanText("Name").trim().min(1, "Enter your name.").max(80, "Name is too long.");
 
 export type AuthErrorCode = "EMAIL_TAKEN" | "INVALID_CREDENTIALS" | "THROTTLED" | "DISABLED";
 

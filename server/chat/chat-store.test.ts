@@ -83,6 +83,24 @@ describe("chat store: message trees", () => {
     );
   });
 
+  test("a message id already taken, in one's own chat or someone else's, is a 409 that stores nothing", async () => {
+    const mine = await store.createChat(alice);
+    const theirs = await store.createChat(bob);
+    const m = await store.addMessage(bob, theirs.id, { role: "user", parts: text("Bob's"), parentId: null });
+    for (const chatId of [theirs.id, mine.id]) {
+      const owner = chatId === mine.id ? alice : bob;
+      await assert.rejects(
+        store.addMessage(owner, chatId, { id: m.id, role: "user", parts: text("again"), parentId: null }),
+        { httpStatus: 409, code: "MESSAGE_EXISTS" },
+      );
+    }
+    assert.deepEqual((await store.getChat(alice, mine.id)).path, []);
+    assert.deepEqual(
+      (await store.getChat(bob, theirs.id)).path.map((x) => x.parts),
+      [text("Bob's")],
+    );
+  });
+
   test("search finds titles and message contents, only the user's own, with wildcards escaped", async () => {
     const chat = await store.createChat(alice, "Holiday plans");
     await store.addMessage(alice, chat.id, {

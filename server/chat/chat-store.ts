@@ -84,7 +84,10 @@ export function createChatStore(db: Db) {
     await db.delete(chats).where(eq(chats.id, chatId));
   }
 
-  /** Adds a message under its parent and makes it the visible leaf. */
+  /**
+   * Adds a message under its parent and makes it the visible leaf. `id` may come from the client;
+   * one already taken (here or in anyone's chat) is a 409.
+   */
   async function addMessage(userId: string, chatId: string, message: NewMessage) {
     await ownedChat(userId, chatId);
     return db.transaction(async (tx) => {
@@ -98,9 +101,11 @@ export function createChatStore(db: Db) {
       const [row] = await tx
         .insert(messages)
         .values({ chatId, ...message })
+        .onConflictDoNothing({ target: messages.id })
         .returning();
-      await tx.update(chats).set({ currentLeafId: row!.id, updatedAt: new Date() }).where(eq(chats.id, chatId));
-      return row!;
+      if (!row) throw new HttpError(409, "MESSAGE_EXISTS", "A message with this id already exists. Send it again.");
+      await tx.update(chats).set({ currentLeafId: row.id, updatedAt: new Date() }).where(eq(chats.id, chatId));
+      return row;
     });
   }
 

@@ -2,7 +2,7 @@
 // Stop. Real engine, real database; the registry is reduced to the one model it would resolve.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, mock, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { wrapLanguageModel } from "ai";
 import type { Database } from "../../db/client";
@@ -13,7 +13,7 @@ import { logger } from "../logger";
 import { pacingMiddleware } from "../registry/stream-pacing";
 import { createRunRecorder } from "../usage/runs";
 import { createChatStore, type ChatStore } from "./chat-store";
-import { startChatTurn, stopChatTurns, type ChatTurnServices } from "./chat-turn";
+import { assertFirstMessageFits, startChatTurn, stopChatTurns, type ChatTurnServices } from "./chat-turn";
 import { createGenerationLog, type GenerationLog } from "./generation-log";
 import { createGenerationRunner } from "./generation-runner";
 
@@ -66,6 +66,8 @@ describe("chat turn", () => {
   };
 
   test("a message is stored under its parent and answered below it; a regenerate adds a sibling answer", async () => {
+    // The AI SDK warns on the console about a system message in `messages`; the prompt is ours.
+    const warn = mock.method(console, "warn");
     const chat = await chats.createChat(userId);
     const messageId = randomUUID();
     const turn = await startChatTurn(services, userId, {
@@ -90,6 +92,8 @@ describe("chat turn", () => {
     const answer = (await chats.getChat(userId, chat.id)).path.at(-1)!;
     assert.equal(answer.id, again.messageId);
     assert.deepEqual(answer.siblingIds, [turn.messageId, again.messageId]);
+    assert.deepEqual(warn.mock.calls, []);
+    warn.mock.restore();
   });
 
   test("one answer at a time per conversation; Stop ends it and keeps it", async () => {
@@ -107,6 +111,44 @@ describe("chat turn", () => {
     assert.deepEqual(stopped, { stopped: 1, requested: 0 });
     assert.deepEqual(await stopChatTurns(services, userId, chat.id), { stopped: 0, requested: 0 });
     assert.equal((await chats.getChat(userId, chat.id)).path.at(-1)?.id, first.messageId);
+  });
+
+  test("a message the model cannot read with room for an answer is refused before anything is stored", async () => {
+    const chat = await chats.createChat(userId);
+    // 2,000 tokens in the tiny model's 256 positions.
+    const text = "a".repeat(2000);
+    const tooLong = {
+      httpStatus: 413,
+      code: "MESSAGE_TOO_LONG",
+      message:
+        /^This message is 2000 tokens; Tiny Llama reads at most 256 tokens including the answer, so a message can have at most \d+\./,
+    };
+    await assert.rejects(
+      startChatTurn(services, userId, { chatId: chat.id, parentId: null, message: { id: randomUUID(), text } }),
+      tooLong,
+    );
+    assert.deepEqual((await chats.getChat(userId, chat.id)).path, []);
+    // The first message is checked the same way before its conversation is created.
+    await assert.rejects(assertFirstMessageFits(services, text), tooLong);
+    await assertFirstMessageFits(services, "Hello");
+  });
+
+  test("regenerating a question the model cannot read adds no answer", async () => {
+    const chat = await chats.createChat(userId);
+    // Stored as another model (with a longer context) would have accepted it.
+    const question = await chats.addMessage(userId, chat.id, {
+      role: "user",
+      parts: [{ type: "text", text: "word ".repeat(300) }],
+      parentId: null,
+    });
+    await assert.rejects(startChatTurn(services, userId, { chatId: chat.id, parentId: question.id }), {
+      httpStatus: 413,
+      code: "MESSAGE_TOO_LONG",
+    });
+    assert.deepEqual(
+      (await chats.getChat(userId, chat.id)).path.map((m) => m.id),
+      [question.id],
+    );
   });
 
   test("refusals: nothing to answer, and someone else's conversation", async () => {

@@ -1,25 +1,30 @@
 // One chat turn: the user's message (none when regenerating) stored under its parent, the
 // conversation up to it fitted to the model's context, and an assistant message that a detached
-// generation writes (generation-runner.ts). Stopping ends the turns running in a conversation.
-import type { LanguageModel } from "ai";
+// generation writes (generation-runner.ts). A message the model cannot read with room for an
+// answer is refused before anything is stored. Stopping ends the turns running in a conversation.
+import type { LanguageModel, ModelMessage } from "ai";
 import type { ModelRow } from "../../db/schema";
 import { HttpError } from "../http-error";
 import type { LoadedCausalLM } from "../inference";
 import { textOf } from "../common/message-text";
-import { chatDecoding, fitConversation, type ChatRequest, type TextTurn } from "../tasks/chat";
-import { readModelPrompts } from "../tasks/prompts";
+import { chatDecoding, fitConversation, measureMessage, type ChatRequest, type TextTurn } from "../tasks/chat";
+import { readModelPrompts, type TaskPrompts } from "../tasks/prompts";
 import type { ChatStore } from "./chat-store";
 import type { GenerationLog } from "./generation-log";
 import type { GenerationRunner } from "./generation-runner";
+
+/** The chat model as the registry resolves it: its row, the AI SDK model, and the engine's model. */
+interface ChatModel {
+  row: Pick<ModelRow, "id" | "displayName">;
+  model: LanguageModel;
+  loaded: LoadedCausalLM;
+}
 
 /** What a turn needs: the chat's messages, its model (as the registry resolves it), the runner and its log. */
 export interface ChatTurnServices {
   chats: Pick<ChatStore, "ownedChat" | "addMessage" | "pathTo">;
   registry: {
-    languageModel(
-      app: "chat",
-      requested?: string,
-    ): Promise<{ row: Pick<ModelRow, "id" | "displayName">; model: LanguageModel; loaded: LoadedCausalLM }>;
+    languageModel(app: "chat", requested?: string): Promise<ChatModel>;
   };
   generations: Pick<GenerationRunner, "start" | "stop">;
   generationLog: Pick<GenerationLog, "runningForChat" | "requestStop">;
@@ -31,6 +36,37 @@ export interface StartedTurn {
   messageId: string;
   /** For the page, with the stream's start: which model answers, under which message. */
   metadata: { modelId: string; modelName: string; parentId: string };
+}
+
+/** Tokens of a conversation as the model reads it: its chat template applied, the answer not yet. */
+function tokenCounter(loaded: LoadedCausalLM) {
+  return (messages: ModelMessage[]) =>
+    loaded.encodePrompt({ messages: messages.map((m) => ({ role: m.role, content: String(m.content) })) }).length;
+}
+
+/** Refuses a message that alone, with the system prompt, leaves the model no room to answer. */
+function assertMessageFits({ row, loaded }: ChatModel, prompts: TaskPrompts, text: string) {
+  const { tokens, maxTokens } = measureMessage(text, prompts, loaded.maxPositions, tokenCounter(loaded));
+  if (tokens <= maxTokens) return;
+  throw new HttpError(
+    413,
+    "MESSAGE_TOO_LONG",
+    `This message is ${tokens} tokens; ${row.displayName} reads at most ${loaded.maxPositions} tokens ` +
+      `including the answer, so a message can have at most ${maxTokens}. Shorten it.`,
+  );
+}
+
+/**
+ * For a conversation's first message, before the conversation is created: refuses it as the turn
+ * would (the model that would answer it cannot read it).
+ */
+export async function assertFirstMessageFits(
+  services: Pick<ChatTurnServices, "registry">,
+  text: string,
+  modelId?: string,
+) {
+  const chatModel = await services.registry.languageModel("chat", modelId);
+  assertMessageFits(chatModel, readModelPrompts(chatModel.loaded.dir), text);
 }
 
 /** Starts the answer to `input` in the user's chat; one answer at a time per conversation. */
@@ -48,11 +84,13 @@ export async function startChatTurn(
       "An answer is still being written in this conversation. Stop it first.",
     );
   }
-  const { row, model, loaded } = await registry.languageModel("chat", input.modelId);
+  const chatModel = await registry.languageModel("chat", input.modelId);
+  const { row, model, loaded } = chatModel;
   const prompts = readModelPrompts(loaded.dir);
 
   let parentId = input.parentId;
   if (input.message) {
+    assertMessageFits(chatModel, prompts, input.message.text);
     const userMessage = await chats.addMessage(userId, chat.id, {
       id: input.message.id,
       role: "user",
@@ -68,13 +106,11 @@ export async function startChatTurn(
     role: m.role,
     text: textOf(m.parts),
   }));
+  // A regenerate may ask another model, with a smaller context, than the one that accepted it.
+  const question = turns.at(-1);
+  if (!input.message && question?.role === "user") assertMessageFits(chatModel, prompts, question.text);
   const maxOutputTokens = chatDecoding.maxOutputTokens ?? 256;
-  const messages = fitConversation(
-    turns,
-    prompts,
-    loaded.maxPositions - maxOutputTokens,
-    (ms) => loaded.encodePrompt({ messages: ms.map((m) => ({ role: m.role, content: String(m.content) })) }).length,
-  );
+  const messages = fitConversation(turns, prompts, loaded.maxPositions - maxOutputTokens, tokenCounter(loaded));
 
   const assistant = await chats.addMessage(userId, chat.id, {
     role: "assistant",

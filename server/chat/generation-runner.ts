@@ -69,6 +69,8 @@ export function createGenerationRunner(deps: {
       const result = streamText({
         model: input.model,
         messages: input.messages,
+        // The system message is the task's prompt (server/tasks/prompts.ts), never user text.
+        allowSystemInMessages: true,
         abortSignal: signal,
         ...input.decoding,
         // The engine reports its own failures as stream errors; they end this generation below.

@@ -52,7 +52,8 @@ export async function streamOneShot(
     void services.runs.finish(runId, { status: "failed", error: String((error as Error)?.message ?? error) });
 
   const complete = async (messages: ModelMessage[], decoding: Decoding) => {
-    const result = streamText({ model, messages, abortSignal: signal, ...decoding });
+    // The system message is the task's prompt (server/tasks/prompts.ts), never user text.
+    const result = streamText({ model, messages, allowSystemInMessages: true, abortSignal: signal, ...decoding });
     return await result.text;
   };
 
@@ -64,6 +65,7 @@ export async function streamOneShot(
       const result = streamText({
         model,
         messages,
+        allowSystemInMessages: true,
         abortSignal: signal,
         ...task.decoding,
         onChunk: ({ chunk }) => {

@@ -1,6 +1,7 @@
 // Chat: request shape, decoding defaults, titles, and fitting a conversation into the context.
 import type { ModelMessage } from "ai";
 import { z } from "zod";
+import { cleanText, clipText } from "../common/user-text";
 import type { Decoding } from "./decoding";
 import { INPUT_LIMITS } from "./limits";
 import type { TaskPrompts } from "./prompts";
@@ -13,8 +14,7 @@ export const chatRequest = z.object({
   message: z
     .object({
       id: z.uuid(),
-      text: z
-        .string()
+      text: cleanText("Message")
         .trim()
         .min(1, "Write a message first.")
         .max(
@@ -33,8 +33,31 @@ export const chatDecoding: Decoding = { temperature: 0.7, topP: 0.9, maxOutputTo
 export function titleFrom(text: string, max = 60): string {
   const line = text.trim().split("\n")[0]!.replace(/\s+/g, " ");
   if (line.length <= max) return line || "New chat";
-  const cut = line.slice(0, max);
+  const cut = clipText(line, max);
   return `${cut.slice(0, cut.lastIndexOf(" ") > 20 ? cut.lastIndexOf(" ") : max).trimEnd()}…`;
+}
+
+/** The least room an answer needs: a message that leaves less is refused before it is stored. */
+export const MIN_ANSWER_TOKENS = 64;
+
+export interface MessageSize {
+  /** What the message itself takes, without the system prompt and the chat template. */
+  tokens: number;
+  /** The most it may take: the context less the system prompt, the template and an answer's room. */
+  maxTokens: number;
+}
+
+/** How much of the model's `contextTokens` one user message takes, alone with the system prompt. */
+export function measureMessage(
+  text: string,
+  prompts: TaskPrompts,
+  contextTokens: number,
+  countTokens: (messages: ModelMessage[]) => number,
+): MessageSize {
+  const system: ModelMessage[] = prompts.chat.system ? [{ role: "system", content: prompts.chat.system }] : [];
+  const framed = (content: string) => countTokens([...system, { role: "user", content }]);
+  const frame = framed("");
+  return { tokens: framed(text) - frame, maxTokens: Math.max(0, contextTokens - MIN_ANSWER_TOKENS - frame) };
 }
 
 export interface TextTurn {

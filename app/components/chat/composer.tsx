@@ -1,5 +1,6 @@
 // The message box under a conversation (and on /chat, before there is one): Enter sends,
-// Shift+Enter is a new line; while an answer is written, Send becomes Stop.
+// Shift+Enter is a new line; while an answer is written, Send becomes Stop. A send that reports
+// it was refused gives the text back to the box.
 import { useState } from "react";
 import { INPUT_LIMITS } from "../../../server/tasks/limits";
 import { Button, formatCount } from "~/components/ui";
@@ -12,15 +13,19 @@ export function Composer({
 }: {
   disabled: boolean;
   busy: boolean;
-  onSend: (text: string) => void;
+  /** `false` (now or later): refused, the text comes back to the box unless something new was typed. */
+  onSend: (text: string) => void | Promise<boolean>;
   onStop: () => void;
 }) {
   const [text, setText] = useState("");
   const tooLong = text.length > INPUT_LIMITS.chatMessage;
   function submit() {
     if (disabled || busy || tooLong || !text.trim()) return;
-    onSend(text.trim());
+    const sent = text.trim();
     setText("");
+    void Promise.resolve(onSend(sent)).then((accepted) => {
+      if (accepted === false) setText((typed) => typed || sent);
+    });
   }
   return (
     <form
