@@ -14,6 +14,7 @@ import type { PublicUser } from "../server/auth/auth-service";
 import type { Decoding } from "../server/chat/generation-runner";
 import { publicErrorOf } from "../server/http-error";
 import type { LoadedCausalLM } from "../server/inference";
+import { noticeWhenCut } from "../server/shutdown-notice";
 import type { TaskPrompts } from "../server/tasks/prompts";
 import { rethrowAsApiError } from "./api.server";
 
@@ -60,9 +61,11 @@ export async function streamTask(options: StreamTaskOptions): Promise<Response> 
   const startedAt = performance.now();
   let firstTokenAt: number | undefined;
   const base: TaskMetadata = { modelId: row.id, modelName: row.displayName };
+  // The client going away or the server's shutdown cutting the stream (which the client is told).
+  const signal = AbortSignal.any([request.signal, services.shutdownSignal]);
 
   const complete = async (messages: ModelMessage[], d: Decoding) => {
-    const result = streamText({ model, messages, abortSignal: request.signal, ...d });
+    const result = streamText({ model, messages, abortSignal: signal, ...d });
     return await result.text;
   };
 
@@ -74,7 +77,7 @@ export async function streamTask(options: StreamTaskOptions): Promise<Response> 
       const result = streamText({
         model,
         messages,
-        abortSignal: request.signal,
+        abortSignal: signal,
         ...decoding,
         onChunk: ({ chunk }) => {
           if (chunk.type === "text-delta") firstTokenAt ??= performance.now();
@@ -98,7 +101,7 @@ export async function streamTask(options: StreamTaskOptions): Promise<Response> 
         }),
       );
       await result.consumeStream({ onError: () => {} });
-      if (request.signal.aborted) {
+      if (signal.aborted) {
         void services.runs.finish(runId, { status: "stopped", durationMs: performance.now() - startedAt });
       }
     },
@@ -107,7 +110,10 @@ export async function streamTask(options: StreamTaskOptions): Promise<Response> 
       return publicErrorOf(error)?.message ?? "The model failed to answer. Try again.";
     },
   });
-  return createUIMessageStreamResponse({ stream, headers: { "X-Accel-Buffering": "no" } });
+  return createUIMessageStreamResponse({
+    stream: stream.pipeThrough(noticeWhenCut(signal)),
+    headers: { "X-Accel-Buffering": "no" },
+  });
 }
 
 function finalStats(

@@ -5,6 +5,7 @@ import type { ServerBuild } from "@remix-run/node";
 import type { RequestHandler } from "express";
 import { loadConfig } from "./config";
 import { createHttpApp } from "./http/app";
+import { shutDown } from "./http/shutdown";
 import { logger } from "./logger";
 import { createServices } from "./services";
 
@@ -53,25 +54,19 @@ async function main() {
   server.headersTimeout = 60_000;
 
   let shuttingDown = false;
-  async function shutdown(signal: string) {
+  const onSignal = (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
-    logger.info("shutting down", { signal, inFlight: inFlight.active });
-    server.close(); // stop accepting; existing requests go on
-    server.closeIdleConnections();
-    const deadline = Date.now() + config.shutdownGraceMs;
-    const outcome = await inFlight.drain(config.shutdownGraceMs);
-    if (outcome === "deadline") {
-      logger.warn("grace period over, closing remaining connections", { inFlight: inFlight.active });
-      server.closeAllConnections();
-    }
-    // Detached chat generations get what is left of the grace period, then are stopped and saved.
-    await services.close(Math.max(0, deadline - Date.now()));
-    logger.info("stopped");
-    process.exit(0);
-  }
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
-  process.on("SIGINT", () => void shutdown("SIGINT"));
+    shutDown({ server, inFlight, services, graceMs: config.shutdownGraceMs, logger }, signal).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error("shutdown failed", { error });
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
+  process.on("SIGINT", () => onSignal("SIGINT"));
 }
 
 main().catch((error: unknown) => {
