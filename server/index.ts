@@ -1,57 +1,46 @@
-// The HTTP entry: builds the services, serves the Remix app, and shuts down gracefully.
+// The HTTP entry: binds the port (first, so that a busy one fails before the database is opened),
+// builds the services, serves the Remix app, and shuts down gracefully.
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import path from "node:path";
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import type { RequestHandler } from "express";
 import { loadConfig } from "./config";
 import { createHttpApp } from "./http/app";
+import { listen, StartupProblem } from "./http/listen";
 import { shutDown } from "./http/shutdown";
 import { logger } from "./logger";
 import { createServices } from "./services";
 
 async function main() {
   const config = loadConfig();
-  const services = await createServices(config);
+  const server = createServer();
+  // Streams may run for minutes: no socket timeout on responses, but headers must come promptly.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  const port = await listen(server, config.port, config.host);
+  // Until the app is ready, a request gets "starting", not a refused connection.
+  const starting = (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(503, { "Content-Type": "text/plain", "Retry-After": "5", Connection: "close" });
+    res.end("Loom is starting. Try again in a few seconds.\n");
+  };
+  server.on("request", starting);
 
-  let remixHandler: RequestHandler;
-  let devMiddleware: RequestHandler | undefined;
-  let clientBuildDir: string | undefined;
-  if (config.production) {
-    const buildPath = path.resolve("build/server/index.js");
-    const build = (await import(buildPath).catch(() => {
-      throw new Error(`No production build at ${buildPath}: run "npm run build" first (npm start does).`);
-    })) as ServerBuild;
-    clientBuildDir = path.resolve("build/client");
-    remixHandler = createRequestHandler({
-      build,
-      mode: "production",
-      getLoadContext: (req) => ({ services, clientAddress: req.ip ?? "unknown" }),
-    });
-  } else {
-    const vite = await import("vite").then((v) => v.createServer({ server: { middlewareMode: true } }));
-    devMiddleware = vite.middlewares;
-    remixHandler = createRequestHandler({
-      build: () => vite.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>,
-      mode: "development",
-      getLoadContext: (req) => ({ services, clientAddress: req.ip ?? "unknown" }),
-    });
-  }
+  const remix = await loadRemix(config.production);
+  const services = await createServices(config);
+  const getLoadContext = (req: { ip?: string }) => ({ services, clientAddress: req.ip ?? "unknown" });
+  const remixHandler = createRequestHandler({ build: remix.build, mode: remix.mode, getLoadContext });
 
   const { app, inFlight } = createHttpApp({
     services,
     remixHandler,
-    clientBuildDir,
-    devMiddleware,
+    clientBuildDir: remix.clientBuildDir,
+    devMiddleware: remix.devMiddleware,
     trustProxy: config.trustProxy,
   });
-  const server = app.listen(config.port, config.host, () => {
-    const address = server.address();
-    const port = typeof address === "object" && address ? address.port : config.port;
-    logger.info("listening", { url: `http://${config.host}:${port}`, port, database: services.database.driver });
-  });
-  // Streams may run for minutes: no socket timeout on responses, but headers must come promptly.
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
+  server.off("request", starting);
+  server.on("request", app);
+  logger.info("listening", { url: `http://${config.host}:${port}`, port, database: services.database.driver });
 
   let shuttingDown = false;
   const onSignal = (signal: string) => {
@@ -69,7 +58,25 @@ async function main() {
   process.on("SIGINT", () => onSignal("SIGINT"));
 }
 
+/** The Remix build: the production one (and its client files), or Vite's in development. */
+async function loadRemix(production: boolean) {
+  if (production) {
+    const buildPath = path.resolve("build/server/index.js");
+    const build = (await import(buildPath).catch(() => {
+      throw new StartupProblem(`No production build at ${buildPath}: run "npm run build" first (npm start does).`);
+    })) as ServerBuild;
+    return { build, mode: "production", clientBuildDir: path.resolve("build/client") };
+  }
+  const vite = await import("vite").then((v) => v.createServer({ server: { middlewareMode: true } }));
+  return {
+    build: () => vite.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>,
+    mode: "development",
+    devMiddleware: vite.middlewares as RequestHandler,
+  };
+}
+
 main().catch((error: unknown) => {
-  logger.error("failed to start", { error: error instanceof Error ? error.message : String(error) });
+  if (error instanceof StartupProblem) logger.error(error.message);
+  else logger.error("failed to start", { error: error instanceof Error ? error.message : String(error) });
   process.exit(1);
 });
