@@ -15,9 +15,11 @@ import { createServices } from "./services";
 async function main() {
   const config = loadConfig();
   const server = createServer();
-  // Streams may run for minutes: no socket timeout on responses, but headers must come promptly.
+  // Request headers must come promptly. Bodies have deadlines by route (server/http/body-timeout.ts):
+  // Node's requestTimeout covers a whole request, uploads of many GB included, and cannot tell
+  // routes apart, so it stays off. Neither limits how long a response may stream.
+  server.headersTimeout = 30_000;
   server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
   const port = await listen(server, config.port, config.host);
   // Until the app is ready, a request gets "starting", not a refused connection.
   const starting = (_req: IncomingMessage, res: ServerResponse) => {
