@@ -2,6 +2,7 @@
 import express, { type RequestHandler } from "express";
 import type { AppServices } from "../services";
 import { bodyDeadline, type BodyDeadline } from "./body-timeout";
+import { noStore } from "./cache-control";
 import { bodySizeLimit, sameOriginMutations, securityHeaders, sendError } from "./guards";
 import { createInFlightTracker } from "./in-flight";
 import { requestLog } from "./request-log";
@@ -40,6 +41,16 @@ export function createHttpApp(options: HttpAppOptions) {
 
   app.use(inFlight.middleware, requestLog, securityHeaders);
 
+  if (devMiddleware) app.use(devMiddleware);
+  if (clientBuildDir) {
+    // Vite fingerprints everything under assets/: cache it for a year.
+    app.use("/assets", express.static(`${clientBuildDir}/assets`, { immutable: true, maxAge: "1y" }));
+    app.use(express.static(clientBuildDir, { maxAge: "1h" }));
+  }
+
+  // From here on, every answer is the app's own: per user or live.
+  app.use(noStore);
+
   app.get("/healthz", async (_req, res) => {
     const [database, registry] = await Promise.allSettled([services.database.ping(), services.registry.status()]);
     const healthy = database.status === "fulfilled";
@@ -53,13 +64,6 @@ export function createHttpApp(options: HttpAppOptions) {
       registry: registry.status === "fulfilled" ? registry.value : { error: String(registry.reason) },
     });
   });
-
-  if (devMiddleware) app.use(devMiddleware);
-  if (clientBuildDir) {
-    // Vite fingerprints everything under assets/: cache it for a year.
-    app.use("/assets", express.static(`${clientBuildDir}/assets`, { immutable: true, maxAge: "1y" }));
-    app.use(express.static(clientBuildDir, { maxAge: "1h" }));
-  }
 
   const ordinaryBodyLimit = bodySizeLimit(services.config.maxBodyBytes);
   app.use(
