@@ -4,9 +4,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import path from "node:path";
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
-import type { RequestHandler } from "express";
+import type { Request, RequestHandler, Response } from "express";
 import { loadConfig } from "./config";
 import { createHttpApp } from "./http/app";
+import { cspNonceOf } from "./http/content-security-policy";
 import { listen, StartupProblem } from "./http/listen";
 import { shutDown } from "./http/shutdown";
 import { logger } from "./logger";
@@ -30,7 +31,11 @@ async function main() {
 
   const remix = await loadRemix(config.production);
   const services = await createServices(config);
-  const getLoadContext = (req: { ip?: string }) => ({ services, clientAddress: req.ip ?? "unknown" });
+  const getLoadContext = (req: Request, res: Response) => ({
+    services,
+    clientAddress: req.ip ?? "unknown",
+    cspNonce: cspNonceOf(res),
+  });
   const remixHandler = createRequestHandler({ build: remix.build, mode: remix.mode, getLoadContext });
 
   const { app, inFlight } = createHttpApp({
@@ -39,6 +44,7 @@ async function main() {
     clientBuildDir: remix.clientBuildDir,
     devMiddleware: remix.devMiddleware,
     trustProxy: config.trustProxy,
+    contentSecurityPolicy: config.production,
   });
   server.off("request", starting);
   server.on("request", app);

@@ -3,6 +3,7 @@ import express, { type RequestHandler } from "express";
 import type { AppServices } from "../services";
 import { bodyDeadline, type BodyDeadline } from "./body-timeout";
 import { noStore } from "./cache-control";
+import { contentSecurityPolicy } from "./content-security-policy";
 import { bodySizeLimit, sameOriginMutations, securityHeaders, sendError } from "./guards";
 import { createInFlightTracker } from "./in-flight";
 import { requestLog } from "./request-log";
@@ -14,6 +15,11 @@ export interface HttpAppOptions {
   clientBuildDir?: string;
   devMiddleware?: RequestHandler;
   trustProxy?: string;
+  /**
+   * Send the Content-Security-Policy (production). Vite's development client injects styles and
+   * opens its own WebSocket, which the policy would refuse.
+   */
+  contentSecurityPolicy?: boolean;
   /** How long bodies may take (tests shorten them). */
   bodyDeadlines?: { ordinary: BodyDeadline; upload: BodyDeadline };
 }
@@ -50,6 +56,7 @@ export function createHttpApp(options: HttpAppOptions) {
 
   // From here on, every answer is the app's own: per user or live.
   app.use(noStore);
+  if (options.contentSecurityPolicy) app.use(contentSecurityPolicy);
 
   app.get("/healthz", async (_req, res) => {
     const [database, registry] = await Promise.allSettled([services.database.ping(), services.registry.status()]);

@@ -1,4 +1,5 @@
-// Response headers the app adds: Cache-Control no-store on everything but static files.
+// Response headers the app adds: Cache-Control no-store on everything but static files, and a
+// Content-Security-Policy whose nonce the page's inline scripts get (through the load context).
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -7,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { createHttpApp, type HttpAppOptions } from "./app";
+import { cspNonceOf } from "./content-security-policy";
 
 let server: Server;
 let baseUrl: string;
@@ -24,6 +26,7 @@ before(async () => {
   const { app } = createHttpApp({
     services,
     clientBuildDir,
+    contentSecurityPolicy: true,
     // Stands in for Remix: copies a route's headers onto the response with append, as Remix does.
     remixHandler: (req, res) => {
       if (req.path === "/api/chat/1/stream") {
@@ -33,7 +36,7 @@ before(async () => {
         res.append("Content-Disposition", 'attachment; filename="chat.md"');
         res.type("text/markdown").send("# Chat\n");
       } else {
-        res.type("html").send("<p>page</p>");
+        res.type("html").send(`<script nonce="${cspNonceOf(res)}">hydrate()</script>`);
       }
     },
   });
@@ -64,4 +67,21 @@ test("fingerprinted static files stay cacheable", async () => {
   assert.equal(response.status, 200);
   assert.match(response.headers.get("cache-control") ?? "", /max-age=31536000, immutable/);
   assert.doesNotMatch(response.headers.get("cache-control") ?? "", /no-store/);
+});
+
+test("pages get a Content-Security-Policy whose fresh nonce is the one their inline scripts carry", async () => {
+  const nonces = [];
+  for (let i = 0; i < 2; i++) {
+    const response = await fetch(`${baseUrl}/chat/1`);
+    const csp = response.headers.get("content-security-policy") ?? "";
+    const nonce = /script-src 'self' 'nonce-([A-Za-z0-9+/=]+)'/.exec(csp)?.[1];
+    assert.ok(nonce, csp);
+    assert.equal(await response.text(), `<script nonce="${nonce}">hydrate()</script>`);
+    assert.match(csp, /default-src 'self'/);
+    assert.match(csp, /object-src 'none'/);
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.doesNotMatch(csp, /script-src[^;]*'unsafe-inline'/);
+    nonces.push(nonce);
+  }
+  assert.notEqual(nonces[0], nonces[1], "one nonce per response");
 });
