@@ -24,7 +24,7 @@ const endless = () =>
     }),
   });
 
-/** A one-shot answer's UI message stream (as app/one-shot.server.ts builds it), aborted with `reason`. */
+/** A one-shot answer's UI message stream (as app/one-shot.server.ts builds it), aborted with `reason` once it has begun. */
 async function cutWith(reason: unknown) {
   const controller = new AbortController();
   const signal = controller.signal;
@@ -35,10 +35,13 @@ async function cutWith(reason: unknown) {
       await result.consumeStream({ onError: () => {} });
     },
   });
-  setTimeout(() => controller.abort(reason), 40);
   const chunks: UIMessageChunk[] = [];
   const reader = stream.pipeThrough(noticeWhenCut(signal)).getReader();
-  for (let read = await reader.read(); !read.done; read = await reader.read()) chunks.push(read.value);
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    chunks.push(read.value);
+    // Cut once the answer has begun.
+    if (read.value.type === "text-delta" && !signal.aborted) controller.abort(reason);
+  }
   return chunks;
 }
 
