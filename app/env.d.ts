@@ -8,5 +8,7 @@ declare module "@remix-run/node" {
     services: AppServices;
     /** The client address as Express sees it (trust proxy aware), for throttling. */
     clientAddress: string;
+    /** This response's Content-Security-Policy nonce, for inline scripts (unset in development). */
+    cspNonce?: string;
   }
 }

@@ -1,3 +1,4 @@
+import "./zod-jitless.client";
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import {
   isRouteErrorResponse,
@@ -11,6 +12,7 @@ import {
   useRouteLoaderData,
 } from "@remix-run/react";
 import { AppShell } from "./components/app-shell";
+import { useCspNonce } from "./csp-nonce";
 import { getUser } from "./session.server";
 import stylesheet from "./tailwind.css?url";
 
@@ -27,6 +29,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 export function Layout({ children }: { children: React.ReactNode }) {
+  const nonce = useCspNonce();
   return (
     <html lang="en" className="h-full">
       <head>
@@ -37,8 +40,8 @@ export function Layout({ children }: { children: React.ReactNode }) {
       </head>
       <body className="h-full bg-white text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
         {children}
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );

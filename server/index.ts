@@ -1,80 +1,90 @@
-// The HTTP entry: builds the services, serves the Remix app, and shuts down gracefully.
+// The HTTP entry: binds the port (first, so that a busy one fails before the database is opened),
+// builds the services, serves the Remix app, and shuts down gracefully.
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import path from "node:path";
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
-import type { RequestHandler } from "express";
+import type { Request, RequestHandler, Response } from "express";
 import { loadConfig } from "./config";
 import { createHttpApp } from "./http/app";
+import { cspNonceOf } from "./http/content-security-policy";
+import { listen, StartupProblem } from "./http/listen";
+import { shutDown } from "./http/shutdown";
 import { logger } from "./logger";
 import { createServices } from "./services";
 
 async function main() {
   const config = loadConfig();
-  const services = await createServices(config);
+  const server = createServer();
+  // Request headers must come promptly. Bodies have deadlines by route (server/http/body-timeout.ts):
+  // Node's requestTimeout covers a whole request, uploads of many GB included, and cannot tell
+  // routes apart, so it stays off. Neither limits how long a response may stream.
+  server.headersTimeout = 30_000;
+  server.requestTimeout = 0;
+  const port = await listen(server, config.port, config.host);
+  // Until the app is ready, a request gets "starting", not a refused connection.
+  const starting = (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(503, { "Content-Type": "text/plain", "Retry-After": "5", Connection: "close" });
+    res.end("Loom is starting. Try again in a few seconds.\n");
+  };
+  server.on("request", starting);
 
-  let remixHandler: RequestHandler;
-  let devMiddleware: RequestHandler | undefined;
-  let clientBuildDir: string | undefined;
-  if (config.production) {
-    const buildPath = path.resolve("build/server/index.js");
-    const build = (await import(buildPath).catch(() => {
-      throw new Error(`No production build at ${buildPath}: run "npm run build" first (npm start does).`);
-    })) as ServerBuild;
-    clientBuildDir = path.resolve("build/client");
-    remixHandler = createRequestHandler({
-      build,
-      mode: "production",
-      getLoadContext: (req) => ({ services, clientAddress: req.ip ?? "unknown" }),
-    });
-  } else {
-    const vite = await import("vite").then((v) => v.createServer({ server: { middlewareMode: true } }));
-    devMiddleware = vite.middlewares;
-    remixHandler = createRequestHandler({
-      build: () => vite.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>,
-      mode: "development",
-      getLoadContext: (req) => ({ services, clientAddress: req.ip ?? "unknown" }),
-    });
-  }
+  const remix = await loadRemix(config.production);
+  const services = await createServices(config);
+  const getLoadContext = (req: Request, res: Response) => ({
+    services,
+    clientAddress: req.ip ?? "unknown",
+    cspNonce: cspNonceOf(res),
+  });
+  const remixHandler = createRequestHandler({ build: remix.build, mode: remix.mode, getLoadContext });
 
   const { app, inFlight } = createHttpApp({
     services,
     remixHandler,
-    clientBuildDir,
-    devMiddleware,
+    clientBuildDir: remix.clientBuildDir,
+    devMiddleware: remix.devMiddleware,
     trustProxy: config.trustProxy,
+    contentSecurityPolicy: config.production,
   });
-  const server = app.listen(config.port, config.host, () => {
-    const address = server.address();
-    const port = typeof address === "object" && address ? address.port : config.port;
-    logger.info("listening", { url: `http://${config.host}:${port}`, port, database: services.database.driver });
-  });
-  // Streams may run for minutes: no socket timeout on responses, but headers must come promptly.
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
+  server.off("request", starting);
+  server.on("request", app);
+  logger.info("listening", { url: `http://${config.host}:${port}`, port, database: services.database.driver });
 
   let shuttingDown = false;
-  async function shutdown(signal: string) {
+  const onSignal = (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
-    logger.info("shutting down", { signal, inFlight: inFlight.active });
-    server.close(); // stop accepting; existing requests go on
-    server.closeIdleConnections();
-    const deadline = Date.now() + config.shutdownGraceMs;
-    const outcome = await inFlight.drain(config.shutdownGraceMs);
-    if (outcome === "deadline") {
-      logger.warn("grace period over, closing remaining connections", { inFlight: inFlight.active });
-      server.closeAllConnections();
-    }
-    // Detached chat generations get what is left of the grace period, then are stopped and saved.
-    await services.close(Math.max(0, deadline - Date.now()));
-    logger.info("stopped");
-    process.exit(0);
+    shutDown({ server, inFlight, services, graceMs: config.shutdownGraceMs, logger }, signal).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error("shutdown failed", { error });
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
+  process.on("SIGINT", () => onSignal("SIGINT"));
+}
+
+/** The Remix build: the production one (and its client files), or Vite's in development. */
+async function loadRemix(production: boolean) {
+  if (production) {
+    const buildPath = path.resolve("build/server/index.js");
+    const build = (await import(buildPath).catch(() => {
+      throw new StartupProblem(`No production build at ${buildPath}: run "npm run build" first (npm start does).`);
+    })) as ServerBuild;
+    return { build, mode: "production", clientBuildDir: path.resolve("build/client") };
   }
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
-  process.on("SIGINT", () => void shutdown("SIGINT"));
+  const vite = await import("vite").then((v) => v.createServer({ server: { middlewareMode: true } }));
+  return {
+    build: () => vite.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>,
+    mode: "development",
+    devMiddleware: vite.middlewares as RequestHandler,
+  };
 }
 
 main().catch((error: unknown) => {
-  logger.error("failed to start", { error: error instanceof Error ? error.message : String(error) });
+  if (error instanceof StartupProblem) logger.error(error.message);
+  else logger.error("failed to start", { error: error instanceof Error ? error.message : String(error) });
   process.exit(1);
 });

@@ -9,6 +9,7 @@ import { createGenerationRunner, type GenerationRunner } from "./chat/generation
 import type { Config } from "./config";
 import { logger } from "./logger";
 import { createRegistry, type Registry } from "./registry/registry";
+import { SHUTDOWN_REASON } from "./shutdown-notice";
 import { createUploadStaging, type UploadStaging } from "./uploads/staging";
 import { createMetrics, type Metrics } from "./usage/metrics";
 import { createQuotas, type Quotas } from "./usage/quotas";
@@ -31,7 +32,12 @@ export interface AppServices {
   /** Model uploads being assembled under the data dir, before validation and install. */
   uploads: UploadStaging;
   sessionCookie: Cookie;
-  close(graceMs: number): Promise<void>;
+  /** Aborted (SHUTDOWN_REASON) when a shutdown cuts the streams still running: one-shot streams listen. */
+  shutdownSignal: AbortSignal;
+  /** Ends every stream still running with the shutdown notice; resolves once chat answers are saved. */
+  cutStreams(): Promise<void>;
+  /** Cuts what still runs, then closes the models and the database. */
+  close(): Promise<void>;
 }
 
 export async function createServices(config: Config): Promise<AppServices> {
@@ -73,6 +79,12 @@ export async function createServices(config: Config): Promise<AppServices> {
   }, 30_000);
   sweeper.unref();
 
+  const shutdown = new AbortController();
+  async function cutStreams() {
+    shutdown.abort(SHUTDOWN_REASON);
+    await generations.shutdown(0);
+  }
+
   return {
     config: {
       dataDir: config.dataDir,
@@ -101,9 +113,11 @@ export async function createServices(config: Config): Promise<AppServices> {
       secrets: [config.sessionSecret],
       maxAge: 30 * 24 * 3600,
     }),
-    async close(graceMs: number) {
+    shutdownSignal: shutdown.signal,
+    cutStreams,
+    async close() {
       clearInterval(sweeper);
-      await generations.shutdown(graceMs);
+      await cutStreams();
       await registry.close();
       await database.close();
     },

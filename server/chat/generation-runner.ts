@@ -4,6 +4,7 @@
 import { streamText, type LanguageModel, type ModelMessage } from "ai";
 import type { AppName } from "../apps";
 import type { Logger } from "../logger";
+import { isCutByShutdown, SHUTDOWN_NOTICE, SHUTDOWN_REASON } from "../shutdown-notice";
 import type { Decoding } from "../tasks/decoding";
 import type { RunRecorder } from "../usage/runs";
 import { startRunTimer } from "../usage/timing";
@@ -121,8 +122,14 @@ export function createGenerationRunner(deps: {
         error,
       });
     } finally {
-      // The finish event goes last: a reader that sees it can reload the stored message.
-      await writer.finish(status, error && "The model failed while writing this answer.");
+      // The finish event goes last: a reader that sees it can reload the stored message. Its
+      // message is what the reader shows: why the answer ended early, when it did not end itself.
+      const notice = error
+        ? "The model failed while writing this answer."
+        : isCutByShutdown(signal)
+          ? SHUTDOWN_NOTICE
+          : undefined;
+      await writer.finish(status, notice);
     }
   }
 
@@ -138,18 +145,39 @@ export function createGenerationRunner(deps: {
     return true;
   }
 
-  /** Graceful shutdown: let generations finish until the deadline, then stop the rest. */
+  /** Resolves true once no generation runs here (ones started meanwhile too), false after `ms`. */
+  async function idle(ms: number) {
+    const deadline = Date.now() + ms;
+    while (live.size > 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      let timer: NodeJS.Timeout | undefined;
+      const over = new Promise<true>((resolve) => (timer = setTimeout(resolve, left, true)));
+      const ended = Promise.allSettled([...live.values()].map((g) => g.done)).then(() => false as const);
+      const timedOut = await Promise.race([ended, over]);
+      clearTimeout(timer);
+      if (timedOut) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Graceful shutdown: let generations finish until `graceMs` is over, then stop the rest with the
+   * shutdown notice (their readers show it; the answers are saved as stopped).
+   */
   async function shutdown(graceMs: number) {
-    const all = Promise.all([...live.values()].map((g) => g.done));
-    const timer = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
-    await Promise.race([all, timer]);
-    for (const entry of live.values()) entry.controller.abort();
-    await all;
+    await idle(graceMs);
+    while (live.size > 0) {
+      const entries = [...live.values()];
+      for (const entry of entries) entry.controller.abort(SHUTDOWN_REASON);
+      await Promise.allSettled(entries.map((g) => g.done));
+    }
   }
 
   return {
     start,
     stop,
+    idle,
     shutdown,
     isLive: (generationId: string) => live.has(generationId),
     liveIds: () => [...live.keys()],

@@ -34,7 +34,9 @@ export function generationStreamResponse(options: {
           } else if (event.type === "finish") {
             const data = event.data as { status: string; error?: string };
             controller.enqueue(sse({ type: "text-end", id: textId }, event.seq));
-            if (data.status === "failed" || data.status === "interrupted") {
+            // Failures and interruptions always explain themselves; a stop does when it was not the
+            // user's (a shutdown cut it: the finish event carries the notice).
+            if (data.status === "failed" || data.status === "interrupted" || data.error) {
               controller.enqueue(
                 sse({ type: "error", errorText: data.error ?? "The answer was interrupted before it was complete." }),
               );

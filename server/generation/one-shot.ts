@@ -6,6 +6,7 @@ import type { ModelRow } from "../../db/schema";
 import type { AppName } from "../apps";
 import { publicErrorOf } from "../http-error";
 import type { LoadedCausalLM } from "../inference";
+import { noticeWhenCut } from "../shutdown-notice";
 import type { Decoding } from "../tasks/decoding";
 import type { OneShotTask } from "../tasks/one-shot-task";
 import { readModelPrompts } from "../tasks/prompts";
@@ -22,6 +23,8 @@ export interface OneShotServices {
     ): Promise<{ row: Pick<ModelRow, "id" | "displayName">; model: LanguageModel; loaded: LoadedCausalLM }>;
   };
   runs: Pick<RunRecorder, "start" | "finish">;
+  /** Aborts with SHUTDOWN_REASON when the shutdown's grace period ends (server/shutdown-notice.ts). */
+  shutdownSignal?: AbortSignal;
 }
 
 export interface OneShotRequest {
@@ -40,9 +43,11 @@ const FAILED = "The model failed to answer. Try again.";
 export async function streamOneShot(
   services: OneShotServices,
   request: OneShotRequest,
-  signal: AbortSignal,
+  clientSignal: AbortSignal,
 ): Promise<ReadableStream<UIMessageChunk>> {
   const { userId, app, task } = request;
+  // The client going away, or the shutdown cutting the stream (which the client is told).
+  const signal = services.shutdownSignal ? AbortSignal.any([clientSignal, services.shutdownSignal]) : clientSignal;
   const { row, model, loaded } = await services.registry.languageModel(app, request.modelId);
   const prompts = readModelPrompts(loaded.dir);
   const runId = await services.runs.start({ userId, app, modelId: row.id });
@@ -57,7 +62,7 @@ export async function streamOneShot(
     return await result.text;
   };
 
-  return createUIMessageStream({
+  const stream = createUIMessageStream({
     execute: async ({ writer }) => {
       const progress = (data: Record<string, unknown>) =>
         writer.write({ type: "data-progress", data, transient: true });
@@ -103,4 +108,5 @@ export async function streamOneShot(
       return publicErrorOf(error)?.message ?? FAILED;
     },
   });
+  return stream.pipeThrough(noticeWhenCut(signal));
 }

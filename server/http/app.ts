@@ -1,23 +1,41 @@
 // The Express application: guards, health, static files and the Remix handler.
 import express, { type RequestHandler } from "express";
 import type { AppServices } from "../services";
+import { bodyDeadline, type BodyDeadline } from "./body-timeout";
+import { noStore } from "./cache-control";
+import { contentSecurityPolicy } from "./content-security-policy";
 import { bodySizeLimit, sameOriginMutations, securityHeaders, sendError } from "./guards";
 import { createInFlightTracker } from "./in-flight";
 import { requestLog } from "./request-log";
 
 export interface HttpAppOptions {
-  services: AppServices;
+  services: Pick<AppServices, "config" | "database" | "registry">;
   remixHandler: RequestHandler;
   /** build/client in production; in development Vite serves assets through `devMiddleware`. */
   clientBuildDir?: string;
   devMiddleware?: RequestHandler;
   trustProxy?: string;
+  /**
+   * Send the Content-Security-Policy (production). Vite's development client injects styles and
+   * opens its own WebSocket, which the policy would refuse.
+   */
+  contentSecurityPolicy?: boolean;
+  /** How long bodies may take (tests shorten them). */
+  bodyDeadlines?: { ordinary: BodyDeadline; upload: BodyDeadline };
 }
 
 /** Upload routes stream bodies to disk under their own (much larger) limit. */
 const UPLOAD_PATH = /^\/api\/admin\/uploads\/[0-9a-f]{32}\/(files|archive)$/;
 
-export function createHttpApp({ services, remixHandler, clientBuildDir, devMiddleware, trustProxy }: HttpAppOptions) {
+/** An ordinary body is small: in full within a minute. An upload only has to keep moving. */
+const BODY_DEADLINES = {
+  ordinary: { idleMs: 30_000, totalMs: 60_000 },
+  upload: { idleMs: 60_000 },
+};
+
+export function createHttpApp(options: HttpAppOptions) {
+  const { services, remixHandler, clientBuildDir, devMiddleware, trustProxy } = options;
+  const bodyDeadlines = options.bodyDeadlines ?? BODY_DEADLINES;
   const app = express();
   const inFlight = createInFlightTracker();
   app.disable("x-powered-by");
@@ -28,6 +46,17 @@ export function createHttpApp({ services, remixHandler, clientBuildDir, devMiddl
     );
 
   app.use(inFlight.middleware, requestLog, securityHeaders);
+
+  if (devMiddleware) app.use(devMiddleware);
+  if (clientBuildDir) {
+    // Vite fingerprints everything under assets/: cache it for a year.
+    app.use("/assets", express.static(`${clientBuildDir}/assets`, { immutable: true, maxAge: "1y" }));
+    app.use(express.static(clientBuildDir, { maxAge: "1h" }));
+  }
+
+  // From here on, every answer is the app's own: per user or live.
+  app.use(noStore);
+  if (options.contentSecurityPolicy) app.use(contentSecurityPolicy);
 
   app.get("/healthz", async (_req, res) => {
     const [database, registry] = await Promise.allSettled([services.database.ping(), services.registry.status()]);
@@ -43,16 +72,11 @@ export function createHttpApp({ services, remixHandler, clientBuildDir, devMiddl
     });
   });
 
-  if (devMiddleware) app.use(devMiddleware);
-  if (clientBuildDir) {
-    // Vite fingerprints everything under assets/: cache it for a year.
-    app.use("/assets", express.static(`${clientBuildDir}/assets`, { immutable: true, maxAge: "1y" }));
-    app.use(express.static(clientBuildDir, { maxAge: "1h" }));
-  }
-
   const ordinaryBodyLimit = bodySizeLimit(services.config.maxBodyBytes);
-  app.use(sameOriginMutations, (req, res, next) =>
-    UPLOAD_PATH.test(req.path) ? next() : ordinaryBodyLimit(req, res, next),
+  app.use(
+    sameOriginMutations,
+    (req, res, next) => (UPLOAD_PATH.test(req.path) ? next() : ordinaryBodyLimit(req, res, next)),
+    bodyDeadline((req) => (UPLOAD_PATH.test(req.path) ? bodyDeadlines.upload : bodyDeadlines.ordinary)),
   );
   app.all("*", remixHandler);
 

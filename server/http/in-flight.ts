@@ -1,32 +1,54 @@
+// Counts requests in progress so shutdown can wait for them, and makes every response of the
+// drain close its connection: keep-alive clients still send requests on connections that were
+// busy when the drain began.
 import type { NextFunction, Request, Response } from "express";
 
-/** Counts requests in progress so shutdown can wait for streams to finish. */
+export type DrainOutcome = "drained" | "deadline";
+
 export function createInFlightTracker() {
-  let active = 0;
-  let onIdle: (() => void) | undefined;
+  const active = new Set<Response>();
+  const idleWaiters = new Set<() => void>();
+  let draining = false;
+
   const middleware = (_req: Request, res: Response, next: NextFunction) => {
-    active++;
+    active.add(res);
+    if (draining) res.setHeader("Connection", "close");
     res.once("close", () => {
-      active--;
-      if (active === 0) onIdle?.();
+      active.delete(res);
+      if (active.size === 0) for (const wake of [...idleWaiters]) wake();
     });
     next();
   };
-  /** Resolves when no request is in flight, or after the deadline; says which. */
-  const drain = (deadlineMs: number) =>
-    new Promise<"drained" | "deadline">((resolve) => {
-      if (active === 0) return resolve("drained");
-      const timer = setTimeout(() => resolve("deadline"), deadlineMs);
-      onIdle = () => {
+
+  /**
+   * Starts the drain: responses not yet begun will close their connection. Resolves when no
+   * request is in flight, or after `deadlineMs`; says which. May be called again (a second wait).
+   */
+  const drain = (deadlineMs: number) => {
+    draining = true;
+    for (const res of active) if (!res.headersSent) res.setHeader("Connection", "close");
+    return new Promise<DrainOutcome>((resolve) => {
+      if (active.size === 0) return resolve("drained");
+      const timer = setTimeout(() => {
+        idleWaiters.delete(wake);
+        resolve("deadline");
+      }, deadlineMs);
+      const wake = () => {
         clearTimeout(timer);
+        idleWaiters.delete(wake);
         resolve("drained");
       };
+      idleWaiters.add(wake);
     });
+  };
+
   return {
     middleware,
     drain,
     get active() {
-      return active;
+      return active.size;
     },
   };
 }
+
+export type InFlightTracker = ReturnType<typeof createInFlightTracker>;

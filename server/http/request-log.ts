@@ -7,8 +7,12 @@ export function requestLog(req: Request, res: Response, next: NextFunction) {
   const started = process.hrtime.bigint();
   const requestId = randomUUID();
   res.setHeader("X-Request-Id", requestId);
+  // "finish" and then "close" both come for a completed response: the first one logs. Other
+  // listeners (the in-flight count) need both events, so none is removed.
+  let logged = false;
   const done = (event: "finish" | "close") => () => {
-    res.removeAllListeners(event === "finish" ? "close" : "finish");
+    if (logged) return;
+    logged = true;
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     const fields = {
       requestId,
