@@ -24,7 +24,7 @@ const endless = () =>
     }),
   });
 
-/** A one-shot answer's UI message stream (as app/one-shot.server.ts builds it), aborted with `reason` once it has begun. */
+/** A one-shot answer's UI message stream (as server/generation/one-shot.ts builds it), aborted with `reason` once it has begun. */
 async function cutWith(reason: unknown) {
   const controller = new AbortController();
   const signal = controller.signal;
