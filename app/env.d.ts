@@ -8,5 +8,10 @@ declare module "@remix-run/node" {
     services: AppServices;
     /** The client address as Express sees it (trust proxy aware), for throttling. */
     clientAddress: string;
+    /**
+     * Aborts when the client goes away before the response is complete. Use it, not
+     * `request.signal`, which Remix 2 on undici can lose to garbage collection (server/http/client-gone.ts).
+     */
+    clientGone: AbortSignal;
   }
 }

@@ -5,6 +5,7 @@ import type { ServerBuild } from "@remix-run/node";
 import type { RequestHandler } from "express";
 import { loadConfig } from "./config";
 import { createHttpApp } from "./http/app";
+import { clientGoneSignal } from "./http/client-gone";
 import { logger } from "./logger";
 import { createServices } from "./services";
 
@@ -24,7 +25,11 @@ async function main() {
     remixHandler = createRequestHandler({
       build,
       mode: "production",
-      getLoadContext: (req) => ({ services, clientAddress: req.ip ?? "unknown" }),
+      getLoadContext: (req, res) => ({
+        services,
+        clientAddress: req.ip ?? "unknown",
+        clientGone: clientGoneSignal(res),
+      }),
     });
   } else {
     const vite = await import("vite").then((v) => v.createServer({ server: { middlewareMode: true } }));
@@ -32,7 +37,11 @@ async function main() {
     remixHandler = createRequestHandler({
       build: () => vite.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>,
       mode: "development",
-      getLoadContext: (req) => ({ services, clientAddress: req.ip ?? "unknown" }),
+      getLoadContext: (req, res) => ({
+        services,
+        clientAddress: req.ip ?? "unknown",
+        clientGone: clientGoneSignal(res),
+      }),
     });
   }
 
