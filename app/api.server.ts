@@ -71,15 +71,12 @@ export async function admitGeneration(context: AppLoadContext, user: PublicUser)
 
 /**
  * A one-shot app's answer (summarise, translate, code): the AI SDK's UI message stream, which
- * proxies must not buffer, ending when the client goes away; a refusal before it starts is JSON.
+ * proxies must not buffer, ending when the client goes away (`context.clientGone`, never
+ * `request.signal`: see server/http/client-gone.ts); a refusal before it starts is JSON.
  */
-export async function oneShotResponse(
-  request: Request,
-  context: AppLoadContext,
-  oneShot: OneShotRequest,
-): Promise<Response> {
+export async function oneShotResponse(context: AppLoadContext, oneShot: OneShotRequest): Promise<Response> {
   try {
-    const stream = await streamOneShot(context.services, oneShot, request.signal);
+    const stream = await streamOneShot(context.services, oneShot, context.clientGone);
     return createUIMessageStreamResponse({ stream, headers: { "X-Accel-Buffering": "no" } });
   } catch (error) {
     rethrowAsApiError(error);

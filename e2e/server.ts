@@ -11,9 +11,20 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
+export interface ServerOptions {
+  /** Node flags and preloads (after tsx's), e.g. ["--expose-gc", "--import", "./e2e/force-gc.ts"]. */
+  nodeArgs?: string[];
+}
+
+export async function startServer(
+  env: Record<string, string> = {},
+  options: ServerOptions = {},
+): Promise<RunningServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "loom-e2e-"));
-  const server = spawn(path.resolve("node_modules/.bin/tsx"), ["server/index.ts"], {
+  const [command, args] = options.nodeArgs
+    ? [process.execPath, ["--import", "tsx", ...options.nodeArgs, "server/index.ts"]]
+    : [path.resolve("node_modules/.bin/tsx"), ["server/index.ts"]];
+  const server = spawn(command, args, {
     env: {
       ...process.env,
       NODE_ENV: "production",
@@ -52,7 +63,10 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
     async stop() {
       const exited = new Promise((resolve) => server.once("exit", resolve));
       server.kill("SIGTERM");
+      // A server stuck in its shutdown (a failing test's streams still running) is not left behind.
+      const kill = setTimeout(() => server.kill("SIGKILL"), 30_000);
       await exited;
+      clearTimeout(kill);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

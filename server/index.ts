@@ -10,6 +10,7 @@ import { createHttpApp } from "./http/app";
 import { cspNonceOf } from "./http/content-security-policy";
 import { listen, StartupProblem } from "./http/listen";
 import { shutDown } from "./http/shutdown";
+import { clientGoneSignal } from "./http/client-gone";
 import { logger } from "./logger";
 import { createServices } from "./services";
 
@@ -35,6 +36,7 @@ async function main() {
     services,
     clientAddress: req.ip ?? "unknown",
     cspNonce: cspNonceOf(res),
+    clientGone: clientGoneSignal(res),
   });
   const remixHandler = createRequestHandler({ build: remix.build, mode: remix.mode, getLoadContext });
 

@@ -8,8 +8,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const input = await readJson(request, sentimentInput, 512 * 1024);
   await admitGeneration(context, user);
   try {
-    return Response.json(await classifySentiment(context.services, { userId: user.id, input }, request.signal));
+    return Response.json(await classifySentiment(context.services, { userId: user.id, input }, context.clientGone));
   } catch (error) {
+    // The client left (the run is recorded stopped): nobody reads this, and it is no server error.
+    if (context.clientGone.aborted) return new Response(null, { status: 499 });
     rethrowAsApiError(error);
   }
 }

@@ -6,7 +6,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requireApiUser(request, context);
   const input = await readJson(request, translateInput);
   await admitGeneration(context, user);
-  return oneShotResponse(request, context, {
+  return oneShotResponse(context, {
     userId: user.id,
     app: "translate",
     modelId: input.modelId,

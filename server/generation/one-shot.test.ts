@@ -1,15 +1,17 @@
 // A one-shot stream: the run is recorded from start to end, stats travel as metadata, refusals
-// come before the stream and failures inside it become its text. Real engine, real database.
+// come before the stream, failures inside it become its text, and an abort stops the engine and
+// records what was streamed. Real engine, real database.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import type { UIMessageChunk } from "ai";
+import { wrapLanguageModel, type UIMessageChunk } from "ai";
 import { eq } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { runs, users } from "../../db/schema";
 import { openTestDatabase } from "../../db/test-database";
 import { HttpError } from "../http-error";
 import { createLoomLanguageModel, loadCausalLM, type LoadedCausalLM } from "../inference";
+import { pacingMiddleware } from "../registry/stream-pacing";
 import { codeTask } from "../tasks/code";
 import { translateTask } from "../tasks/translate";
 import { createRunRecorder } from "../usage/runs";
@@ -18,8 +20,11 @@ import { streamOneShot, type OneShotServices } from "./one-shot";
 const fixture = fileURLToPath(new URL("../inference/__fixtures__/tiny-llama/", import.meta.url));
 
 async function readAll(stream: ReadableStream<UIMessageChunk>) {
+  return readRest(stream.getReader());
+}
+
+async function readRest(reader: ReadableStreamDefaultReader<UIMessageChunk>) {
   const chunks: UIMessageChunk[] = [];
-  const reader = stream.getReader();
   for (let next = await reader.read(); !next.done; next = await reader.read()) chunks.push(next.value);
   return chunks;
 }
@@ -108,5 +113,55 @@ describe("one-shot stream", () => {
     const error = chunks.find((c) => c.type === "error");
     assert.equal(error?.type === "error" && error.errorText, "This model does not translate en to de.");
     assert.equal((await endedRun("translate")).status, "failed");
+  });
+
+  test("an abort mid-answer frees the slot at once; the run is stopped with the tokens streamed", async () => {
+    // Paced like LOOM_STREAM_DELAY_MS, and past end-of-sequence, so the answer is still being
+    // written when the client leaves.
+    const model = wrapLanguageModel({
+      model: createLoomLanguageModel(loaded, { modelId: "tiny-llama" }),
+      middleware: [
+        pacingMiddleware(10),
+        {
+          specificationVersion: "v3",
+          transformParams: async ({ params }) => ({ ...params, providerOptions: { loom: { ignoreEos: true } } }),
+        },
+      ],
+    });
+    const paced: OneShotServices = {
+      ...services,
+      registry: {
+        languageModel: async () => ({ row: { id: "tiny-llama", displayName: "Tiny Llama" }, model, loaded }),
+      },
+    };
+    const task = codeTask({ code: "x = 1", language: "python", mode: "block" });
+    task.decoding = { temperature: 0, maxOutputTokens: 200, stopSequences: [] };
+    const earlier = new Set((await runsOf()).map((r) => r.id));
+    const client = new AbortController();
+    const reader = (await streamOneShot(paced, { userId, app: "code", task }, client.signal)).getReader();
+    let received = 0;
+    while (received < 3) {
+      const next = await reader.read();
+      assert.equal(next.done, false, "the answer goes on");
+      if (next.value?.type === "text-delta") received++;
+    }
+    assert.equal(loaded.stats().active, 1);
+    client.abort();
+    assert.equal(loaded.stats().active, 0, "the slot is free at once");
+    const rest = await readRest(reader);
+    received += rest.filter((c) => c.type === "text-delta").length;
+
+    let run = (await runsOf()).find((r) => !earlier.has(r.id));
+    for (let i = 0; run?.status === "running" && i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      run = (await runsOf()).find((r) => !earlier.has(r.id));
+    }
+    assert.equal(run?.status, "stopped");
+    assert.ok(
+      run.completionTokens >= received && run.completionTokens <= received + 1,
+      `${run.completionTokens} tokens recorded, ${received} streamed`,
+    );
+    assert.equal(typeof run.timeToFirstTokenMs, "number");
+    assert.ok(run.durationMs! > 0);
   });
 });

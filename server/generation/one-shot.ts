@@ -1,7 +1,15 @@
 // One-shot generations (summarise, translate, code): stream from the app's model as the AI SDK's
 // UI message stream, record a runs row, and stop generating the moment `signal` aborts (the client
-// went away). Token and latency stats travel as message metadata.
-import { createUIMessageStream, streamText, type LanguageModel, type ModelMessage, type UIMessageChunk } from "ai";
+// went away). Token and latency stats travel as message metadata. The run records what happened:
+// completed with the model's usage, stopped with the tokens streamed until then, or failed.
+import {
+  createUIMessageStream,
+  streamText,
+  type LanguageModel,
+  type LanguageModelUsage,
+  type ModelMessage,
+  type UIMessageChunk,
+} from "ai";
 import type { ModelRow } from "../../db/schema";
 import type { AppName } from "../apps";
 import { publicErrorOf } from "../http-error";
@@ -10,7 +18,8 @@ import { noticeWhenCut } from "../shutdown-notice";
 import type { Decoding } from "../tasks/decoding";
 import type { OneShotTask } from "../tasks/one-shot-task";
 import { readModelPrompts } from "../tasks/prompts";
-import type { RunRecorder } from "../usage/runs";
+import { logger } from "../logger";
+import type { RunOutcome, RunRecorder } from "../usage/runs";
 import { startRunTimer } from "../usage/timing";
 import type { TaskMetadata } from "./task-metadata";
 
@@ -43,18 +52,32 @@ const FAILED = "The model failed to answer. Try again.";
 export async function streamOneShot(
   services: OneShotServices,
   request: OneShotRequest,
-  clientSignal: AbortSignal,
+  clientGone: AbortSignal,
 ): Promise<ReadableStream<UIMessageChunk>> {
   const { userId, app, task } = request;
   // The client going away, or the shutdown cutting the stream (which the client is told).
-  const signal = services.shutdownSignal ? AbortSignal.any([clientSignal, services.shutdownSignal]) : clientSignal;
+  const { signal, release } = abortedByEither(clientGone, services.shutdownSignal);
   const { row, model, loaded } = await services.registry.languageModel(app, request.modelId);
   const prompts = readModelPrompts(loaded.dir);
   const runId = await services.runs.start({ userId, app, modelId: row.id });
   const timer = startRunTimer();
   const base: TaskMetadata = { modelId: row.id, modelName: row.displayName };
-  const fail = (error: unknown) =>
-    void services.runs.finish(runId, { status: "failed", error: String((error as Error)?.message ?? error) });
+  // A stopped stream reports no usage: its deltas are counted instead (the engine sends about one
+  // per token), as they are streamed to the client.
+  let deltas = 0;
+  let recorded = false;
+  /** The run's one outcome: whatever ends the stream first (finish, abort, error) decides it. */
+  const record = async (outcome: RunOutcome) => {
+    if (recorded) return;
+    recorded = true;
+    release();
+    await services.runs.finish(runId, outcome).catch((error: unknown) => {
+      logger.warn("run not recorded", { runId, app, status: outcome.status, error: String(error) });
+    });
+  };
+  const stopped = () => record({ status: "stopped", completionTokens: deltas, ...timer.read(deltas) });
+  const failed = (error: unknown) =>
+    signal.aborted ? stopped() : record({ status: "failed", error: String((error as Error)?.message ?? error) });
 
   const complete = async (messages: ModelMessage[], decoding: Decoding) => {
     // The system message is the task's prompt (server/tasks/prompts.ts), never user text.
@@ -73,9 +96,6 @@ export async function streamOneShot(
         allowSystemInMessages: true,
         abortSignal: signal,
         ...task.decoding,
-        onChunk: ({ chunk }) => {
-          if (chunk.type === "text-delta") timer.token();
-        },
         onError: () => {},
       });
       writer.merge(
@@ -83,30 +103,60 @@ export async function streamOneShot(
           messageMetadata: ({ part }) => {
             if (part.type === "start") return base;
             if (part.type !== "finish") return undefined;
-            const completionTokens = part.totalUsage.outputTokens ?? 0;
-            const stats = {
-              promptTokens: part.totalUsage.inputTokens ?? 0,
-              completionTokens,
-              ...timer.read(completionTokens),
-            };
-            void services.runs.finish(runId, { status: "completed", ...stats });
-            return { ...base, ...stats, status: "completed" } satisfies TaskMetadata;
+            return { ...base, ...statsOf(part.totalUsage), status: "completed" } satisfies TaskMetadata;
           },
-          onError: (error) => {
-            fail(error);
-            return publicErrorOf(error)?.message ?? FAILED;
-          },
+          onError: (error) => publicErrorOf(error)?.message ?? FAILED,
         }),
       );
-      await result.consumeStream({ onError: () => {} });
-      if (signal.aborted) {
-        void services.runs.finish(runId, { status: "stopped", durationMs: timer.read().durationMs });
+      // The outcome, from the stream the client's copy comes from.
+      let usage: LanguageModelUsage | undefined;
+      let failure: unknown;
+      try {
+        for await (const part of result.fullStream) {
+          if (part.type === "text-delta" && part.text) {
+            timer.token();
+            deltas++;
+          } else if (part.type === "error") failure ??= part.error;
+          else if (part.type === "finish") usage = part.totalUsage;
+        }
+      } catch (error) {
+        failure ??= error;
       }
+      if (usage && failure === undefined) await record({ status: "completed", ...statsOf(usage) });
+      else if (signal.aborted) await stopped();
+      else await failed(failure ?? new Error("the stream ended without finishing"));
     },
+    // What execute throws (a failed or stopped prepare step) ends the stream with its text.
     onError: (error) => {
-      fail(error);
+      void failed(error);
       return publicErrorOf(error)?.message ?? FAILED;
     },
   });
   return stream.pipeThrough(noticeWhenCut(signal));
+
+  function statsOf(usage: LanguageModelUsage) {
+    const completionTokens = usage.outputTokens ?? 0;
+    return { promptTokens: usage.inputTokens ?? 0, completionTokens, ...timer.read(completionTokens) };
+  }
+}
+
+/**
+ * A signal that aborts when either does, with that one's reason. Plain listeners rather than
+ * AbortSignal.any, whose links are weak (decision 013); `release` removes the listener from the
+ * long-lived shutdown signal once the run is recorded, so requests do not pile listeners on it.
+ */
+function abortedByEither(first: AbortSignal, second?: AbortSignal) {
+  if (!second) return { signal: first, release: () => {} };
+  const controller = new AbortController();
+  const onFirst = () => controller.abort(first.reason);
+  const onSecond = () => controller.abort(second.reason);
+  const release = () => {
+    first.removeEventListener("abort", onFirst);
+    second.removeEventListener("abort", onSecond);
+  };
+  if (first.aborted) onFirst();
+  else if (second.aborted) onSecond();
+  first.addEventListener("abort", onFirst, { once: true });
+  second.addEventListener("abort", onSecond, { once: true });
+  return { signal: controller.signal, release };
 }

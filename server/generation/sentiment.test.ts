@@ -1,5 +1,5 @@
-// Sentiment: labels and scores per text, a per-sentence breakdown for long texts, one runs row.
-// Real classifier, real database.
+// Sentiment: labels and scores per text, a per-sentence breakdown for long texts, one runs row
+// (stopped when the client leaves). Real classifier, real database.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -63,5 +63,26 @@ describe("sentiment", () => {
     const failing = { ...classifier, classify: async () => Promise.reject(new Error("boom")) } as LoadedClassifier;
     await assert.rejects(classifySentiment(servicesWith(failing), { userId, input: { texts: ["x"] } }, signal), /boom/);
     assert.ok((await runsOf()).some((r) => r.status === "failed" && r.error === "boom"));
+  });
+
+  test("a client that leaves mid-way: the breakdown is not scored and the run is stopped", async () => {
+    const client = new AbortController();
+    let passes = 0;
+    const leaving = {
+      ...classifier,
+      classify: async (texts: string[]) => {
+        passes++;
+        const results = await classifier.classify(texts);
+        client.abort(); // the tab closed while the texts were being scored
+        return results;
+      },
+    } as LoadedClassifier;
+    const long = `${"This part is fine and calm. ".repeat(3)}This last part is rather long, to pass the limit.`;
+    await assert.rejects(
+      classifySentiment(servicesWith(leaving), { userId, input: { texts: [long] } }, client.signal),
+      { name: "AbortError" },
+    );
+    assert.equal(passes, 1, "the sentences were not scored");
+    assert.equal((await runsOf()).filter((r) => r.status === "stopped").length, 1);
   });
 });

@@ -1,5 +1,6 @@
 // Sentiment: classify each text with the app's model (a classifier, or zero-shot scoring with a
-// language model), break long texts down by sentence, and record the run.
+// language model), break long texts down by sentence, and record the run. When `signal` aborts
+// (the client went away) the queued scoring is dropped and the run is recorded stopped.
 import type { ModelRow } from "../../db/schema";
 import type { Classification, LoadedCausalLM, LoadedClassifier } from "../inference";
 import { readModelPrompts } from "../tasks/prompts";
@@ -46,6 +47,7 @@ export async function classifySentiment(
       return sentences.length > 1 ? sentences : [];
     });
     const sentenceTexts = sentencesOf.flat();
+    signal.throwIfAborted(); // nobody would read the breakdown
     const sentenceResults = sentenceTexts.length ? await classify(sentenceTexts) : [];
     let cursor = 0;
     const body: SentimentResult[] = input.texts.map((text, i) => {
@@ -72,7 +74,12 @@ export async function classifySentiment(
     };
   } catch (error) {
     if (runId)
-      await services.runs.finish(runId, { status: "failed", error: String((error as Error)?.message ?? error) });
+      await services.runs.finish(
+        runId,
+        signal.aborted
+          ? { status: "stopped", durationMs: timer.read().durationMs }
+          : { status: "failed", error: String((error as Error)?.message ?? error) },
+      );
     throw error;
   }
 }

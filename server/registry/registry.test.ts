@@ -72,7 +72,7 @@ describe("model registry", () => {
     });
   });
 
-  test("assign → the app streams from it through the AI SDK", async () => {
+  test("assign → the app streams from it through the AI SDK; status counts its decode slots", async () => {
     await registry.assign("translate", "tiny-llama", true);
     const { row, model } = await registry.languageModel("translate");
     assert.equal(row.id, "tiny-llama");
@@ -84,6 +84,21 @@ describe("model registry", () => {
     const listed = (await registry.listModels()).find((r) => r.id === "tiny-llama")!;
     assert.equal(listed.loaded, true);
     assert.equal(listed.device, "cpu");
+
+    // A long answer (past end-of-sequence) holds its slot until it is stopped.
+    const stop = new AbortController();
+    const long = streamText({
+      model,
+      prompt: "Hello",
+      maxOutputTokens: 200,
+      abortSignal: stop.signal,
+      providerOptions: { loom: { ignoreEos: true } },
+    });
+    for await (const _ of long.textStream) {
+      assert.deepEqual((await registry.status()).generating, { active: 1, waiting: 0 }, "its slot is counted");
+      stop.abort();
+    }
+    assert.deepEqual((await registry.status()).generating, { active: 0, waiting: 0 });
   });
 
   test("assignment rules: a classifier cannot serve a text app; unknown and unassigned models are refused", async () => {

@@ -42,6 +42,8 @@ export interface RegistryOptions {
 
 export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelayMs = 0 }: RegistryOptions) {
   const loaded = new Map<string, Promise<LoadedModel>>();
+  /** The loads that have finished: what status() counts without waiting on a load in progress. */
+  const ready = new Map<string, LoadedModel>();
 
   const folderOf = (modelId: string) => path.join(modelsDir, modelId);
 
@@ -178,7 +180,13 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
     if (!model) {
       model = loadModel(folderOf(modelId), { ...loadOptions, id: modelId, logger });
       loaded.set(modelId, model);
-      model.catch(() => loaded.delete(modelId));
+      const pending = model;
+      pending.then(
+        (m) => {
+          if (loaded.get(modelId) === pending) ready.set(modelId, m); // not unloaded meanwhile
+        },
+        () => loaded.delete(modelId),
+      );
     }
     return model;
   }
@@ -188,6 +196,7 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
     const model = loaded.get(modelId);
     if (!model) return;
     loaded.delete(modelId);
+    ready.delete(modelId);
     const m = await model.catch(() => undefined);
     if (m?.kind === "causal-lm") {
       while (m.stats().active + m.stats().waiting > 0) await new Promise((r) => setTimeout(r, 100));
@@ -288,14 +297,22 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
     if (existsSync(folderOf(modelId))) await removeModelFolder(modelsDir, modelId);
   }
 
-  /** Counts by status, for /healthz and the admin overview. */
+  /** Counts by status, for /healthz and the admin overview; `generating` sums the decode slots. */
   async function status() {
     const rows = await db.select({ status: models.status, n: count() }).from(models).groupBy(models.status);
     const [assigned] = await db.select({ n: count() }).from(taskAssignments);
+    const generating = { active: 0, waiting: 0 };
+    for (const model of ready.values()) {
+      if (model.kind !== "causal-lm") continue;
+      const { active, waiting } = model.stats();
+      generating.active += active;
+      generating.waiting += waiting;
+    }
     return {
       models: Object.fromEntries(rows.map((r) => [r.status, r.n])),
       assignments: assigned?.n ?? 0,
       loaded: loaded.size,
+      generating,
     };
   }
 
