@@ -102,6 +102,19 @@ describe("event batcher", () => {
     );
   });
 
+  test("a batch larger than one statement is stored whole", async () => {
+    const { generationId } = await newGeneration();
+    const batcher = createEventBatcher(database.db, { maxBatch: 10_000, flushIntervalMs: 1_000, onWritten: () => {} });
+    let batch;
+    for (let seq = 1; seq <= 2_500; seq++) batch = batcher.add(text(generationId, seq));
+    assert.equal((await batcher.flush(batch!)).size, 0);
+    const [row] = await database.db
+      .select({ lastSeq: generations.lastSeq })
+      .from(generations)
+      .where(eq(generations.id, generationId));
+    assert.equal(row!.lastSeq, 2_500);
+  });
+
   test("while one batch is written the next collects: a slow database gets fewer, larger batches", async () => {
     const { generationId } = await newGeneration();
     const { db, counter } = counting(database.db);

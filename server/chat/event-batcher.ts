@@ -75,14 +75,17 @@ export function createEventBatcher(
     collecting = undefined;
     if (!current) return;
     writing = true;
-    void write(current.rows).then((failures) => {
-      writing = false;
-      current.resolve(failures);
-      if (due) {
-        due = false;
-        start();
-      }
-    });
+    void write(current.rows)
+      // Not a database error (those are per generation): still end the batch, or the log stalls.
+      .catch((error: unknown) => new Map([...current.rows.keys()].map((id) => [id, error])))
+      .then((failures) => {
+        writing = false;
+        current.resolve(failures);
+        if (due) {
+          due = false;
+          start();
+        }
+      });
   }
 
   async function write(rows: Map<string, EventRow[]>): Promise<Map<string, unknown>> {
@@ -103,19 +106,25 @@ export function createEventBatcher(
   }
 
   async function insert(rows: EventRow[]) {
-    const heartbeatAt = new Date().toISOString();
-    for (let i = 0; i < rows.length; i += MAX_ROWS_PER_STATEMENT) {
-      const inserted = db
-        .insert(generationEvents)
-        .values(rows.slice(i, i + MAX_ROWS_PER_STATEMENT))
-        .returning({ generationId: generationEvents.generationId, seq: generationEvents.seq });
-      // Drizzle puts the embedded insert in parentheses itself.
-      await db.execute(sql`
-        with inserted as ${inserted}
-        update "generations" set "last_seq" = m.seq, "heartbeat_at" = ${heartbeatAt}::timestamptz
-        from (select generation_id, max(seq) as seq from inserted group by generation_id) as m
-        where "generations"."id" = m.generation_id`);
-    }
+    if (rows.length <= MAX_ROWS_PER_STATEMENT) return insertChunk(db, rows);
+    // More than one statement: all or nothing still, so a retry never meets rows already stored.
+    await db.transaction(async (tx) => {
+      for (let i = 0; i < rows.length; i += MAX_ROWS_PER_STATEMENT)
+        await insertChunk(tx, rows.slice(i, i + MAX_ROWS_PER_STATEMENT));
+    });
+  }
+
+  async function insertChunk(on: Pick<Db, "insert" | "execute">, rows: EventRow[]) {
+    const inserted = on
+      .insert(generationEvents)
+      .values(rows)
+      .returning({ generationId: generationEvents.generationId, seq: generationEvents.seq });
+    // Drizzle puts the embedded insert in parentheses itself.
+    await on.execute(sql`
+      with inserted as ${inserted}
+      update "generations" set "last_seq" = m.seq, "heartbeat_at" = ${new Date().toISOString()}::timestamptz
+      from (select generation_id, max(seq) as seq from inserted group by generation_id) as m
+      where "generations"."id" = m.generation_id`);
   }
 
   return { add, flush };
