@@ -5,6 +5,8 @@ import type { ServerBuild } from "@remix-run/node";
 import type { RequestHandler } from "express";
 import { loadConfig } from "./config";
 import { createHttpApp } from "./http/app";
+import { startLocalAdminChannel } from "./local-admin/channel";
+import { runAdminRequest } from "./local-admin/commands";
 import { logger } from "./logger";
 import { createServices } from "./services";
 
@@ -43,6 +45,15 @@ async function main() {
     devMiddleware,
     trustProxy: config.trustProxy,
   });
+  // No other process may open the embedded database: the CLIs (admin:create, models) come through here.
+  const localAdmin =
+    services.database.driver === "pglite"
+      ? await startLocalAdminChannel({
+          dataDir: config.dataDir,
+          run: (request) => runAdminRequest({ ...services, maxUploadBytes: config.maxUploadBytes }, request),
+          logger,
+        })
+      : undefined;
   const server = app.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
@@ -65,6 +76,7 @@ async function main() {
       logger.warn("grace period over, closing remaining connections", { inFlight: inFlight.active });
       server.closeAllConnections();
     }
+    await localAdmin?.close();
     // Detached chat generations get what is left of the grace period, then are stopped and saved.
     await services.close(Math.max(0, deadline - Date.now()));
     logger.info("stopped");
