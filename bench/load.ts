@@ -27,6 +27,8 @@ const CHATS = bounded(values.chats, 200);
 const TRANSLATES = bounded(values.translates, 200);
 const TIMEOUT_MS = Math.max(10, bounded(values.timeout, 600)) * 1000;
 const HEALTH_EVERY_MS = 100;
+// Stopped from the terminal: exit normally, so the server started below is killed too.
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
 
 interface StreamResult {
   app: "chat" | "translate";
@@ -75,6 +77,9 @@ async function startServer(databaseUrl: string | undefined): Promise<Server> {
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  // Never leave a server behind: not when it fails to start, nor when this process is stopped.
+  const killServer = () => child.kill("SIGKILL");
+  process.once("exit", killServer);
   let output = "";
   const baseUrl = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
@@ -95,6 +100,10 @@ async function startServer(databaseUrl: string | undefined): Promise<Server> {
       clearTimeout(timer);
       reject(new Error(`server exited with ${code}:\n${output.slice(-4000)}`));
     });
+  }).catch((error: unknown) => {
+    killServer();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
   });
   // Keep draining its log so a full pipe never blocks it; LOOM_BENCH_SERVER_LOG keeps a copy.
   child.stdout!.removeAllListeners("data");
@@ -115,6 +124,7 @@ async function startServer(databaseUrl: string | undefined): Promise<Server> {
       const exited = new Promise((resolve) => child.once("exit", resolve));
       child.kill("SIGTERM");
       await exited;
+      process.off("exit", killServer);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -285,10 +295,16 @@ async function runLoad(database: string, databaseUrl: string | undefined): Promi
     const deadline = AbortSignal.timeout(TIMEOUT_MS);
     const startedAt = performance.now();
     const cpuBefore = cpuSeconds(pid);
-    const results = await Promise.all([
-      ...chatIds.map((id, i) => chatStream(baseUrl, cookies[i % USERS]!, id, deadline)),
-      ...Array.from({ length: TRANSLATES }, (_, i) => translateStream(baseUrl, cookies[i % USERS]!, deadline)),
-    ]);
+    // Interleaved (the translations spread evenly among the chats): the engine serves requests
+    // first come, first served, so sending all of one kind first would time the order, not the server.
+    const streams = [
+      ...chatIds.map((id, i) => ({ at: i / CHATS, run: () => chatStream(baseUrl, cookies[i % USERS]!, id, deadline) })),
+      ...Array.from({ length: TRANSLATES }, (_, i) => ({
+        at: (i + 0.5) / TRANSLATES,
+        run: () => translateStream(baseUrl, cookies[i % USERS]!, deadline),
+      })),
+    ].sort((a, b) => a.at - b.at);
+    const results = await Promise.all(streams.map((s) => s.run()));
     const wallMs = performance.now() - startedAt;
     const cpu = cpuSeconds(pid) - cpuBefore;
     stopHealth.abort();
