@@ -44,6 +44,8 @@ interface Figures {
   wallMs: number;
   results: StreamResult[];
   healthMs: number[];
+  /** The slowest /healthz: its latency and when it was sent, in ms from the start of the load. */
+  slowestHealth: { ms: number; at: number };
   healthFailures: number;
   rss: { before: number; peak: number; after: number };
   /** The server's CPU time (all threads) during the load: steadier than wall time on a shared machine. */
@@ -253,8 +255,9 @@ async function createChat(baseUrl: string, cookie: string): Promise<string> {
 }
 
 /** Polls /healthz one request at a time until stopped: a stalled event loop shows as a slow answer. */
-async function pollHealth(baseUrl: string, stop: AbortSignal) {
+async function pollHealth(baseUrl: string, stop: AbortSignal, origin: number) {
   const latencies: number[] = [];
+  let slowest = { ms: 0, at: 0 };
   let failures = 0;
   while (!stop.aborted) {
     const startedAt = performance.now();
@@ -265,10 +268,12 @@ async function pollHealth(baseUrl: string, stop: AbortSignal) {
     } catch {
       failures++;
     }
-    latencies.push(performance.now() - startedAt);
+    const latency = performance.now() - startedAt;
+    latencies.push(latency);
+    if (latency > slowest.ms) slowest = { ms: latency, at: startedAt - origin };
     await new Promise((resolve) => setTimeout(resolve, HEALTH_EVERY_MS));
   }
-  return { latencies, failures };
+  return { latencies, slowest, failures };
 }
 
 // ---- one run ----
@@ -291,10 +296,10 @@ async function runLoad(database: string, databaseUrl: string | undefined): Promi
     let peak = before;
     const rssTimer = setInterval(() => (peak = Math.max(peak, rssBytes(pid))), 200);
     const stopHealth = new AbortController();
-    const health = pollHealth(baseUrl, stopHealth.signal);
-    const deadline = AbortSignal.timeout(TIMEOUT_MS);
     const startedAt = performance.now();
     const cpuBefore = cpuSeconds(pid);
+    const health = pollHealth(baseUrl, stopHealth.signal, startedAt);
+    const deadline = AbortSignal.timeout(TIMEOUT_MS);
     // Interleaved (the translations spread evenly among the chats): the engine serves requests
     // first come, first served, so sending all of one kind first would time the order, not the server.
     const streams = [
@@ -308,7 +313,7 @@ async function runLoad(database: string, databaseUrl: string | undefined): Promi
     const wallMs = performance.now() - startedAt;
     const cpu = cpuSeconds(pid) - cpuBefore;
     stopHealth.abort();
-    const { latencies, failures } = await health;
+    const { latencies, slowest, failures } = await health;
     clearInterval(rssTimer);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     return {
@@ -316,6 +321,7 @@ async function runLoad(database: string, databaseUrl: string | undefined): Promi
       wallMs,
       results,
       healthMs: latencies,
+      slowestHealth: slowest,
       healthFailures: failures,
       rss: { before, peak, after: rssBytes(pid) },
       cpuSeconds: cpu,
@@ -367,6 +373,10 @@ function report(all: Figures[]) {
         `${ms(percentile(f.healthMs, 50))} / ${ms(percentile(f.healthMs, 99))} / ${ms(Math.max(0, ...f.healthMs))}`,
     ],
     ["/healthz polls", (f) => `${f.healthMs.length}`],
+    [
+      "slowest /healthz sent at, s into the load",
+      (f) => `${(f.slowestHealth.at / 1000).toFixed(1)} (of ${(f.wallMs / 1000).toFixed(1)})`,
+    ],
     ["RSS before / peak / after, MiB", (f) => `${mib(f.rss.before)} / ${mib(f.rss.peak)} / ${mib(f.rss.after)}`],
   ];
   const lines = [
