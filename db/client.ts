@@ -1,7 +1,6 @@
-// One client for both databases: PGlite (PostgreSQL in WASM, persisted in a folder) when no
-// DATABASE_URL is given, a real PostgreSQL through postgres.js when it is. Same schema, same
-// migrations, same queries — only the driver differs.
-import { mkdirSync } from "node:fs";
+// One client for both databases: PGlite (PostgreSQL in WASM, persisted in a folder that one
+// process holds at a time) when no DATABASE_URL is given, a real PostgreSQL through postgres.js
+// when it is. Same schema, same migrations, same queries — only the driver differs.
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
@@ -11,6 +10,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { lockDatabaseFolder } from "./lock";
 import * as schema from "./schema";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -46,14 +46,27 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       close: () => client.end({ timeout: 5 }),
     };
   }
-  if (options.pgliteDir) mkdirSync(options.pgliteDir, { recursive: true });
+  // A folder is this process's alone (db/lock.ts): taken before PGlite reads a byte of it.
+  const lock = options.pgliteDir ? await lockDatabaseFolder(options.pgliteDir) : undefined;
   const client = new PGlite(options.pgliteDir);
   const db = drizzlePglite(client, { schema });
-  await migratePglite(db, { migrationsFolder });
+  const close = async () => {
+    try {
+      await client.close();
+    } finally {
+      await lock?.release();
+    }
+  };
+  try {
+    await migratePglite(db, { migrationsFolder });
+  } catch (error) {
+    await close().catch(() => {});
+    throw error;
+  }
   return {
     db: db as unknown as Db,
     driver: "pglite",
     ping: async () => void (await db.execute(sql`select 1`)),
-    close: () => client.close(),
+    close,
   };
 }

@@ -1,11 +1,10 @@
 // npm run admin:create -- --email you@example.com [--password …]
 // Creates an administrator, or promotes an existing account and resets its password. Without
 // --password it reads one from LOOM_ADMIN_PASSWORD or asks on the terminal (never echoed to logs).
+// While the server runs on the embedded database, the request goes through that server.
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
-import { openDatabase } from "../db/client";
-import { createAuthService } from "../server/auth/auth-service";
-import { loadConfig } from "../server/config";
+import { runAdminCommand } from "../server/local-admin/cli";
 
 const { values } = parseArgs({ options: { email: { type: "string" }, password: { type: "string" } } });
 const email = values.email ?? process.env.LOOM_ADMIN_EMAIL;
@@ -20,14 +19,7 @@ if (!password) {
   rl.close();
 }
 
-const config = loadConfig();
-const database = await openDatabase({ url: config.databaseUrl, pgliteDir: config.pgliteDir });
-try {
-  const admin = await createAuthService(database.db).ensureAdmin({ email, password });
-  console.log(`Administrator ready: ${admin.email}`);
-} catch (error) {
-  console.error(error instanceof Error ? error.message : String(error));
-  process.exitCode = 1;
-} finally {
-  await database.close();
-}
+process.exitCode = await runAdminCommand(
+  { command: "admin:create", email, password },
+  "Stop it first, or set LOOM_ADMIN_EMAIL and LOOM_ADMIN_PASSWORD and restart it: it ensures that administrator as it starts.",
+);

@@ -1,16 +1,12 @@
 // npm run models -- list | add <dir|archive> [--id ID] [--name NAME] | assign <model> <app> [--default]
 //                   | unassign <model> <app> | remove <model>
 // The admin area's model management for headless servers, through the same registry service.
-import { createReadStream } from "node:fs";
-import { cp, stat } from "node:fs/promises";
+// While the server runs on the embedded database, the request goes through that server.
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { openDatabase } from "../db/client";
 import { APPS, type AppName } from "../server/apps";
-import { loadConfig } from "../server/config";
-import { logger } from "../server/logger";
-import { createRegistry } from "../server/registry/registry";
-import { createUploadStaging } from "../server/uploads/staging";
+import { runAdminCommand } from "../server/local-admin/cli";
+import type { AdminRequest } from "../server/local-admin/commands";
 
 const USAGE = `Usage:
   npm run models -- list
@@ -31,71 +27,36 @@ function appName(value: string | undefined): AppName {
   return value as AppName;
 }
 
-const config = loadConfig();
-const database = await openDatabase({ url: config.databaseUrl, pgliteDir: config.pgliteDir });
-const registry = createRegistry({
-  db: database.db,
-  modelsDir: config.modelsDir,
-  logger,
-  loadOptions: config.engine,
-});
-try {
+function requestFor(command: string): AdminRequest | undefined {
   switch (command) {
-    case "list": {
-      await registry.sync();
-      for (const m of await registry.listModels()) {
-        const apps = m.assignments.map((a) => `${a.app}${a.isDefault ? "*" : ""}`).join(",") || "-";
-        console.log([m.id.padEnd(24), m.kind.padEnd(11), m.status.padEnd(10), apps, m.statusReason ?? ""].join(" "));
-      }
-      break;
-    }
-    case "add": {
-      const source = args[0];
-      if (!source) throw new Error(USAGE);
-      const staging = createUploadStaging({ dataDir: config.dataDir, maxUploadBytes: config.maxUploadBytes });
-      const upload = await staging.createUpload();
-      try {
-        if ((await stat(source)).isDirectory())
-          await cp(source, upload.filesDir, { recursive: true, verbatimSymlinks: true });
-        else await staging.receiveArchive(upload.id, createReadStream(source), { maxBytes: config.maxUploadBytes });
-        const id =
-          values.id ??
-          path
-            .basename(source)
-            .replace(/\.(zip|tgz|tar\.gz|tar)$/i, "")
-            .toLowerCase()
-            .replace(/[^a-z0-9._-]+/g, "-");
-        const { row } = await registry.installUploaded(upload.filesDir, {
-          modelId: id,
-          displayName: values.name,
-          uploadedBy: null,
-        });
-        console.log(`Installed ${row.id} (${row.kind}, ${row.architecture}).`);
-      } finally {
-        await staging.discardUpload(upload.id).catch(() => false);
-      }
-      break;
-    }
+    case "list":
+      return { command: "models:list" };
+    case "add":
+      if (!args[0]) throw new Error(USAGE);
+      return { command: "models:add", source: path.resolve(args[0]), id: values.id, name: values.name };
     case "assign":
-      await registry.assign(appName(args[1]), args[0] ?? "", values.default ?? false);
-      console.log(`Assigned ${args[0]} to ${args[1]}${values.default ? " (default)" : ""}.`);
-      break;
+      return {
+        command: "models:assign",
+        model: args[0] ?? "",
+        app: appName(args[1]),
+        isDefault: values.default ?? false,
+      };
     case "unassign":
-      await registry.unassign(appName(args[1]), args[0] ?? "");
-      console.log(`Unassigned ${args[0]} from ${args[1]}.`);
-      break;
+      return { command: "models:unassign", model: args[0] ?? "", app: appName(args[1]) };
     case "remove":
-      await registry.remove(args[0] ?? "");
-      console.log(`Removed ${args[0]}.`);
-      break;
-    default:
-      console.log(USAGE);
-      process.exitCode = command ? 2 : 0;
+      return { command: "models:remove", model: args[0] ?? "" };
   }
+}
+
+let request: AdminRequest | undefined;
+try {
+  request = command ? requestFor(command) : undefined;
 } catch (error) {
   console.error(error instanceof Error ? error.message : String(error));
-  process.exitCode = 1;
-} finally {
-  await registry.close();
-  await database.close();
+  process.exit(1);
 }
+if (!request) {
+  console.log(USAGE);
+  process.exit(command ? 2 : 0);
+}
+process.exitCode = await runAdminCommand(request, "Stop it first, then run this command again.");

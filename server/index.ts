@@ -11,6 +11,8 @@ import { cspNonceOf } from "./http/content-security-policy";
 import { listen, StartupProblem } from "./http/listen";
 import { shutDown } from "./http/shutdown";
 import { clientGoneSignal } from "./http/client-gone";
+import { startLocalAdminChannel } from "./local-admin/channel";
+import { runAdminRequest } from "./local-admin/commands";
 import { logger } from "./logger";
 import { createServices } from "./services";
 
@@ -48,6 +50,15 @@ async function main() {
     trustProxy: config.trustProxy,
     contentSecurityPolicy: config.production,
   });
+  // No other process may open the embedded database: the CLIs (admin:create, models) come through here.
+  const localAdmin =
+    services.database.driver === "pglite"
+      ? await startLocalAdminChannel({
+          dataDir: config.dataDir,
+          run: (request) => runAdminRequest({ ...services, maxUploadBytes: config.maxUploadBytes }, request),
+          logger,
+        })
+      : undefined;
   server.off("request", starting);
   server.on("request", app);
   logger.info("listening", { url: `http://${config.host}:${port}`, port, database: services.database.driver });
@@ -56,6 +67,7 @@ async function main() {
   const onSignal = (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
+    void localAdmin?.close();
     shutDown({ server, inFlight, services, graceMs: config.shutdownGraceMs, logger }, signal).then(
       () => process.exit(0),
       (error: unknown) => {

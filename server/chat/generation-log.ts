@@ -5,6 +5,8 @@ import { EventEmitter } from "node:events";
 import { and, asc, eq, gt, inArray, lt } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { generationEvents, generations } from "../../db/schema";
+import { createEventBatcher, type Batch } from "./event-batcher";
+import { createHeartbeat } from "./heartbeat";
 
 export type GenerationEvent =
   { type: "text"; data: { delta: string } } | { type: "finish"; data: { status: FinalStatus; error?: string } };
@@ -16,18 +18,29 @@ export interface StoredEvent {
 }
 
 export interface GenerationLogOptions {
-  /** Events are flushed when this many are waiting or after flushIntervalMs, whichever first. */
+  /**
+   * Events are flushed when this many are waiting (all generations together: server/chat/
+   * event-batcher.ts) or after flushIntervalMs, whichever first.
+   */
   maxBatch?: number;
   flushIntervalMs?: number;
   heartbeatMs?: number;
 }
 
 export function createGenerationLog(db: Db, options: GenerationLogOptions = {}) {
-  const maxBatch = options.maxBatch ?? 32;
-  const flushIntervalMs = options.flushIntervalMs ?? 100;
   const heartbeatMs = options.heartbeatMs ?? 2_000;
+  const heartbeat = createHeartbeat(db, heartbeatMs);
   const live = new EventEmitter();
   live.setMaxListeners(0);
+  const batcher = createEventBatcher(db, {
+    maxBatch: options.maxBatch ?? 1_000,
+    flushIntervalMs: options.flushIntervalMs ?? 100,
+    onWritten: (generationId, rows) =>
+      live.emit(
+        generationId,
+        rows.map((r) => ({ seq: r.seq, type: r.type, data: r.data })),
+      ),
+  });
 
   async function start(input: { chatId: string; messageId: string; userId: string; modelId: string }) {
     const [row] = await db.insert(generations).values(input).returning({ id: generations.id });
@@ -36,58 +49,42 @@ export function createGenerationLog(db: Db, options: GenerationLogOptions = {}) 
 
   /**
    * The writer one generation uses; it is the only writer of its log, so sequence numbers are local.
-   * Its heartbeat also brings back a stop asked for on another instance (`onStopRequested`).
+   * The heartbeat also brings back a stop asked for on another instance (`onStopRequested`).
    */
   function writer(generationId: string, options: { onStopRequested?: () => void } = {}) {
     let seq = 0;
-    let pending: (typeof generationEvents.$inferInsert)[] = [];
-    let timer: NodeJS.Timeout | undefined;
-    let flushing = Promise.resolve();
-    const heartbeat = setInterval(() => {
-      db.update(generations)
-        .set({ heartbeatAt: new Date() })
-        .where(eq(generations.id, generationId))
-        .returning({ stopRequestedAt: generations.stopRequestedAt })
-        .then(([row]) => {
-          if (row?.stopRequestedAt) options.onStopRequested?.();
-        })
-        // A missed beat only delays: the next one retries, and only a long silence marks it interrupted.
-        .catch(() => {});
-    }, heartbeatMs);
-    heartbeat.unref();
+    let batch: Batch | undefined; // the latest one holding this writer's events
+    let failure: unknown;
+    heartbeat.add(generationId, options.onStopRequested);
 
-    function flush() {
-      clearTimeout(timer);
-      timer = undefined;
-      const batch = pending;
-      pending = [];
-      if (batch.length === 0) return flushing;
-      flushing = flushing.then(async () => {
-        await db.insert(generationEvents).values(batch);
-        await db
-          .update(generations)
-          .set({ lastSeq: batch.at(-1)!.seq, heartbeatAt: new Date() })
-          .where(eq(generations.id, generationId));
-        live.emit(generationId);
-      });
-      return flushing;
+    /** Resolves once every event appended so far is stored; rejects if any of them could not be. */
+    async function flush() {
+      if (batch) await batcher.flush(batch);
+      if (failure !== undefined) throw failure;
     }
 
     function append(event: GenerationEvent) {
-      pending.push({ generationId, seq: ++seq, type: event.type, data: event.data });
-      if (pending.length >= maxBatch) void flush();
-      else timer ??= setTimeout(() => void flush(), flushIntervalMs);
+      const joined = batcher.add({ generationId, seq: ++seq, type: event.type, data: event.data });
+      if (joined !== batch) {
+        batch = joined;
+        void joined.done.then((failures) => {
+          if (failures.has(generationId)) failure ??= failures.get(generationId);
+        });
+      }
     }
 
     async function finish(status: FinalStatus, error?: string) {
       append({ type: "finish", data: { status, ...(error && { error }) } });
-      clearInterval(heartbeat);
-      await flush();
-      await db
-        .update(generations)
-        .set({ status, error: error ?? null, finishedAt: new Date() })
-        .where(eq(generations.id, generationId));
-      live.emit(generationId);
+      try {
+        await flush();
+        await db
+          .update(generations)
+          .set({ status, error: error ?? null, finishedAt: new Date() })
+          .where(eq(generations.id, generationId));
+      } finally {
+        heartbeat.remove(generationId); // its readers poll again from here on
+        live.emit(generationId);
+      }
     }
 
     return { append, flush, finish };
@@ -104,12 +101,17 @@ export function createGenerationLog(db: Db, options: GenerationLogOptions = {}) 
 
   /**
    * Every event after `afterSeq` until the finish event: stored ones first, then live ones. Woken
-   * by this process's writer, or by a slow poll when the writer runs in another instance.
+   * by this process's writer (with the events it stored), or by a poll when the writer runs in
+   * another instance.
    */
   async function* follow(generationId: string, afterSeq: number, signal?: AbortSignal): AsyncGenerator<StoredEvent> {
     let last = afterSeq;
+    // Events this process's writer has just stored, handed over with the wake-up: no query needed.
+    let handed: StoredEvent[] = [];
     while (!signal?.aborted) {
-      const events = await eventsAfter(generationId, last);
+      const fresh = handed.filter((e) => e.seq > last);
+      const events = fresh[0]?.seq === last + 1 ? fresh : await eventsAfter(generationId, last);
+      handed = [];
       for (const event of events) {
         yield event;
         last = event.seq;
@@ -120,13 +122,16 @@ export function createGenerationLog(db: Db, options: GenerationLogOptions = {}) 
         return;
       }
       await new Promise<void>((resolve) => {
-        const wake = () => {
+        const wake = (stored?: unknown) => {
+          if (Array.isArray(stored)) handed = stored as StoredEvent[];
           clearTimeout(poll);
           live.off(generationId, wake);
           signal?.removeEventListener("abort", wake);
           resolve();
         };
-        const poll = setTimeout(wake, 500);
+        // Another instance's writer cannot wake this reader: poll for it. A local one wakes it on
+        // every write; the slow poll is only a safety net.
+        const poll = setTimeout(wake, heartbeat.has(generationId) ? 5_000 : 500);
         live.on(generationId, wake);
         signal?.addEventListener("abort", wake, { once: true });
       });

@@ -45,6 +45,42 @@ describe("sampler", () => {
     assert.deepEqual([...seen].sort(), [0, 1]);
   });
 
+  it("top-p without top-k chooses what sorting the whole vocabulary chooses", () => {
+    // The reference: every index sorted, the shortest prefix reaching the mass, a draw from it.
+    const reference = (row: Float32Array, temperature: number, topP: number, random: () => number) => {
+      const order = Array.from(row, (_, i) => i).sort((a, b) => row[b]! - row[a]! || a - b);
+      const weights = order.map((i) => Math.exp((row[i]! - row[order[0]!]!) / temperature));
+      const total = weights.reduce((a, b) => a + b, 0);
+      let keep = order.length;
+      for (let j = 0, mass = 0; j < order.length; j++) {
+        mass += weights[j]! / total;
+        if (mass >= topP) {
+          keep = j + 1;
+          break;
+        }
+      }
+      let r = random() * weights.slice(0, keep).reduce((a, b) => a + b, 0);
+      for (let j = 0; j < keep; j++) if ((r -= weights[j]!) < 0) return order[j]!;
+      return order[keep - 1]!;
+    };
+    const shape = createRandom(99);
+    for (let trial = 0; trial < 300; trial++) {
+      // Flat, peaked and tied rows: scale 0.1 to 20, a few repeated values, vocabulary 2 to 4096.
+      const vocab = 2 + Math.floor(shape() * 4095);
+      const scale = 0.1 + shape() * 20;
+      const tied = trial % 2 === 0;
+      const row = Float32Array.from({ length: vocab }, () =>
+        tied ? Math.round(shape() * 8) * 0.25 * scale : shape() * scale,
+      );
+      const temperature = 0.2 + shape() * 1.5;
+      const topP = 0.05 + shape() * 0.94;
+      const [a, b] = [createRandom(trial), createRandom(trial)];
+      for (let draw = 0; draw < 5; draw++) {
+        assert.equal(sampleFromLogits(row, { temperature, topP }, a), reference(row, temperature, topP, b));
+      }
+    }
+  });
+
   it("sampling frequencies follow the softmax", () => {
     const two = Float32Array.from([0, Math.log(3)]); // p = 0.25 / 0.75
     const random = createRandom(11);

@@ -1,0 +1,92 @@
+// What `npm run admin:create` and `npm run models` do, as requests with one implementation: run
+// by the CLI itself when it can open the database, or by the running server that holds the
+// embedded one (server/local-admin/channel.ts). Each returns the lines to print.
+import { createReadStream } from "node:fs";
+import { cp, stat } from "node:fs/promises";
+import path from "node:path";
+import { z } from "zod";
+import { APPS } from "../apps";
+import type { AuthService } from "../auth/auth-service";
+import type { Registry } from "../registry/registry";
+import type { UploadStaging } from "../uploads/staging";
+
+const app = z.enum(APPS, {
+  error: (issue) => `Unknown application "${String(issue.input)}". One of: ${APPS.join(", ")}.`,
+});
+
+export const adminRequest = z.discriminatedUnion("command", [
+  z.object({ command: z.literal("admin:create"), email: z.string(), password: z.string() }),
+  z.object({ command: z.literal("models:list") }),
+  z.object({
+    command: z.literal("models:add"),
+    /** An absolute path: the server resolves nothing against its own working directory. */
+    source: z.string().refine((p) => path.isAbsolute(p), "The source must be an absolute path."),
+    id: z.string().optional(),
+    name: z.string().optional(),
+  }),
+  z.object({ command: z.literal("models:assign"), model: z.string(), app, isDefault: z.boolean() }),
+  z.object({ command: z.literal("models:unassign"), model: z.string(), app }),
+  z.object({ command: z.literal("models:remove"), model: z.string() }),
+]);
+export type AdminRequest = z.infer<typeof adminRequest>;
+
+export interface AdminDeps {
+  auth: AuthService;
+  registry: Registry;
+  uploads: UploadStaging;
+  maxUploadBytes: number;
+}
+
+export async function runAdminRequest(deps: AdminDeps, request: AdminRequest): Promise<string[]> {
+  const { auth, registry } = deps;
+  switch (request.command) {
+    case "admin:create": {
+      const admin = await auth.ensureAdmin({ email: request.email, password: request.password });
+      return [`Administrator ready: ${admin.email}`];
+    }
+    case "models:list": {
+      await registry.sync();
+      return (await registry.listModels()).map((m) => {
+        const apps = m.assignments.map((a) => `${a.app}${a.isDefault ? "*" : ""}`).join(",") || "-";
+        return [m.id.padEnd(24), m.kind.padEnd(11), m.status.padEnd(10), apps, m.statusReason ?? ""].join(" ");
+      });
+    }
+    case "models:add":
+      return [await addModel(deps, request)];
+    case "models:assign":
+      await registry.assign(request.app, request.model, request.isDefault);
+      return [`Assigned ${request.model} to ${request.app}${request.isDefault ? " (default)" : ""}.`];
+    case "models:unassign":
+      await registry.unassign(request.app, request.model);
+      return [`Unassigned ${request.model} from ${request.app}.`];
+    case "models:remove":
+      await registry.remove(request.model);
+      return [`Removed ${request.model}.`];
+  }
+}
+
+/** A folder or an archive, through the same staging, checks and install as an upload. */
+async function addModel(deps: AdminDeps, request: Extract<AdminRequest, { command: "models:add" }>) {
+  const { source } = request;
+  const upload = await deps.uploads.createUpload();
+  try {
+    if ((await stat(source)).isDirectory())
+      await cp(source, upload.filesDir, { recursive: true, verbatimSymlinks: true });
+    else await deps.uploads.receiveArchive(upload.id, createReadStream(source), { maxBytes: deps.maxUploadBytes });
+    const id =
+      request.id ??
+      path
+        .basename(source)
+        .replace(/\.(zip|tgz|tar\.gz|tar)$/i, "")
+        .toLowerCase()
+        .replace(/[^a-z0-9._-]+/g, "-");
+    const { row } = await deps.registry.installUploaded(upload.filesDir, {
+      modelId: id,
+      displayName: request.name,
+      uploadedBy: null,
+    });
+    return `Installed ${row.id} (${row.kind}, ${row.architecture}).`;
+  } finally {
+    await deps.uploads.discardUpload(upload.id).catch(() => false);
+  }
+}
