@@ -1,10 +1,15 @@
 // The durable side of a chat generation: an append-only event log in the database, written in
-// small batches with sequence numbers, plus a heartbeat. Readers (any tab, any instance) catch up
-// from the last sequence they saw; live readers in this process are woken without polling.
+// small batches with sequence numbers, plus a heartbeat (event-writer.ts). Readers (any tab, any
+// instance) catch up from the last sequence they saw; live readers in this process are woken
+// without polling, and still get a generation's end when the database is away.
 import { EventEmitter } from "node:events";
-import { and, asc, eq, gt, inArray, lt } from "drizzle-orm";
+import { and, asc, eq, gt } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { generationEvents, generations } from "../../db/schema";
+import type { Logger } from "../logger";
+import { createEventWriter, type WriterHooks } from "./event-writer";
+import { recoverStaleGenerations } from "./generation-recovery";
+import { DEFAULT_RETRY_POLICY, sleep, type RetryPolicy } from "./write-faults";
 
 export type GenerationEvent =
   { type: "text"; data: { delta: string } } | { type: "finish"; data: { status: FinalStatus; error?: string } };
@@ -20,77 +25,52 @@ export interface GenerationLogOptions {
   maxBatch?: number;
   flushIntervalMs?: number;
   heartbeatMs?: number;
+  /** How writes are retried while the database is away, and for how long. */
+  retry?: Partial<RetryPolicy>;
+  logger?: Pick<Logger, "warn">;
 }
 
 export function createGenerationLog(db: Db, options: GenerationLogOptions = {}) {
-  const maxBatch = options.maxBatch ?? 32;
-  const flushIntervalMs = options.flushIntervalMs ?? 100;
-  const heartbeatMs = options.heartbeatMs ?? 2_000;
+  const settings = {
+    maxBatch: options.maxBatch ?? 32,
+    flushIntervalMs: options.flushIntervalMs ?? 100,
+    heartbeatMs: options.heartbeatMs ?? 2_000,
+    retry: { ...DEFAULT_RETRY_POLICY, ...options.retry },
+  };
+  const staleAfterMs = settings.heartbeatMs * 5;
   const live = new EventEmitter();
   live.setMaxListeners(0);
+  // Generations whose writer runs in this process.
+  const writing = new Set<string>();
+  // The end of a generation whose writer gave up while the database was away, for readers here.
+  const endings = new Map<string, StoredEvent>();
 
   async function start(input: { chatId: string; messageId: string; userId: string; modelId: string }) {
     const [row] = await db.insert(generations).values(input).returning({ id: generations.id });
     return row!.id;
   }
 
-  /**
-   * The writer one generation uses; it is the only writer of its log, so sequence numbers are local.
-   * Its heartbeat also brings back a stop asked for on another instance (`onStopRequested`).
-   */
-  function writer(generationId: string, options: { onStopRequested?: () => void } = {}) {
-    let seq = 0;
-    let pending: (typeof generationEvents.$inferInsert)[] = [];
-    let timer: NodeJS.Timeout | undefined;
-    let flushing = Promise.resolve();
-    const heartbeat = setInterval(() => {
-      db.update(generations)
-        .set({ heartbeatAt: new Date() })
-        .where(eq(generations.id, generationId))
-        .returning({ stopRequestedAt: generations.stopRequestedAt })
-        .then(([row]) => {
-          if (row?.stopRequestedAt) options.onStopRequested?.();
-        })
-        // A missed beat only delays: the next one retries, and only a long silence marks it interrupted.
-        .catch(() => {});
-    }, heartbeatMs);
-    heartbeat.unref();
-
-    function flush() {
-      clearTimeout(timer);
-      timer = undefined;
-      const batch = pending;
-      pending = [];
-      if (batch.length === 0) return flushing;
-      flushing = flushing.then(async () => {
-        await db.insert(generationEvents).values(batch);
-        await db
-          .update(generations)
-          .set({ lastSeq: batch.at(-1)!.seq, heartbeatAt: new Date() })
-          .where(eq(generations.id, generationId));
-        live.emit(generationId);
-      });
-      return flushing;
-    }
-
-    function append(event: GenerationEvent) {
-      pending.push({ generationId, seq: ++seq, type: event.type, data: event.data });
-      if (pending.length >= maxBatch) void flush();
-      else timer ??= setTimeout(() => void flush(), flushIntervalMs);
-    }
-
-    async function finish(status: FinalStatus, error?: string) {
-      append({ type: "finish", data: { status, ...(error && { error }) } });
-      clearInterval(heartbeat);
-      await flush();
-      await db
-        .update(generations)
-        .set({ status, error: error ?? null, finishedAt: new Date() })
-        .where(eq(generations.id, generationId));
-      live.emit(generationId);
-    }
-
-    return { append, flush, finish };
+  /** The writer one generation uses (event-writer.ts); nothing it does rejects. */
+  function writer(generationId: string, hooks: WriterHooks = {}) {
+    writing.add(generationId);
+    return createEventWriter(
+      db,
+      generationId,
+      settings,
+      {
+        wake: () => live.emit(generationId),
+        closed: (ending) => {
+          writing.delete(generationId);
+          if (ending) {
+            endings.set(generationId, ending);
+            // Kept long enough for readers that reconnect; the sweep stores the end meanwhile.
+            setTimeout(() => endings.delete(generationId), 10 * 60_000).unref();
+          }
+          live.emit(generationId);
+        },
+      },
+      hooks,
+    );
   }
 
   async function eventsAfter(generationId: string, afterSeq: number): Promise<StoredEvent[]> {
@@ -104,20 +84,32 @@ export function createGenerationLog(db: Db, options: GenerationLogOptions = {}) 
 
   /**
    * Every event after `afterSeq` until the finish event: stored ones first, then live ones. Woken
-   * by this process's writer, or by a slow poll when the writer runs in another instance.
+   * by this process's writer, or by a slow poll when the writer runs in another instance. While
+   * the database is away, a reader of a generation written here waits for it to come back or for
+   * the writer to give up (then it reads the writer's end); any other reader fails.
    */
   async function* follow(generationId: string, afterSeq: number, signal?: AbortSignal): AsyncGenerator<StoredEvent> {
     let last = afterSeq;
     while (!signal?.aborted) {
-      const events = await eventsAfter(generationId, last);
+      let events: StoredEvent[] = [];
+      try {
+        events = await eventsAfter(generationId, last);
+      } catch (error) {
+        if (!writing.has(generationId) && !endings.has(generationId)) throw error;
+      }
       for (const event of events) {
         yield event;
         last = event.seq;
         if (event.type === "finish") return;
       }
-      if (events.length === 0 && (await statusOf(generationId)) !== "running") {
-        // Finished without a finish event (a crash): nothing more will come.
-        return;
+      if (events.length === 0) {
+        const ending = endings.get(generationId);
+        if (ending) {
+          yield ending;
+          return;
+        }
+        // Finished without a finish event (a crash, or its chat deleted): nothing more will come.
+        if (!writing.has(generationId) && (await statusOf(generationId)) !== "running") return;
       }
       await new Promise<void>((resolve) => {
         const wake = () => {
@@ -151,6 +143,24 @@ export function createGenerationLog(db: Db, options: GenerationLogOptions = {}) 
     return rows.length > 0;
   }
 
+  /**
+   * Waits until a generation asked to stop (`requestStop`) has ended, polling its status: the
+   * instance running it reads the request with its next heartbeat. True when it ended within
+   * `timeoutMs`; a generation whose heartbeat is stale has no live writer and is not waited for.
+   */
+  async function awaitEnd(generationId: string, timeoutMs = settings.heartbeatMs * 3) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const [row] = await db
+        .select({ status: generations.status, heartbeatAt: generations.heartbeatAt })
+        .from(generations)
+        .where(eq(generations.id, generationId));
+      if (!row || row.status !== "running") return true;
+      if (Date.now() - row.heartbeatAt.getTime() > staleAfterMs || Date.now() >= deadline) return false;
+      await sleep(Math.min(100, settings.heartbeatMs));
+    }
+  }
+
   async function runningForChat(chatId: string) {
     return db
       .select()
@@ -158,39 +168,34 @@ export function createGenerationLog(db: Db, options: GenerationLogOptions = {}) 
       .where(and(eq(generations.chatId, chatId), eq(generations.status, "running")));
   }
 
-  /**
-   * Generations whose process died: still "running" with no heartbeat for `staleAfterMs`. Run at
-   * start and periodically, so one instance cleans up after another that crashed.
-   */
-  async function markInterrupted(staleAfterMs = heartbeatMs * 5, exceptIds: string[] = []) {
-    const cutoff = new Date(Date.now() - staleAfterMs);
-    const stale = await db
-      .select({ id: generations.id, lastSeq: generations.lastSeq })
+  async function runningForUser(userId: string) {
+    return db
+      .select()
       .from(generations)
-      .where(and(eq(generations.status, "running"), lt(generations.heartbeatAt, cutoff)));
-    const ids = stale.map((g) => g.id).filter((id) => !exceptIds.includes(id));
-    if (ids.length === 0) return [];
-    await db.transaction(async (tx) => {
-      await tx
-        .update(generations)
-        .set({
-          status: "interrupted",
-          error: "The server stopped while this answer was being written.",
-          finishedAt: new Date(),
-        })
-        .where(inArray(generations.id, ids));
-      await tx
-        .insert(generationEvents)
-        .values(
-          stale
-            .filter((g) => ids.includes(g.id))
-            .map((g) => ({ generationId: g.id, seq: g.lastSeq + 1, type: "finish", data: { status: "interrupted" } })),
-        );
-    });
-    return ids;
+      .where(and(eq(generations.userId, userId), eq(generations.status, "running")));
   }
 
-  return { start, writer, eventsAfter, follow, statusOf, requestStop, runningForChat, markInterrupted };
+  /**
+   * Generations whose process died: still "running" with no heartbeat for `staleAfterMs`. Run at
+   * start and periodically, so one instance cleans up after another that crashed. Idempotent
+   * (generation-recovery.ts).
+   */
+  function markInterrupted(staleAfter = staleAfterMs, exceptIds: string[] = []) {
+    return recoverStaleGenerations(db, { staleAfterMs: staleAfter, exceptIds, logger: options.logger });
+  }
+
+  return {
+    start,
+    writer,
+    eventsAfter,
+    follow,
+    statusOf,
+    requestStop,
+    awaitEnd,
+    runningForChat,
+    runningForUser,
+    markInterrupted,
+  };
 }
 
 export type GenerationLog = ReturnType<typeof createGenerationLog>;
