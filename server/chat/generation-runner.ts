@@ -5,6 +5,7 @@
 // of the database rejects anything here (the writer retries and reports; event-writer.ts).
 import { streamText, type LanguageModel, type ModelMessage } from "ai";
 import type { AppName } from "../apps";
+import { createDeltaSanitizer, sanitizeForStorage } from "../common/text-hygiene";
 import type { Logger } from "../logger";
 import type { Decoding } from "../tasks/decoding";
 import type { RunRecorder } from "../usage/runs";
@@ -76,6 +77,8 @@ export function createGenerationRunner(deps: {
       },
     });
     const timer = startRunTimer();
+    // PostgreSQL refuses NUL and lone surrogates in jsonb: model output is cleaned before storage.
+    const sanitizer = createDeltaSanitizer();
     let text = "";
     const emit = (delta: string) => {
       if (!delta) return;
@@ -100,7 +103,7 @@ export function createGenerationRunner(deps: {
         if (part.type === "text-delta" && part.text) {
           timer.token();
           deltas++;
-          emit(part.text);
+          emit(sanitizer.push(part.text));
         } else if (part.type === "error") {
           throw part.error;
         } else if (part.type === "abort") {
@@ -116,10 +119,11 @@ export function createGenerationRunner(deps: {
       if (signal.aborted) status = "stopped";
       else {
         status = "failed";
-        error = e instanceof Error ? e.message : String(e);
+        error = sanitizeForStorage(e instanceof Error ? e.message : String(e));
         deps.logger.warn("generation failed", { generationId, modelId: input.modelId, error });
       }
     }
+    emit(sanitizer.end());
     if (writer.state === "unsaved") status = "interrupted";
     if (usage.outputTokens === 0) usage.outputTokens = deltas;
     const { durationMs, timeToFirstTokenMs = null } = timer.read();

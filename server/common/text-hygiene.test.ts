@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { sanitizeForStorage, textProblem } from "./text-hygiene";
+import { createDeltaSanitizer, sanitizeForStorage, textProblem } from "./text-hygiene";
 
 test("sanitizeForStorage removes NUL and replaces lone surrogates with U+FFFD", () => {
   assert.equal(sanitizeForStorage("a\u0000b\u0000"), "ab");
@@ -29,4 +29,12 @@ test("textProblem names NUL and lone surrogates and accepts the rest", () => {
 
 test("sanitised text is accepted by textProblem", () => {
   assert.equal(textProblem(sanitizeForStorage("\u0000\uD800x\uDC00")), undefined);
+});
+
+test("the delta sanitizer keeps a surrogate pair split across two pieces and cleans the rest", () => {
+  const sanitizer = createDeltaSanitizer();
+  const pieces = ["a\u0000b", "smile \uD83D", "\uDE00!", "lone \uDC00", "end \uD83D"].map((p) => sanitizer.push(p));
+  pieces.push(sanitizer.end());
+  assert.deepEqual(pieces, ["ab", "smile ", "\uD83D\uDE00!", "lone \uFFFD", "end ", "\uFFFD"]);
+  assert.equal(sanitizer.end(), "");
 });

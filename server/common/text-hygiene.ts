@@ -24,3 +24,26 @@ export function textProblem(text: string): string | undefined {
   if (LONE_SURROGATE.test(text)) return "contains an unpaired surrogate (text that is not valid Unicode)";
   return undefined;
 }
+
+/**
+ * sanitizeForStorage for text that arrives in pieces (a model's deltas): a piece that ends with
+ * the first half of a surrogate pair keeps it for the next piece, so a pair split across two
+ * pieces survives. `end()` gives what is left (a half never completed becomes U+FFFD).
+ */
+export function createDeltaSanitizer() {
+  let held = "";
+  return {
+    push(piece: string): string {
+      const text = held + piece;
+      const last = text.charCodeAt(text.length - 1);
+      const split = last >= 0xd800 && last <= 0xdbff;
+      held = split ? text.slice(-1) : "";
+      return sanitizeForStorage(split ? text.slice(0, -1) : text);
+    },
+    end(): string {
+      const rest = sanitizeForStorage(held);
+      held = "";
+      return rest;
+    },
+  };
+}
