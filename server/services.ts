@@ -4,6 +4,7 @@ import { createCookie, type Cookie } from "@remix-run/node";
 import { openDatabase, type Database } from "../db/client";
 import { createAuthService, type AuthService } from "./auth/auth-service";
 import { createChatStore, type ChatStore } from "./chat/chat-store";
+import { stopUserTurns } from "./chat/chat-turn";
 import { createGenerationLog, type GenerationLog } from "./chat/generation-log";
 import { createGenerationRunner, type GenerationRunner } from "./chat/generation-runner";
 import type { Config } from "./config";
@@ -45,7 +46,18 @@ export async function createServices(config: Config): Promise<AppServices> {
   logger.info("database ready", { driver: database.driver });
   const { db } = database;
 
-  const auth = createAuthService(db);
+  const chats = createChatStore(db);
+  const generationLog = createGenerationLog(db, { logger });
+  const runs = createRunRecorder(db);
+  const generations = createGenerationRunner({ log: generationLog, store: chats, runs, logger });
+
+  const auth = createAuthService(db, {
+    // A disabled account's answers stop with its sessions.
+    onDisabled: async (userId) => {
+      const { stopped, requested } = await stopUserTurns({ generations, generationLog }, userId);
+      if (stopped + requested > 0) logger.info("generations of a disabled user stopped", { stopped, requested });
+    },
+  });
   if (config.admin) {
     const admin = await auth.ensureAdmin(config.admin);
     logger.info("admin account ensured", { email: admin.email });
@@ -61,13 +73,9 @@ export async function createServices(config: Config): Promise<AppServices> {
   });
   await registry.sync();
 
-  const chats = createChatStore(db);
-  const generationLog = createGenerationLog(db);
-  const runs = createRunRecorder(db);
-  const generations = createGenerationRunner({ log: generationLog, store: chats, runs, logger });
-
-  // Generations left "running" by a process that died are interrupted; keep sweeping, since
-  // another instance sharing the database may die too.
+  // Generations left "running" by a process that died are interrupted, their text rebuilt from
+  // their logs (idempotent: generation-recovery.ts); keep sweeping, since another instance sharing
+  // the database may die too, or this one may have lost the database for too long.
   // (Not "all running ones": other instances may share this database and be writing right now.)
   const interrupted = await generationLog.markInterrupted();
   if (interrupted.length) logger.warn("generations interrupted by a restart", { count: interrupted.length });

@@ -3,6 +3,7 @@ import { useLoaderData, useRouteLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { isChatNotFound } from "../../server/chat/chat-store";
 import { cleanText } from "../../server/common/user-text";
+import { deleteChatAfterStopping } from "../../server/chat/chat-turn";
 import { ChatView } from "~/components/chat/chat-view";
 import { toUiMessages } from "~/chat.server";
 import { parseForm } from "~/forms.server";
@@ -71,7 +72,8 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       await chats.renameChat(user.id, view.chat.id, values.title);
       break;
     case "delete":
-      await chats.deleteChat(user.id, view.chat.id);
+      // An answer still being written is stopped first: its writes must not outlive the chat.
+      await deleteChatAfterStopping(context.services, user.id, view.chat.id);
       return redirect("/chat");
     case "branch":
       if (!(await changedMessage(chats.selectBranch(user.id, view.chat.id, values.messageId))))

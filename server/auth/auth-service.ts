@@ -22,6 +22,8 @@ export interface AuthOptions {
   /** scrypt cost of new password hashes; tests pass a cheap one. */
   passwordCost?: ScryptCost;
   now?: () => Date;
+  /** Called after an account is disabled (services.ts stops its running generations). */
+  onDisabled?: (userId: string) => Promise<void>;
 }
 
 export function createAuthService(db: Db, options: AuthOptions = {}) {
@@ -118,6 +120,7 @@ export function createAuthService(db: Db, options: AuthOptions = {}) {
         .where(eq(users.id, userId));
       if (disabled) await tx.delete(sessions).where(eq(sessions.userId, userId));
     });
+    if (disabled) await options.onDisabled?.(userId);
   }
 
   async function listUsers() {

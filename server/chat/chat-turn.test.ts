@@ -1,21 +1,31 @@
-// A chat turn: the user's message and the answer's place in the tree, one answer at a time, and
-// Stop. Real engine, real database; the registry is reduced to the one model it would resolve.
+// A chat turn: the user's message and the answer's place in the tree, one answer at a time, Stop,
+// and deleting a conversation or disabling its owner while an answer is written. Real engine,
+// real database; the registry is reduced to the one model it would resolve.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, mock, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { wrapLanguageModel } from "ai";
 import type { Database } from "../../db/client";
-import { users } from "../../db/schema";
+import { eq } from "drizzle-orm";
+import { generations, messages, users } from "../../db/schema";
 import { openTestDatabase } from "../../db/test-database";
+import { createAuthService } from "../auth/auth-service";
 import { createLoomLanguageModel, loadCausalLM, type LoadedCausalLM } from "../inference";
 import { logger } from "../logger";
 import { pacingMiddleware } from "../registry/stream-pacing";
 import { createRunRecorder } from "../usage/runs";
 import { createChatStore, type ChatStore } from "./chat-store";
-import { assertFirstMessageFits, startChatTurn, stopChatTurns, type ChatTurnServices } from "./chat-turn";
+import {
+  assertFirstMessageFits,
+  deleteChatAfterStopping,
+  startChatTurn,
+  stopChatTurns,
+  stopUserTurns,
+  type ChatTurnServices,
+} from "./chat-turn";
 import { createGenerationLog, type GenerationLog } from "./generation-log";
-import { createGenerationRunner } from "./generation-runner";
+import { createGenerationRunner, type GenerationRunner } from "./generation-runner";
 
 const fixture = fileURLToPath(new URL("../inference/__fixtures__/tiny-llama/", import.meta.url));
 
@@ -25,9 +35,15 @@ describe("chat turn", () => {
   let chats: ChatStore;
   let services: ChatTurnServices;
   let generationLog: GenerationLog;
+  let runner: GenerationRunner;
   let userId: string;
+  // A write that rejects with nobody listening would take a server down (Node exits on an
+  // unhandled rejection): trapped here, and there must be none.
+  const rejections: unknown[] = [];
+  const trap = (reason: unknown) => void rejections.push(reason);
 
   before(async () => {
+    process.on("unhandledRejection", trap);
     database = await openTestDatabase();
     loaded = await loadCausalLM(fixture, { session: { device: "cpu" } });
     // Greedy and paced: the same answer every run, slow enough to be stopped. (Sampled, the tiny
@@ -42,12 +58,13 @@ describe("chat turn", () => {
     chats = createChatStore(database.db);
     generationLog = createGenerationLog(database.db, { flushIntervalMs: 10 });
     const runs = createRunRecorder(database.db);
+    runner = createGenerationRunner({ log: generationLog, store: chats, runs, logger });
     services = {
       chats,
       registry: {
         languageModel: async () => ({ row: { id: "tiny-llama", displayName: "Tiny Llama" }, model, loaded }),
       },
-      generations: createGenerationRunner({ log: generationLog, store: chats, runs, logger }),
+      generations: runner,
       generationLog,
     };
     const [user] = await database.db
@@ -57,8 +74,10 @@ describe("chat turn", () => {
     userId = user!.id;
   });
   after(async () => {
+    process.off("unhandledRejection", trap);
     await loaded.dispose();
     await database.close();
+    assert.deepEqual(rejections, [], "no unhandled rejection");
   });
 
   const untilDone = async (generationId: string) => {
@@ -160,5 +179,60 @@ describe("chat turn", () => {
     const stranger = randomUUID();
     await assert.rejects(startChatTurn(services, stranger, { chatId: chat.id, parentId: null }), { httpStatus: 404 });
     await assert.rejects(stopChatTurns(services, stranger, chat.id), { httpStatus: 404 });
+  });
+
+  /** Starts an answer and waits until it has written two deltas. */
+  async function answering(owner = userId) {
+    const chat = await chats.createChat(owner);
+    const turn = await startChatTurn(services, owner, {
+      chatId: chat.id,
+      parentId: null,
+      message: { id: randomUUID(), text: "Tell me a long story" },
+    });
+    for await (const e of generationLog.follow(turn.generationId, 0)) if (e.seq >= 2) break;
+    assert.ok(runner.isLive(turn.generationId));
+    return { chat, turn };
+  }
+
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 200));
+
+  test("deleting a conversation while its answer is written stops the answer first", async () => {
+    const { chat, turn } = await answering();
+    await deleteChatAfterStopping(services, userId, chat.id);
+    assert.equal(runner.isLive(turn.generationId), false, "the generation ended");
+    await assert.rejects(chats.ownedChat(userId, chat.id), { code: "CHAT_NOT_FOUND" });
+    assert.deepEqual(await database.db.select().from(generations).where(eq(generations.id, turn.generationId)), []);
+    assert.deepEqual(await database.db.select().from(messages).where(eq(messages.chatId, chat.id)), []);
+    await settle();
+    assert.deepEqual(rejections, [], "the server stays up");
+  });
+
+  test("a chat deleted under a running answer (from another instance) ends it quietly", async () => {
+    const { chat, turn } = await answering();
+    // No stop first: the writer's next insert meets a foreign key whose row is gone.
+    await chats.deleteChat(userId, chat.id);
+    await runner.stop(turn.generationId).catch(() => undefined);
+    for (let i = 0; i < 100 && runner.isLive(turn.generationId); i++) await settle();
+    assert.equal(runner.isLive(turn.generationId), false, "the generation ended");
+    assert.equal(loaded.stats().active, 0, "its engine slot is free");
+    await settle();
+    assert.deepEqual(rejections, [], "the server stays up");
+  });
+
+  test("disabling a user stops their running answers (services.ts wires auth's onDisabled)", async () => {
+    const [grace] = await database.db
+      .insert(users)
+      .values({ email: "grace@example.com", name: "Grace", passwordHash: "x" })
+      .returning();
+    const auth = createAuthService(database.db, {
+      onDisabled: async (id) => void (await stopUserTurns(services, id)),
+    });
+    const { chat, turn } = await answering(grace!.id);
+    await auth.setDisabled(grace!.id, true);
+    assert.equal(runner.isLive(turn.generationId), false);
+    assert.equal(await generationLog.statusOf(turn.generationId), "stopped");
+    const answer = (await chats.getChat(grace!.id, chat.id)).path.at(-1)!;
+    assert.ok(answer.completionTokens! > 0, "what was written is kept");
+    assert.deepEqual(await stopUserTurns(services, grace!.id), { stopped: 0, requested: 0 });
   });
 });

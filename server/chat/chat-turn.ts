@@ -1,7 +1,8 @@
 // One chat turn: the user's message (none when regenerating) stored under its parent, the
 // conversation up to it fitted to the model's context, and an assistant message that a detached
 // generation writes (generation-runner.ts). A message the model cannot read with room for an
-// answer is refused before anything is stored. Stopping ends the turns running in a conversation.
+// answer is refused before anything is stored. Stopping ends the turns running in a conversation;
+// deleting one, or disabling its owner, stops them first.
 import type { LanguageModel, ModelMessage } from "ai";
 import type { ModelRow } from "../../db/schema";
 import { HttpError } from "../http-error";
@@ -22,12 +23,12 @@ interface ChatModel {
 
 /** What a turn needs: the chat's messages, its model (as the registry resolves it), the runner and its log. */
 export interface ChatTurnServices {
-  chats: Pick<ChatStore, "ownedChat" | "addMessage" | "pathTo">;
+  chats: Pick<ChatStore, "ownedChat" | "addMessage" | "pathTo" | "deleteChat">;
   registry: {
     languageModel(app: "chat", requested?: string): Promise<ChatModel>;
   };
   generations: Pick<GenerationRunner, "start" | "stop">;
-  generationLog: Pick<GenerationLog, "runningForChat" | "requestStop">;
+  generationLog: Pick<GenerationLog, "runningForChat" | "runningForUser" | "requestStop" | "awaitEnd">;
 }
 
 export interface StartedTurn {
@@ -139,13 +140,46 @@ export async function startChatTurn(
  * here; `requested`: another instance of Loom writes it and stops at its next heartbeat (~2 s).
  */
 export async function stopChatTurns(services: ChatTurnServices, userId: string, chatId: string) {
-  const { chats, generations, generationLog } = services;
+  const { chats, generationLog } = services;
   await chats.ownedChat(userId, chatId);
+  const { stopped, requested } = await stopAll(services, await generationLog.runningForChat(chatId));
+  return { stopped, requested };
+}
+
+type StoppingServices = Pick<ChatTurnServices, "generations" | "generationLog">;
+
+/** Stops each generation here, or asks the instance that runs it; `elsewhere`: the ones asked. */
+async function stopAll(services: StoppingServices, running: readonly { id: string }[]) {
+  const { generations, generationLog } = services;
   let stopped = 0;
   let requested = 0;
-  for (const g of await generationLog.runningForChat(chatId)) {
+  const elsewhere: string[] = [];
+  for (const g of running) {
     if (await generations.stop(g.id)) stopped++;
-    else if (await generationLog.requestStop(g.id)) requested++;
+    else if (await generationLog.requestStop(g.id)) {
+      requested++;
+      elsewhere.push(g.id);
+    }
   }
+  return { stopped, requested, elsewhere };
+}
+
+/**
+ * Deletes the user's chat once nothing writes in it: an answer written here is stopped and
+ * settled (its message saved) first; one written by another instance is asked to stop and waited
+ * for, up to a few heartbeats. Past that the chat is deleted anyway, and that writer finds its
+ * rows gone and ends quietly (event-writer.ts).
+ */
+export async function deleteChatAfterStopping(services: ChatTurnServices, userId: string, chatId: string) {
+  const { chats, generationLog } = services;
+  await chats.ownedChat(userId, chatId);
+  const { elsewhere } = await stopAll(services, await generationLog.runningForChat(chatId));
+  await Promise.all(elsewhere.map((id) => generationLog.awaitEnd(id)));
+  await chats.deleteChat(userId, chatId);
+}
+
+/** Stops every answer being written for a user (an administrator disabled the account). */
+export async function stopUserTurns(services: StoppingServices, userId: string) {
+  const { stopped, requested } = await stopAll(services, await services.generationLog.runningForUser(userId));
   return { stopped, requested };
 }

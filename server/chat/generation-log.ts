@@ -1,12 +1,15 @@
 // The durable side of a chat generation: an append-only event log in the database, written in
-// small batches with sequence numbers, plus a heartbeat. Readers (any tab, any instance) catch up
-// from the last sequence they saw; live readers in this process are woken without polling.
+// small batches with sequence numbers, plus a heartbeat (event-writer.ts). Readers (any tab, any
+// instance) catch up from the last sequence they saw; live readers in this process are woken
+// without polling, and still get a generation's end when the database is away.
 import { EventEmitter } from "node:events";
-import { and, asc, eq, gt, inArray, lt } from "drizzle-orm";
+import { and, asc, eq, gt } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { generationEvents, generations } from "../../db/schema";
-import { createEventBatcher, type Batch } from "./event-batcher";
-import { createHeartbeat } from "./heartbeat";
+import type { Logger } from "../logger";
+import { createEventWriter, type WriterHooks } from "./event-writer";
+import { recoverStaleGenerations } from "./generation-recovery";
+import { DEFAULT_RETRY_POLICY, sleep, type RetryPolicy } from "./write-faults";
 
 export type GenerationEvent =
   { type: "text"; data: { delta: string } } | { type: "finish"; data: { status: FinalStatus; error?: string } };
@@ -18,76 +21,56 @@ export interface StoredEvent {
 }
 
 export interface GenerationLogOptions {
-  /**
-   * Events are flushed when this many are waiting (all generations together: server/chat/
-   * event-batcher.ts) or after flushIntervalMs, whichever first.
-   */
+  /** Events are flushed when this many are waiting or after flushIntervalMs, whichever first. */
   maxBatch?: number;
   flushIntervalMs?: number;
   heartbeatMs?: number;
+  /** How writes are retried while the database is away, and for how long. */
+  retry?: Partial<RetryPolicy>;
+  logger?: Pick<Logger, "warn">;
 }
 
 export function createGenerationLog(db: Db, options: GenerationLogOptions = {}) {
-  const heartbeatMs = options.heartbeatMs ?? 2_000;
-  const heartbeat = createHeartbeat(db, heartbeatMs);
+  const settings = {
+    maxBatch: options.maxBatch ?? 32,
+    flushIntervalMs: options.flushIntervalMs ?? 100,
+    heartbeatMs: options.heartbeatMs ?? 2_000,
+    retry: { ...DEFAULT_RETRY_POLICY, ...options.retry },
+  };
+  const staleAfterMs = settings.heartbeatMs * 5;
   const live = new EventEmitter();
   live.setMaxListeners(0);
-  const batcher = createEventBatcher(db, {
-    maxBatch: options.maxBatch ?? 1_000,
-    flushIntervalMs: options.flushIntervalMs ?? 100,
-    onWritten: (generationId, rows) =>
-      live.emit(
-        generationId,
-        rows.map((r) => ({ seq: r.seq, type: r.type, data: r.data })),
-      ),
-  });
+  // Generations whose writer runs in this process.
+  const writing = new Set<string>();
+  // The end of a generation whose writer gave up while the database was away, for readers here.
+  const endings = new Map<string, StoredEvent>();
 
   async function start(input: { chatId: string; messageId: string; userId: string; modelId: string }) {
     const [row] = await db.insert(generations).values(input).returning({ id: generations.id });
     return row!.id;
   }
 
-  /**
-   * The writer one generation uses; it is the only writer of its log, so sequence numbers are local.
-   * The heartbeat also brings back a stop asked for on another instance (`onStopRequested`).
-   */
-  function writer(generationId: string, options: { onStopRequested?: () => void } = {}) {
-    let seq = 0;
-    let batch: Batch | undefined; // the latest one holding this writer's events
-    let failure: unknown;
-    heartbeat.add(generationId, options.onStopRequested);
-
-    /** Resolves once every event appended so far is stored; rejects if any of them could not be. */
-    async function flush() {
-      if (batch) await batcher.flush(batch);
-      if (failure !== undefined) throw failure;
-    }
-
-    function append(event: GenerationEvent) {
-      const joined = batcher.add({ generationId, seq: ++seq, type: event.type, data: event.data });
-      if (joined !== batch) {
-        batch = joined;
-        void joined.done.then((failures) => {
-          if (failures.has(generationId)) failure ??= failures.get(generationId);
-        });
-      }
-    }
-
-    async function finish(status: FinalStatus, error?: string) {
-      append({ type: "finish", data: { status, ...(error && { error }) } });
-      try {
-        await flush();
-        await db
-          .update(generations)
-          .set({ status, error: error ?? null, finishedAt: new Date() })
-          .where(eq(generations.id, generationId));
-      } finally {
-        heartbeat.remove(generationId); // its readers poll again from here on
-        live.emit(generationId);
-      }
-    }
-
-    return { append, flush, finish };
+  /** The writer one generation uses (event-writer.ts); nothing it does rejects. */
+  function writer(generationId: string, hooks: WriterHooks = {}) {
+    writing.add(generationId);
+    return createEventWriter(
+      db,
+      generationId,
+      settings,
+      {
+        wake: () => live.emit(generationId),
+        closed: (ending) => {
+          writing.delete(generationId);
+          if (ending) {
+            endings.set(generationId, ending);
+            // Kept long enough for readers that reconnect; the sweep stores the end meanwhile.
+            setTimeout(() => endings.delete(generationId), 10 * 60_000).unref();
+          }
+          live.emit(generationId);
+        },
+      },
+      hooks,
+    );
   }
 
   async function eventsAfter(generationId: string, afterSeq: number): Promise<StoredEvent[]> {
@@ -101,37 +84,41 @@ export function createGenerationLog(db: Db, options: GenerationLogOptions = {}) 
 
   /**
    * Every event after `afterSeq` until the finish event: stored ones first, then live ones. Woken
-   * by this process's writer (with the events it stored), or by a poll when the writer runs in
-   * another instance.
+   * by this process's writer, or by a slow poll when the writer runs in another instance. While
+   * the database is away, a reader of a generation written here waits for it to come back or for
+   * the writer to give up (then it reads the writer's end); any other reader fails.
    */
   async function* follow(generationId: string, afterSeq: number, signal?: AbortSignal): AsyncGenerator<StoredEvent> {
     let last = afterSeq;
-    // Events this process's writer has just stored, handed over with the wake-up: no query needed.
-    let handed: StoredEvent[] = [];
     while (!signal?.aborted) {
-      const fresh = handed.filter((e) => e.seq > last);
-      const events = fresh[0]?.seq === last + 1 ? fresh : await eventsAfter(generationId, last);
-      handed = [];
+      let events: StoredEvent[] = [];
+      try {
+        events = await eventsAfter(generationId, last);
+      } catch (error) {
+        if (!writing.has(generationId) && !endings.has(generationId)) throw error;
+      }
       for (const event of events) {
         yield event;
         last = event.seq;
         if (event.type === "finish") return;
       }
-      if (events.length === 0 && (await statusOf(generationId)) !== "running") {
-        // Finished without a finish event (a crash): nothing more will come.
-        return;
+      if (events.length === 0) {
+        const ending = endings.get(generationId);
+        if (ending) {
+          yield ending;
+          return;
+        }
+        // Finished without a finish event (a crash, or its chat deleted): nothing more will come.
+        if (!writing.has(generationId) && (await statusOf(generationId)) !== "running") return;
       }
       await new Promise<void>((resolve) => {
-        const wake = (stored?: unknown) => {
-          if (Array.isArray(stored)) handed = stored as StoredEvent[];
+        const wake = () => {
           clearTimeout(poll);
           live.off(generationId, wake);
           signal?.removeEventListener("abort", wake);
           resolve();
         };
-        // Another instance's writer cannot wake this reader: poll for it. A local one wakes it on
-        // every write; the slow poll is only a safety net.
-        const poll = setTimeout(wake, heartbeat.has(generationId) ? 5_000 : 500);
+        const poll = setTimeout(wake, 500);
         live.on(generationId, wake);
         signal?.addEventListener("abort", wake, { once: true });
       });
@@ -156,6 +143,24 @@ export function createGenerationLog(db: Db, options: GenerationLogOptions = {}) 
     return rows.length > 0;
   }
 
+  /**
+   * Waits until a generation asked to stop (`requestStop`) has ended, polling its status: the
+   * instance running it reads the request with its next heartbeat. True when it ended within
+   * `timeoutMs`; a generation whose heartbeat is stale has no live writer and is not waited for.
+   */
+  async function awaitEnd(generationId: string, timeoutMs = settings.heartbeatMs * 3) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const [row] = await db
+        .select({ status: generations.status, heartbeatAt: generations.heartbeatAt })
+        .from(generations)
+        .where(eq(generations.id, generationId));
+      if (!row || row.status !== "running") return true;
+      if (Date.now() - row.heartbeatAt.getTime() > staleAfterMs || Date.now() >= deadline) return false;
+      await sleep(Math.min(100, settings.heartbeatMs));
+    }
+  }
+
   async function runningForChat(chatId: string) {
     return db
       .select()
@@ -163,39 +168,34 @@ export function createGenerationLog(db: Db, options: GenerationLogOptions = {}) 
       .where(and(eq(generations.chatId, chatId), eq(generations.status, "running")));
   }
 
-  /**
-   * Generations whose process died: still "running" with no heartbeat for `staleAfterMs`. Run at
-   * start and periodically, so one instance cleans up after another that crashed.
-   */
-  async function markInterrupted(staleAfterMs = heartbeatMs * 5, exceptIds: string[] = []) {
-    const cutoff = new Date(Date.now() - staleAfterMs);
-    const stale = await db
-      .select({ id: generations.id, lastSeq: generations.lastSeq })
+  async function runningForUser(userId: string) {
+    return db
+      .select()
       .from(generations)
-      .where(and(eq(generations.status, "running"), lt(generations.heartbeatAt, cutoff)));
-    const ids = stale.map((g) => g.id).filter((id) => !exceptIds.includes(id));
-    if (ids.length === 0) return [];
-    await db.transaction(async (tx) => {
-      await tx
-        .update(generations)
-        .set({
-          status: "interrupted",
-          error: "The server stopped while this answer was being written.",
-          finishedAt: new Date(),
-        })
-        .where(inArray(generations.id, ids));
-      await tx
-        .insert(generationEvents)
-        .values(
-          stale
-            .filter((g) => ids.includes(g.id))
-            .map((g) => ({ generationId: g.id, seq: g.lastSeq + 1, type: "finish", data: { status: "interrupted" } })),
-        );
-    });
-    return ids;
+      .where(and(eq(generations.userId, userId), eq(generations.status, "running")));
   }
 
-  return { start, writer, eventsAfter, follow, statusOf, requestStop, runningForChat, markInterrupted };
+  /**
+   * Generations whose process died: still "running" with no heartbeat for `staleAfterMs`. Run at
+   * start and periodically, so one instance cleans up after another that crashed. Idempotent
+   * (generation-recovery.ts).
+   */
+  function markInterrupted(staleAfter = staleAfterMs, exceptIds: string[] = []) {
+    return recoverStaleGenerations(db, { staleAfterMs: staleAfter, exceptIds, logger: options.logger });
+  }
+
+  return {
+    start,
+    writer,
+    eventsAfter,
+    follow,
+    statusOf,
+    requestStop,
+    awaitEnd,
+    runningForChat,
+    runningForUser,
+    markInterrupted,
+  };
 }
 
 export type GenerationLog = ReturnType<typeof createGenerationLog>;

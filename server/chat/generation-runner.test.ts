@@ -3,12 +3,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import type { LanguageModelV3 } from "@ai-sdk/provider";
+import type { LanguageModelV3, LanguageModelV3StreamPart } from "@ai-sdk/provider";
 import { wrapLanguageModel } from "ai";
 import type { Database } from "../../db/client";
 import { runs, users } from "../../db/schema";
 import { openTestDatabase } from "../../db/test-database";
 import { createLoomLanguageModel, loadCausalLM, type LoadedCausalLM } from "../inference";
+import { sanitizeForStorage, textProblem } from "../common/text-hygiene";
 import { pacingMiddleware } from "../registry/stream-pacing";
 import { logger } from "../logger";
 import { createRunRecorder } from "../usage/runs";
@@ -165,4 +166,57 @@ describe("generation runner", () => {
     assert.ok(saved.completionTokens! > 0 && saved.completionTokens! < 200, "the partial answer is kept");
     assert.equal(await logB.requestStop(generationId), false, "nothing left to stop");
   });
+
+  test("model output that decodes to NUL or a lone surrogate is stored, cleaned", async () => {
+    // Deltas with what PostgreSQL refuses in jsonb and text: a NUL (what a token id 0 decodes
+    // to), lone surrogates, and a surrogate pair split across two deltas (which must survive).
+    const deltas = ["Hi\u0000", "\uDC00 there", " \uD83D", "\uDE00!", " x\u0000\uD800", "end"];
+    const { chat, generationId } = await startChat(8, { model: scriptedModel(deltas) });
+    for await (const e of log.follow(generationId, 0)) void e;
+    assert.equal(await log.statusOf(generationId), "completed");
+    const saved = (await store.getChat(userId, chat.id)).path.at(-1)!;
+    const text = (saved.parts[0] as { text: string }).text;
+    assert.equal(text, "Hi\uFFFD there \uD83D\uDE00! x\uFFFDend");
+    assert.equal(text, sanitizeForStorage(deltas.join("")));
+    assert.equal(textProblem(text), undefined, "no NUL, no lone surrogate");
+    const logged = (await log.eventsAfter(generationId, 0))
+      .filter((e) => e.type === "text")
+      .map((e) => (e.data as { delta: string }).delta)
+      .join("");
+    assert.equal(logged, text, "the log holds the same text");
+  });
 });
+
+/** A model that streams the given deltas, for output the tiny test model cannot be made to write. */
+function scriptedModel(deltas: string[]): LanguageModelV3 {
+  const tokens = { total: deltas.length, text: deltas.length, reasoning: undefined };
+  const parts: LanguageModelV3StreamPart[] = [
+    { type: "stream-start", warnings: [] },
+    { type: "text-start", id: "t" },
+    ...deltas.map((delta): LanguageModelV3StreamPart => ({ type: "text-delta", id: "t", delta })),
+    { type: "text-end", id: "t" },
+    {
+      type: "finish",
+      finishReason: { unified: "stop", raw: undefined },
+      usage: {
+        inputTokens: { total: 1, noCache: 1, cacheRead: undefined, cacheWrite: undefined },
+        outputTokens: tokens,
+      },
+    },
+  ];
+  return {
+    specificationVersion: "v3",
+    provider: "test",
+    modelId: "scripted",
+    supportedUrls: {},
+    doGenerate: () => Promise.reject(new Error("stream only")),
+    doStream: async () => ({
+      stream: new ReadableStream<LanguageModelV3StreamPart>({
+        start(controller) {
+          for (const part of parts) controller.enqueue(part);
+          controller.close();
+        },
+      }),
+    }),
+  };
+}

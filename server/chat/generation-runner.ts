@@ -1,8 +1,11 @@
 // Runs chat generations detached from any HTTP response. Each one streams from the model through
 // the AI SDK, appends its deltas to the generation log, and on its end persists the assistant
-// message, its usage and timings, and the runs row. Only `stop` (or shutdown) ends one early.
+// message, its usage and timings, and the runs row. Only `stop` (or shutdown) ends one early, or
+// its writer giving up: its chat was deleted, or the database stayed away too long. No failure
+// of the database rejects anything here (the writer retries and reports; event-writer.ts).
 import { streamText, type LanguageModel, type ModelMessage } from "ai";
 import type { AppName } from "../apps";
+import { createDeltaSanitizer, sanitizeForStorage } from "../common/text-hygiene";
 import type { Logger } from "../logger";
 import { isCutByShutdown, SHUTDOWN_NOTICE, SHUTDOWN_REASON } from "../shutdown-notice";
 import type { Decoding } from "../tasks/decoding";
@@ -10,6 +13,7 @@ import type { RunRecorder } from "../usage/runs";
 import { startRunTimer } from "../usage/timing";
 import type { ChatStore } from "./chat-store";
 import type { FinalStatus, GenerationLog } from "./generation-log";
+import { describeWriteError } from "./write-faults";
 
 export interface StartGeneration {
   userId: string;
@@ -50,7 +54,10 @@ export function createGenerationRunner(deps: {
       messageId: input.assistantMessageId,
     });
     const controller = new AbortController();
-    const done = run(generationId, runId, input, controller).finally(() => live.delete(generationId));
+    const done = run(generationId, runId, input, controller)
+      // run() handles its own failures; this is the last guard against a bug taking the process down.
+      .catch((error: unknown) => deps.logger.error("generation crashed", { generationId, error }))
+      .finally(() => live.delete(generationId));
     live.set(generationId, { controller, chatId: input.chatId, done });
     return generationId;
   }
@@ -58,9 +65,27 @@ export function createGenerationRunner(deps: {
   async function run(generationId: string, runId: string, input: StartGeneration, controller: AbortController) {
     const signal = controller.signal;
     // Stop pressed on another instance arrives through the database, with the heartbeat.
-    const writer = deps.log.writer(generationId, { onStopRequested: () => controller.abort() });
+    const writer = deps.log.writer(generationId, {
+      onStopRequested: () => controller.abort(),
+      onAbandoned: (reason, error) => {
+        if (reason === "unsaved")
+          deps.logger.warn("generation interrupted: its events could not be saved", {
+            generationId,
+            error: describeWriteError(error),
+          });
+        else deps.logger.info("generation ended elsewhere or its chat was deleted", { generationId });
+        controller.abort();
+      },
+    });
     const timer = startRunTimer();
+    // PostgreSQL refuses NUL and lone surrogates in jsonb: model output is cleaned before storage.
+    const sanitizer = createDeltaSanitizer();
     let text = "";
+    const emit = (delta: string) => {
+      if (!delta) return;
+      text += delta;
+      writer.append({ type: "text", data: { delta } });
+    };
     let status: FinalStatus = "completed";
     let error: string | undefined;
     let usage = { inputTokens: 0, outputTokens: 0 };
@@ -80,9 +105,8 @@ export function createGenerationRunner(deps: {
       for await (const part of result.fullStream) {
         if (part.type === "text-delta" && part.text) {
           timer.token();
-          text += part.text;
           deltas++;
-          writer.append({ type: "text", data: { delta: part.text } });
+          emit(sanitizer.push(part.text));
         } else if (part.type === "error") {
           throw part.error;
         } else if (part.type === "abort") {
@@ -98,39 +122,44 @@ export function createGenerationRunner(deps: {
       if (signal.aborted) status = "stopped";
       else {
         status = "failed";
-        error = e instanceof Error ? e.message : String(e);
+        error = sanitizeForStorage(e instanceof Error ? e.message : String(e));
         deps.logger.warn("generation failed", { generationId, modelId: input.modelId, error });
       }
     }
+    emit(sanitizer.end());
+    if (writer.state === "unsaved") status = "interrupted";
     if (usage.outputTokens === 0) usage.outputTokens = deltas;
     const { durationMs, timeToFirstTokenMs = null } = timer.read();
-    try {
-      await deps.store.updateMessage(input.assistantMessageId, {
+    // Each write is retried while the database is away; once the writer has given up they are
+    // skipped, and the sweep rebuilds the message from its log (generation-recovery.ts).
+    await writer.persist(() =>
+      deps.store.updateMessage(input.assistantMessageId, {
         parts: text ? [{ type: "text", text }] : [],
         modelId: input.modelId,
         promptTokens: usage.inputTokens,
         completionTokens: usage.outputTokens,
         timeToFirstTokenMs,
         durationMs,
-      });
-      await deps.runs.finish(runId, {
+      }),
+    );
+    await writer.persist(() =>
+      deps.runs.finish(runId, {
         status,
         promptTokens: usage.inputTokens,
         completionTokens: usage.outputTokens,
         timeToFirstTokenMs,
         durationMs,
         error,
-      });
-    } finally {
-      // The finish event goes last: a reader that sees it can reload the stored message. Its
-      // message is what the reader shows: why the answer ended early, when it did not end itself.
-      const notice = error
-        ? "The model failed while writing this answer."
-        : isCutByShutdown(signal)
-          ? SHUTDOWN_NOTICE
-          : undefined;
-      await writer.finish(status, notice);
-    }
+      }),
+    );
+    // The finish event goes last: a reader that sees it can reload the stored message. Its
+    // message is what the reader shows: why the answer ended early, when it did not end itself.
+    const notice = error
+      ? "The model failed while writing this answer."
+      : isCutByShutdown(signal)
+        ? SHUTDOWN_NOTICE
+        : undefined;
+    await writer.finish(status, notice);
   }
 
   /**
