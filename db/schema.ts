@@ -88,7 +88,8 @@ export const models = pgTable(
   (t) => [check("models_id_slug", sql`${t.id} ~ '^[a-z0-9][a-z0-9._-]{0,127}$'`)],
 );
 
-export const taskAssignments = pgTable(
+// The SQL name keeps the first word for an app ("task"): renaming a table buys users nothing.
+export const appAssignments = pgTable(
   "task_assignments",
   {
     app: text("app", { enum: APPS }).notNull(),

@@ -1,6 +1,6 @@
 import type { AssignedModel } from "../../server/registry/assignments";
 import type { AppInfo } from "~/apps";
-import { APP_FORM_ID } from "./task/task-form";
+import { APP_FORM_ID } from "./one-shot/app-form";
 import { Alert, PageHeader, Select } from "./ui";
 
 /**

@@ -1,7 +1,7 @@
 // Sentiment results: each text with its label and a confidence bar per label, a per-sentence
 // breakdown for long texts, and for batches a small bar chart of the label distribution.
 import { useId } from "react";
-import type { SentimentResult } from "../../server/tasks/sentiment";
+import type { SentimentResult } from "../../server/apps/sentiment";
 
 const LABEL_COLORS: Record<string, { bar: string; badge: string; fill: string }> = {
   positive: {

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import type { AssignedModel } from "../../server/registry/assignments";
-import { APP_FORM_ID } from "~/components/task/task-form";
+import { APP_FORM_ID } from "~/components/one-shot/app-form";
 
 /**
  * The model chosen in AppPage's picker (`<select name="model" form="app-form">`, uncontrolled):

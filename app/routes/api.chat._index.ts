@@ -4,7 +4,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { startChatTurn } from "../../server/chat/chat-turn";
 import { generationStreamResponse } from "../../server/chat/ui-stream";
-import { chatRequest } from "../../server/tasks/chat";
+import { chatRequest } from "../../server/apps/chat";
 import { admitGeneration, apiError, readJson, requireApiUser, rethrowAsApiError } from "~/api.server";
 
 export async function action({ request, context }: ActionFunctionArgs) {

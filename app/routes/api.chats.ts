@@ -5,7 +5,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
 import { assertFirstMessageFits } from "../../server/chat/chat-turn";
 import { cleanText, clipText } from "../../server/common/user-text";
-import { titleFrom } from "../../server/tasks/chat";
+import { titleFrom } from "../../server/apps/chat";
 import { apiError, readJson, requireApiUser, rethrowAsApiError } from "~/api.server";
 
 const search = cleanText("Search").optional();

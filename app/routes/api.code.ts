@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { codeInput, codeTask } from "../../server/tasks/code";
+import { codeInput, codeApp } from "../../server/apps/code";
 import { admitGeneration, oneShotResponse, readJson, requireApiUser } from "~/api.server";
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -10,6 +10,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
     userId: user.id,
     app: "code",
     modelId: input.modelId,
-    task: codeTask(input),
+    task: codeApp(input),
   });
 }

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { classifySentiment } from "../../server/generation/sentiment";
-import { sentimentInput } from "../../server/tasks/sentiment";
+import { sentimentInput } from "../../server/apps/sentiment";
 import { admitGeneration, readJson, rethrowAsApiError, requireApiUser } from "~/api.server";
 
 export async function action({ request, context }: ActionFunctionArgs) {

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { summarizeInput, summarizeTask } from "../../server/tasks/summarize";
+import { summarizeInput, summarizeApp } from "../../server/apps/summarize";
 import { admitGeneration, oneShotResponse, readJson, requireApiUser } from "~/api.server";
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -10,6 +10,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
     userId: user.id,
     app: "summarize",
     modelId: input.modelId,
-    task: summarizeTask(input),
+    task: summarizeApp(input),
   });
 }

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { translateInput, translateTask } from "../../server/tasks/translate";
+import { translateInput, translateApp } from "../../server/apps/translate";
 import { admitGeneration, oneShotResponse, readJson, requireApiUser } from "~/api.server";
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -10,6 +10,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
     userId: user.id,
     app: "translate",
     modelId: input.modelId,
-    task: translateTask(input),
+    task: translateApp(input),
   });
 }

@@ -1,23 +1,23 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { useEffect, useId, useRef, useState } from "react";
-import { INPUT_LIMITS } from "../../server/tasks/limits";
+import { INPUT_LIMITS } from "../../server/apps/limits";
 import { APP_INFO } from "~/apps";
 import { loadAppPage } from "~/app-loader.server";
 import { AppPage } from "~/components/app-page";
 import { CodeEditor, type CodeEditorHandle, type EditorLanguage } from "~/components/code-editor";
-import { APP_FORM_ID, CharCount, ErrorBanner, RunOrStop, RunStats } from "~/components/task";
+import { APP_FORM_ID, CharCount, ErrorBanner, RunOrStop, RunStats } from "~/components/one-shot";
 import { Button, Kbd, Select, Spinner } from "~/components/ui";
 import { useHydrated, useModKeyLabel } from "~/hooks/use-hydrated";
 import { useSelectedModel } from "~/hooks/use-selected-model";
-import { useTaskStream } from "~/hooks/use-task-stream";
-import type { TaskMetadata } from "../../server/generation/task-metadata";
+import { useOneShotStream } from "~/hooks/use-one-shot-stream";
+import type { RunMetadata } from "../../server/generation/run-metadata";
 
 export const meta: MetaFunction = () => [{ title: "Code · Loom" }];
 
 export const loader = ({ request, context }: LoaderFunctionArgs) => loadAppPage(request, context, "code");
 
-// The same list as CODE_LANGUAGES in server/tasks/code.ts (the server validates against it).
+// The same list as CODE_LANGUAGES in server/apps/code.ts (the server validates against it).
 const LANGUAGES: { value: EditorLanguage; label: string }[] = [
   { value: "typescript", label: "TypeScript" },
   { value: "javascript", label: "JavaScript" },
@@ -42,8 +42,8 @@ export default function Code() {
   const modelId = useSelectedModel(models);
   const hydrated = useHydrated();
   const mod = useModKeyLabel();
-  const [lastStats, setLastStats] = useState<TaskMetadata>();
-  const task = useTaskStream("/api/code", {
+  const [lastStats, setLastStats] = useState<RunMetadata>();
+  const task = useOneShotStream("/api/code", {
     onFinish: (message, { isAbort, isError }) => {
       if (!isAbort && !isError && message.metadata?.status === "completed") setLastStats(message.metadata);
     },

@@ -1,18 +1,18 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { useId, useRef, useState } from "react";
-import { INPUT_LIMITS } from "../../server/tasks/limits";
-import type { SentimentResponse } from "../../server/tasks/sentiment";
+import { INPUT_LIMITS } from "../../server/apps/limits";
+import type { SentimentResponse } from "../../server/apps/sentiment";
 import { APP_INFO } from "~/apps";
 import { loadAppPage } from "~/app-loader.server";
 import { AppPage } from "~/components/app-page";
-import { parseCsvTexts, parseLines, resultsToCsv } from "../../server/tasks/sentiment";
+import { parseCsvTexts, parseLines, resultsToCsv } from "../../server/apps/sentiment";
 import { LabelChart, ResultItem, labelsOf } from "~/components/sentiment-results";
-import { ErrorBanner, ResultPanel, RunOrStop, TaskForm } from "~/components/task";
+import { ErrorBanner, ResultPanel, RunOrStop, AppForm } from "~/components/one-shot";
 import { Button, cx, fieldClass, FileButton, formatCount, Kbd, Label } from "~/components/ui";
 import { useAdoptTypedText, useHydrated, useModKeyLabel } from "~/hooks/use-hydrated";
 import { useSelectedModel } from "~/hooks/use-selected-model";
-import { errorText } from "~/hooks/use-task-stream";
+import { errorText } from "~/hooks/use-one-shot-stream";
 
 export const meta: MetaFunction = () => [{ title: "Sentiment · Loom" }];
 
@@ -137,7 +137,7 @@ export default function Sentiment() {
   return (
     <AppPage app={APP_INFO.sentiment} models={models} isAdmin={isAdmin}>
       <div className="grid gap-6 lg:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
-        <TaskForm onRun={run} hydrated={hydrated} className="min-w-0 space-y-4">
+        <AppForm onRun={run} hydrated={hydrated} className="min-w-0 space-y-4">
           {csv ? (
             <div className="rounded-md border border-slate-300 p-3 text-sm dark:border-slate-700" role="status">
               <p>
@@ -234,7 +234,7 @@ export default function Sentiment() {
             A CSV file is read from its <code>text</code> (or <code>review</code>, <code>comment</code>…) column, else
             its first column. Long texts also get a sentence-by-sentence breakdown.
           </p>
-        </TaskForm>
+        </AppForm>
 
         <div className="min-w-0 space-y-3">
           {error && <ErrorBanner message={error} onRetry={() => void analyse(lastTexts)} />}

@@ -1,16 +1,16 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { useState } from "react";
-import { INPUT_LIMITS } from "../../server/tasks/limits";
+import { INPUT_LIMITS } from "../../server/apps/limits";
 import { APP_INFO } from "~/apps";
 import { loadAppPage } from "~/app-loader.server";
 import { AppPage } from "~/components/app-page";
 import { Markdown } from "~/components/markdown";
-import { ErrorBanner, LimitedTextArea, ResultPanel, RunOrStop, RunStats, TaskForm } from "~/components/task";
+import { ErrorBanner, LimitedTextArea, ResultPanel, RunOrStop, RunStats, AppForm } from "~/components/one-shot";
 import { Button, CopyButton, FileButton, Kbd } from "~/components/ui";
 import { useHydrated, useModKeyLabel } from "~/hooks/use-hydrated";
 import { useSelectedModel } from "~/hooks/use-selected-model";
-import { useTaskStream } from "~/hooks/use-task-stream";
+import { useOneShotStream } from "~/hooks/use-one-shot-stream";
 
 export const meta: MetaFunction = () => [{ title: "Summarise · Loom" }];
 
@@ -38,7 +38,7 @@ export default function Summarize() {
   const { models, isAdmin } = useLoaderData<typeof loader>();
   const modelId = useSelectedModel(models);
   const hydrated = useHydrated();
-  const task = useTaskStream("/api/summarize");
+  const task = useOneShotStream("/api/summarize");
   const mod = useModKeyLabel();
   const [text, setText] = useState("");
   const [length, setLength] = useState<Length>("medium");
@@ -87,7 +87,7 @@ export default function Summarize() {
   return (
     <AppPage app={APP_INFO.summarize} models={models} isAdmin={isAdmin}>
       <div className="grid gap-6 lg:grid-cols-2">
-        <TaskForm onRun={run} hydrated={hydrated} className="min-w-0 space-y-4">
+        <AppForm onRun={run} hydrated={hydrated} className="min-w-0 space-y-4">
           <div
             onDragOver={(e) => {
               if (!e.dataTransfer.types.includes("Files")) return;
@@ -188,7 +188,7 @@ export default function Summarize() {
               </Button>
             )}
           </div>
-        </TaskForm>
+        </AppForm>
 
         <div className="min-w-0 space-y-3">
           {task.errorMessage && <ErrorBanner message={task.errorMessage} onRetry={() => void task.retry()} />}

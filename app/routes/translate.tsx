@@ -3,16 +3,16 @@ import path from "node:path";
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { useState } from "react";
-import { INPUT_LIMITS } from "../../server/tasks/limits";
-import { languageOffer, type LanguageOffer } from "../../server/tasks/translate";
+import { INPUT_LIMITS } from "../../server/apps/limits";
+import { languageOffer, type LanguageOffer } from "../../server/apps/translate";
 import { APP_INFO } from "~/apps";
 import { loadAppPage } from "~/app-loader.server";
 import { AppPage } from "~/components/app-page";
-import { ErrorBanner, LimitedTextArea, ResultPanel, RunOrStop, RunStats, TaskForm } from "~/components/task";
+import { ErrorBanner, LimitedTextArea, ResultPanel, RunOrStop, RunStats, AppForm } from "~/components/one-shot";
 import { Alert, Button, CopyButton, Kbd, Select } from "~/components/ui";
 import { useHydrated, useModKeyLabel } from "~/hooks/use-hydrated";
 import { useSelectedModel } from "~/hooks/use-selected-model";
-import { useTaskStream } from "~/hooks/use-task-stream";
+import { useOneShotStream } from "~/hooks/use-one-shot-stream";
 
 export const meta: MetaFunction = () => [{ title: "Translate · Loom" }];
 
@@ -53,7 +53,7 @@ export default function Translate() {
   const modelId = useSelectedModel(models);
   const hydrated = useHydrated();
   const offer = (modelId && offers[modelId]) || EMPTY_OFFER;
-  const task = useTaskStream("/api/translate");
+  const task = useOneShotStream("/api/translate");
   const mod = useModKeyLabel();
   const [text, setText] = useState("");
   const [sourceChoice, setSource] = useState(AUTO);
@@ -102,7 +102,7 @@ export default function Translate() {
           </Alert>
         </div>
       )}
-      <TaskForm onRun={run} hydrated={hydrated} className="space-y-4">
+      <AppForm onRun={run} hydrated={hydrated} className="space-y-4">
         <div className="flex flex-wrap items-end gap-2 sm:flex-nowrap">
           <div className="min-w-0 flex-1">
             <Select
@@ -212,7 +212,7 @@ export default function Translate() {
             </ResultPanel>
           </div>
         </div>
-      </TaskForm>
+      </AppForm>
     </AppPage>
   );
 }

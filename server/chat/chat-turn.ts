@@ -8,8 +8,8 @@ import type { ModelRow } from "../../db/schema";
 import { HttpError } from "../http-error";
 import type { LoadedCausalLM } from "../inference";
 import { textOf } from "../common/message-text";
-import { chatDecoding, fitConversation, measureMessage, type ChatRequest, type TextTurn } from "../tasks/chat";
-import { readModelPrompts, type TaskPrompts } from "../tasks/prompts";
+import { chatDecoding, fitConversation, measureMessage, type ChatRequest, type TextTurn } from "../apps/chat";
+import { readModelPrompts, type AppPrompts } from "../apps/prompts";
 import type { ChatStore } from "./chat-store";
 import type { GenerationLog } from "./generation-log";
 import type { GenerationRunner } from "./generation-runner";
@@ -46,7 +46,7 @@ function tokenCounter(loaded: LoadedCausalLM) {
 }
 
 /** Refuses a message that alone, with the system prompt, leaves the model no room to answer. */
-function assertMessageFits({ row, loaded }: ChatModel, prompts: TaskPrompts, text: string) {
+function assertMessageFits({ row, loaded }: ChatModel, prompts: AppPrompts, text: string) {
   const { tokens, maxTokens } = measureMessage(text, prompts, loaded.maxPositions, tokenCounter(loaded));
   if (tokens <= maxTokens) return;
   throw new HttpError(

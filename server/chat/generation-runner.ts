@@ -8,7 +8,7 @@ import type { AppName } from "../apps";
 import { createDeltaSanitizer, sanitizeForStorage } from "../common/text-hygiene";
 import type { Logger } from "../logger";
 import { isCutByShutdown, SHUTDOWN_NOTICE, SHUTDOWN_REASON } from "../shutdown-notice";
-import type { Decoding } from "../tasks/decoding";
+import type { Decoding } from "../apps/decoding";
 import type { RunRecorder } from "../usage/runs";
 import { startRunTimer } from "../usage/timing";
 import type { ChatStore } from "./chat-store";
@@ -95,7 +95,7 @@ export function createGenerationRunner(deps: {
       const result = streamText({
         model: input.model,
         messages: input.messages,
-        // The system message is the task's prompt (server/tasks/prompts.ts), never user text.
+        // The system message is the task's prompt (server/apps/prompts.ts), never user text.
         allowSystemInMessages: true,
         abortSignal: signal,
         ...input.decoding,

@@ -1,9 +1,9 @@
 // Chat probes: does the model answer in the language it is spoken to, and on topic? Decoded
 // greedily like the other evaluations, and also as the chat app samples, since that is what users read.
 import type { ChatMessage, LoadedCausalLM } from "../inference/index";
-import { chatDecoding } from "../tasks/chat";
-import { readModelPrompts, type TaskPrompts } from "../tasks/prompts";
-import { detectLanguage, languageOffer } from "../tasks/translate";
+import { chatDecoding } from "../apps/chat";
+import { readModelPrompts, type AppPrompts } from "../apps/prompts";
+import { detectLanguage, languageOffer } from "../apps/translate";
 import { mean, pct } from "./metrics";
 import { greedyReply, mapConcurrent, replyText, type Sample } from "./replies";
 
@@ -92,7 +92,7 @@ async function probeReplies(model: LoadedCausalLM, messages: ChatMessage[], deco
 export async function evaluateChatLanguage(
   model: LoadedCausalLM,
   decoding: ProbeDecoding = "greedy",
-  prompts: TaskPrompts = readModelPrompts(model.dir),
+  prompts: AppPrompts = readModelPrompts(model.dir),
 ): Promise<ChatLanguageEval> {
   const declared = Object.keys(languageOffer(model.folder.config).languages);
   const languages = Object.keys(CHAT_PROBES).filter((l) => declared.length === 0 || declared.includes(l));

@@ -1,8 +1,8 @@
 // Code completion: the first line the model writes after the cursor, against the true next line
 // and the repeat-the-previous-line baseline.
 import type { LoadedCausalLM } from "../inference/index";
-import { CODE_LANGUAGES, codeMessages, type CodeInput } from "../tasks/code";
-import { readModelPrompts, type TaskPrompts } from "../tasks/prompts";
+import { CODE_LANGUAGES, codeMessages, type CodeInput } from "../apps/code";
+import { readModelPrompts, type AppPrompts } from "../apps/prompts";
 import { editSimilarity, mean, pct } from "./metrics";
 import { asChat, greedyReply, mapConcurrent, type Sample } from "./replies";
 import type { EvalSize } from "./sizes";
@@ -34,7 +34,7 @@ export async function evaluateCode(
   model: LoadedCausalLM,
   rows: ChatRow[],
   size: EvalSize,
-  prompts: TaskPrompts = readModelPrompts(model.dir),
+  prompts: AppPrompts = readModelPrompts(model.dir),
 ): Promise<CodeEval> {
   const picked = rows.filter((r) => r.task === "code" && r.next_line !== undefined).slice(0, size.code);
   const firstLines = await mapConcurrent(picked, 16, async (row) => {

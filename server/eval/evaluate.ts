@@ -1,5 +1,5 @@
 // Scores loaded models on the validation split through the engine, with the prompts the apps
-// send (the task modules and the model's loom-prompts.json), greedy decoding, and the metric
+// send (the app modules and the model's loom-prompts.json), greedy decoding, and the metric
 // definitions of training/evaluate.py, so both report comparable numbers for the same rows. The
 // chat probes are also decoded as the chat app samples, since that is what users read.
 //

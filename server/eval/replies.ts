@@ -45,7 +45,7 @@ export function greedyReply(
   return replyText(model, { messages, temperature: 0, maxNewTokens, stopSequences });
 }
 
-/** The task modules build AI SDK messages; system and user contents there are plain strings. */
+/** The app modules build AI SDK messages; system and user contents there are plain strings. */
 export function asChat(messages: { role: string; content: unknown }[]): ChatMessage[] {
   return messages.map((m) => ({ role: m.role as ChatMessage["role"], content: String(m.content) }));
 }

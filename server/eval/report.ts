@@ -1,7 +1,7 @@
 // Markdown tables for `npm run eval`, and the side-by-side check against training/evaluate.py's
 // eval.json (the PyTorch numbers for the same rows): the ONNX model served by the engine must
 // score the same within noise (greedy near-ties can flip a few outputs).
-import { chatDecoding } from "../tasks/chat";
+import { chatDecoding } from "../apps/chat";
 import {
   PROBE_SEEDS,
   type ChatLanguageEval,

@@ -1,8 +1,8 @@
 // Summaries: ROUGE of the app's "medium" summaries (long texts summarised in pieces, as the app
 // does), BBC against the lead-3 baseline, and the short-summary sets.
 import type { LoadedCausalLM } from "../inference/index";
-import { readModelPrompts, type TaskPrompts } from "../tasks/prompts";
-import { summarizeHierarchically, summarizeMessages, summaryInputBudget } from "../tasks/summarize";
+import { readModelPrompts, type AppPrompts } from "../apps/prompts";
+import { summarizeHierarchically, summarizeMessages, summaryInputBudget } from "../apps/summarize";
 import { mean, pct, rouge, type RougeScores } from "./metrics";
 import { asChat, greedyReply, mapConcurrent, type Sample } from "./replies";
 import type { EvalSize } from "./sizes";
@@ -34,7 +34,7 @@ export async function evaluateSummaries(
   model: LoadedCausalLM,
   rows: ChatRow[],
   size: EvalSize,
-  prompts: TaskPrompts = readModelPrompts(model.dir),
+  prompts: AppPrompts = readModelPrompts(model.dir),
 ): Promise<SummaryEval> {
   // As the app: a text longer than one prompt can carry is summarised in pieces first.
   const countTokens = (s: string) => model.encodePrompt({ prompt: s }).length;

@@ -1,7 +1,7 @@
 // Translation: chrF and BLEU of greedy translations with the app's prompt, per direction and data set.
 import type { LoadedCausalLM } from "../inference/index";
-import { readModelPrompts, type TaskPrompts } from "../tasks/prompts";
-import { languageOffer, translateMessages } from "../tasks/translate";
+import { readModelPrompts, type AppPrompts } from "../apps/prompts";
+import { languageOffer, translateMessages } from "../apps/translate";
 import { bleu, chrF } from "./metrics";
 import { asChat, greedyReply, mapConcurrent, type Sample } from "./replies";
 import type { EvalSize } from "./sizes";
@@ -19,7 +19,7 @@ export async function evaluateTranslation(
   model: LoadedCausalLM,
   rows: ChatRow[],
   size: EvalSize,
-  prompts: TaskPrompts = readModelPrompts(model.dir),
+  prompts: AppPrompts = readModelPrompts(model.dir),
 ): Promise<Record<string, TranslationEval>> {
   const offer = languageOffer(model.folder.config);
   const groups = new Map<string, { source: string; pair: [string, string]; rows: ChatRow[] }>();

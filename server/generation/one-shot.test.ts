@@ -12,8 +12,8 @@ import { openTestDatabase } from "../../db/test-database";
 import { HttpError } from "../http-error";
 import { createLoomLanguageModel, loadCausalLM, type LoadedCausalLM } from "../inference";
 import { pacingMiddleware } from "../registry/stream-pacing";
-import { codeTask } from "../tasks/code";
-import { translateTask } from "../tasks/translate";
+import { codeApp } from "../apps/code";
+import { translateApp } from "../apps/translate";
 import { createRunRecorder } from "../usage/runs";
 import { streamOneShot, type OneShotServices } from "./one-shot";
 
@@ -71,7 +71,7 @@ describe("one-shot stream", () => {
   }
 
   test("streams the answer with the model and its stats as metadata; the run is completed", async () => {
-    const task = codeTask({ code: "x = 1", language: "python", mode: "block" });
+    const task = codeApp({ code: "x = 1", language: "python", mode: "block" });
     task.decoding = { ...task.decoding, temperature: 0, maxOutputTokens: 6, stopSequences: [] };
     const stream = await streamOneShot(services, { userId, app: "code", task }, new AbortController().signal);
     const chunks = await readAll(stream);
@@ -96,7 +96,7 @@ describe("one-shot stream", () => {
     await assert.rejects(
       streamOneShot(
         services,
-        { userId, app: "code", modelId: "nope", task: codeTask({ code: "x", language: "python", mode: "inline" }) },
+        { userId, app: "code", modelId: "nope", task: codeApp({ code: "x", language: "python", mode: "inline" }) },
         new AbortController().signal,
       ),
       { httpStatus: 404 },
@@ -106,7 +106,7 @@ describe("one-shot stream", () => {
 
   test("a public error inside the stream is its text, and the run is failed", async () => {
     // The fixture declares no languages: no pair is offered.
-    const task = translateTask({ text: "Hello there", source: "en", target: "de" });
+    const task = translateApp({ text: "Hello there", source: "en", target: "de" });
     const chunks = await readAll(
       await streamOneShot(services, { userId, app: "translate", task }, new AbortController().signal),
     );
@@ -134,7 +134,7 @@ describe("one-shot stream", () => {
         languageModel: async () => ({ row: { id: "tiny-llama", displayName: "Tiny Llama" }, model, loaded }),
       },
     };
-    const task = codeTask({ code: "x = 1", language: "python", mode: "block" });
+    const task = codeApp({ code: "x = 1", language: "python", mode: "block" });
     task.decoding = { temperature: 0, maxOutputTokens: 200, stopSequences: [] };
     const earlier = new Set((await runsOf()).map((r) => r.id));
     const client = new AbortController();

@@ -15,13 +15,13 @@ import type { AppName } from "../apps";
 import { publicErrorOf } from "../http-error";
 import type { LoadedCausalLM } from "../inference";
 import { noticeWhenCut } from "../shutdown-notice";
-import type { Decoding } from "../tasks/decoding";
-import type { OneShotTask } from "../tasks/one-shot-task";
-import { readModelPrompts } from "../tasks/prompts";
+import type { Decoding } from "../apps/decoding";
+import type { OneShotApp } from "../apps/one-shot-app";
+import { readModelPrompts } from "../apps/prompts";
 import { logger } from "../logger";
 import type { RunOutcome, RunRecorder } from "../usage/runs";
 import { startRunTimer } from "../usage/timing";
-import type { TaskMetadata } from "./task-metadata";
+import type { RunMetadata } from "./run-metadata";
 
 /** What the stream needs: the app's model (as the registry resolves it) and the runs table. */
 export interface OneShotServices {
@@ -40,7 +40,7 @@ export interface OneShotRequest {
   userId: string;
   app: AppName;
   modelId?: string;
-  task: OneShotTask;
+  task: OneShotApp;
 }
 
 const FAILED = "The model failed to answer. Try again.";
@@ -61,7 +61,7 @@ export async function streamOneShot(
   const prompts = readModelPrompts(loaded.dir);
   const runId = await services.runs.start({ userId, app, modelId: row.id });
   const timer = startRunTimer();
-  const base: TaskMetadata = { modelId: row.id, modelName: row.displayName };
+  const base: RunMetadata = { modelId: row.id, modelName: row.displayName };
   // A stopped stream reports no usage: its deltas are counted instead (the engine sends about one
   // per token), as they are streamed to the client.
   let deltas = 0;
@@ -80,7 +80,7 @@ export async function streamOneShot(
     signal.aborted ? stopped() : record({ status: "failed", error: String((error as Error)?.message ?? error) });
 
   const complete = async (messages: ModelMessage[], decoding: Decoding) => {
-    // The system message is the task's prompt (server/tasks/prompts.ts), never user text.
+    // The system message is the task's prompt (server/apps/prompts.ts), never user text.
     const result = streamText({ model, messages, allowSystemInMessages: true, abortSignal: signal, ...decoding });
     return await result.text;
   };
@@ -103,7 +103,7 @@ export async function streamOneShot(
           messageMetadata: ({ part }) => {
             if (part.type === "start") return base;
             if (part.type !== "finish") return undefined;
-            return { ...base, ...statsOf(part.totalUsage), status: "completed" } satisfies TaskMetadata;
+            return { ...base, ...statsOf(part.totalUsage), status: "completed" } satisfies RunMetadata;
           },
           onError: (error) => publicErrorOf(error)?.message ?? FAILED,
         }),

@@ -3,15 +3,15 @@
 // (the client went away) the queued scoring is dropped and the run is recorded stopped.
 import type { ModelRow } from "../../db/schema";
 import type { Classification, LoadedCausalLM, LoadedClassifier } from "../inference";
-import { readModelPrompts } from "../tasks/prompts";
+import { readModelPrompts } from "../apps/prompts";
 import {
   BREAKDOWN_MIN_CHARS,
   splitSentences,
   type SentimentInput,
   type SentimentResponse,
   type SentimentResult,
-} from "../tasks/sentiment";
-import { zeroShotSentiment } from "../tasks/sentiment-zero-shot";
+} from "../apps/sentiment";
+import { zeroShotSentiment } from "../apps/sentiment-zero-shot";
 import type { RunRecorder } from "../usage/runs";
 import { startRunTimer } from "../usage/timing";
 

@@ -2,7 +2,7 @@
 // application. Database only; loading the chosen model is the registry's.
 import { and, asc, count, desc, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { models, taskAssignments, type ModelRow } from "../../db/schema";
+import { models, appAssignments, type ModelRow } from "../../db/schema";
 import { APP_TITLES, type AppName } from "../apps";
 import { HttpError } from "../http-error";
 
@@ -27,12 +27,12 @@ export function createAssignments({ db, requireModel }: AssignmentsOptions) {
         id: models.id,
         displayName: models.displayName,
         kind: models.kind,
-        isDefault: taskAssignments.isDefault,
+        isDefault: appAssignments.isDefault,
       })
-      .from(taskAssignments)
-      .innerJoin(models, eq(models.id, taskAssignments.modelId))
-      .where(and(eq(taskAssignments.app, app), eq(models.status, "ready")))
-      .orderBy(desc(taskAssignments.isDefault), asc(models.displayName));
+      .from(appAssignments)
+      .innerJoin(models, eq(models.id, appAssignments.modelId))
+      .where(and(eq(appAssignments.app, app), eq(models.status, "ready")))
+      .orderBy(desc(appAssignments.isDefault), asc(models.displayName));
   }
 
   /** The model serving `app`: the requested one if it is assigned there, else the default. */
@@ -51,9 +51,9 @@ export function createAssignments({ db, requireModel }: AssignmentsOptions) {
     for (const app of tasks) {
       const [existing] = await db
         .select()
-        .from(taskAssignments)
-        .where(and(eq(taskAssignments.app, app), eq(taskAssignments.isDefault, true)));
-      await db.insert(taskAssignments).values({ app, modelId, isDefault: !existing }).onConflictDoNothing();
+        .from(appAssignments)
+        .where(and(eq(appAssignments.app, app), eq(appAssignments.isDefault, true)));
+      await db.insert(appAssignments).values({ app, modelId, isDefault: !existing }).onConflictDoNothing();
     }
   }
 
@@ -69,32 +69,32 @@ export function createAssignments({ db, requireModel }: AssignmentsOptions) {
       );
     }
     await db.transaction(async (tx) => {
-      if (isDefault) await tx.update(taskAssignments).set({ isDefault: false }).where(eq(taskAssignments.app, app));
+      if (isDefault) await tx.update(appAssignments).set({ isDefault: false }).where(eq(appAssignments.app, app));
       const [{ n } = { n: 0 }] = await tx
         .select({ n: count() })
-        .from(taskAssignments)
-        .where(eq(taskAssignments.app, app));
+        .from(appAssignments)
+        .where(eq(appAssignments.app, app));
       await tx
-        .insert(taskAssignments)
+        .insert(appAssignments)
         .values({ app, modelId, isDefault: isDefault || n === 0 })
-        .onConflictDoUpdate({ target: [taskAssignments.app, taskAssignments.modelId], set: { isDefault } });
+        .onConflictDoUpdate({ target: [appAssignments.app, appAssignments.modelId], set: { isDefault } });
     });
   }
 
   /** Removes an assignment; if it was the default, the oldest remaining assignment becomes default. */
   async function unassign(app: AppName, modelId: string) {
     await db.transaction(async (tx) => {
-      await tx.delete(taskAssignments).where(and(eq(taskAssignments.app, app), eq(taskAssignments.modelId, modelId)));
+      await tx.delete(appAssignments).where(and(eq(appAssignments.app, app), eq(appAssignments.modelId, modelId)));
       const rest = await tx
         .select()
-        .from(taskAssignments)
-        .where(eq(taskAssignments.app, app))
-        .orderBy(asc(taskAssignments.createdAt));
+        .from(appAssignments)
+        .where(eq(appAssignments.app, app))
+        .orderBy(asc(appAssignments.createdAt));
       if (rest.length > 0 && !rest.some((a) => a.isDefault)) {
         await tx
-          .update(taskAssignments)
+          .update(appAssignments)
           .set({ isDefault: true })
-          .where(and(eq(taskAssignments.app, app), eq(taskAssignments.modelId, rest[0]!.modelId)));
+          .where(and(eq(appAssignments.app, app), eq(appAssignments.modelId, rest[0]!.modelId)));
       }
     });
   }

@@ -21,7 +21,7 @@ const loomDeclaration = z.object({
 });
 
 /** The applications a folder says it serves (config.json `loom.tasks`); a classifier serves sentiment. */
-export function declaredTasks(folder: ModelFolder): AppName[] {
+export function declaredApps(folder: ModelFolder): AppName[] {
   const parsed = loomDeclaration.safeParse(folder.config.loom ?? {});
   if (parsed.success && parsed.data.tasks) return parsed.data.tasks;
   return folder.kind === "classifier" ? ["sentiment"] : [];

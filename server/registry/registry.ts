@@ -10,7 +10,7 @@ import type { LanguageModelV3 } from "@ai-sdk/provider";
 import { wrapLanguageModel } from "ai";
 import { asc, count, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { models, taskAssignments, type ModelRow } from "../../db/schema";
+import { models, appAssignments, type ModelRow } from "../../db/schema";
 import { APP_TITLES, type AppName } from "../apps";
 import { isModelId } from "../common/model-id";
 import { HttpError, isPublicError } from "../http-error";
@@ -171,7 +171,7 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
       })
       .returning();
     logger.info("model installed", { modelId: input.modelId, kind: validation.kind });
-    return { row: row!, declaredTasks: validation.tasks };
+    return { row: row!, declaredApps: validation.tasks };
   }
 
   /** Loads on first use; concurrent callers share one load. A failed load is not cached. */
@@ -244,7 +244,7 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
 
   async function listModels() {
     const rows = await db.select().from(models).orderBy(asc(models.id));
-    const assignments = await db.select().from(taskAssignments);
+    const assignments = await db.select().from(appAssignments);
     return Promise.all(
       rows.map(async (row) => {
         const model = loaded.has(row.id) ? await loaded.get(row.id)!.catch(() => undefined) : undefined;
@@ -284,8 +284,8 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
     await requireModel(modelId);
     const [{ n } = { n: 0 }] = await db
       .select({ n: count() })
-      .from(taskAssignments)
-      .where(eq(taskAssignments.modelId, modelId));
+      .from(appAssignments)
+      .where(eq(appAssignments.modelId, modelId));
     if (n > 0)
       throw new HttpError(
         409,
@@ -300,7 +300,7 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
   /** Counts by status, for /healthz and the admin overview; `generating` sums the decode slots. */
   async function status() {
     const rows = await db.select({ status: models.status, n: count() }).from(models).groupBy(models.status);
-    const [assigned] = await db.select({ n: count() }).from(taskAssignments);
+    const [assigned] = await db.select({ n: count() }).from(appAssignments);
     const generating = { active: 0, waiting: 0 };
     for (const model of ready.values()) {
       if (model.kind !== "causal-lm") continue;

@@ -4,7 +4,7 @@
 import type { AppName } from "../apps";
 import { loadModel, readModelFolder, type LoadModelOptions } from "../inference";
 import type { Logger } from "../logger";
-import { architectureOf, declaredDisplayName, declaredTasks, parameterCount } from "./folder-info";
+import { architectureOf, declaredDisplayName, declaredApps, parameterCount } from "./folder-info";
 
 export interface ValidationReport {
   kind: "causal-lm" | "classifier";
@@ -51,7 +51,7 @@ export async function validateModelFolder(
       architecture: architectureOf(folder),
       parameterCount: parameterCount(folder),
       decodeTokensPerSecond,
-      tasks: declaredTasks(folder),
+      tasks: declaredApps(folder),
       displayName: declaredDisplayName(folder, fallbackName),
     };
   } finally {

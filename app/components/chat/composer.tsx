@@ -2,7 +2,7 @@
 // Shift+Enter is a new line; while an answer is written, Send becomes Stop. A send that reports
 // it was refused gives the text back to the box.
 import { useState } from "react";
-import { INPUT_LIMITS } from "../../../server/tasks/limits";
+import { INPUT_LIMITS } from "../../../server/apps/limits";
 import { Button, formatCount } from "~/components/ui";
 
 export function Composer({

@@ -1,6 +1,6 @@
 // A user message open for editing: saving sends it as a new version (the old branch stays).
 import { useState } from "react";
-import { INPUT_LIMITS } from "../../../server/tasks/limits";
+import { INPUT_LIMITS } from "../../../server/apps/limits";
 import { Button } from "~/components/ui";
 
 export function EditBox({

@@ -4,8 +4,8 @@ import type { ModelMessage } from "ai";
 import { z } from "zod";
 import { HttpError } from "../http-error";
 import { INPUT_LIMITS } from "./limits";
-import type { OneShotTask } from "./one-shot-task";
-import { fillTemplate, type TaskPrompts } from "./prompts";
+import type { OneShotApp } from "./one-shot-app";
+import { fillTemplate, type AppPrompts } from "./prompts";
 
 export const translateInput = z.object({
   text: z
@@ -71,7 +71,7 @@ export function detectLanguage(text: string, candidates: string[]): string | und
 export function translateMessages(
   input: { text: string; source: string; target: string },
   offer: LanguageOffer,
-  prompts: TaskPrompts,
+  prompts: AppPrompts,
 ): ModelMessage[] {
   const name = (code: string) => offer.languages[code] ?? code;
   const values = { text: input.text, source: name(input.source), target: name(input.target) };
@@ -87,7 +87,7 @@ export function translateMessages(
  * against what the model declares. Refusals are thrown inside the stream: an HttpError keeps its
  * message for the page.
  */
-export function translateTask(input: TranslateInput): OneShotTask {
+export function translateApp(input: TranslateInput): OneShotApp {
   return {
     decoding: translateDecoding,
     prepare: async ({ model, prompts, progress }) => {

@@ -1,7 +1,7 @@
 // What a one-shot stream tells the page about its run, as message metadata. Plain types: the
 // browser imports them.
 
-export interface TaskRunStats {
+export interface RunStats {
   modelId: string;
   modelName: string;
   promptTokens?: number;
@@ -12,4 +12,4 @@ export interface TaskRunStats {
 }
 
 /** What the page reads from `message.metadata`. */
-export type TaskMetadata = Partial<TaskRunStats> & { status?: "completed" | "stopped" | "failed" };
+export type RunMetadata = Partial<RunStats> & { status?: "completed" | "stopped" | "failed" };

@@ -15,9 +15,9 @@ export const promptsSchema = z.object({
   code: messageTemplate,
   sentiment: messageTemplate,
 });
-export type TaskPrompts = z.infer<typeof promptsSchema>;
+export type AppPrompts = z.infer<typeof promptsSchema>;
 
-export const DEFAULT_PROMPTS: TaskPrompts = {
+export const DEFAULT_PROMPTS: AppPrompts = {
   chat: { system: "You are Loom, a helpful assistant. Answer briefly and in the language of the user." },
   summarize: {
     user: "Summarise the following text {length}.\n\n{text}",
@@ -33,7 +33,7 @@ export function fillTemplate(template: string, values: Record<string, string>): 
 }
 
 /** The prompts a model folder declares, merged over the defaults; a broken file is an error naming it. */
-export function readModelPrompts(modelDir: string): TaskPrompts {
+export function readModelPrompts(modelDir: string): AppPrompts {
   const file = path.join(modelDir, "loom-prompts.json");
   if (!existsSync(file)) return DEFAULT_PROMPTS;
   let raw: unknown;

@@ -3,8 +3,8 @@
 import type { ModelMessage } from "ai";
 import { z } from "zod";
 import { INPUT_LIMITS } from "./limits";
-import type { OneShotTask } from "./one-shot-task";
-import { fillTemplate, type TaskPrompts } from "./prompts";
+import type { OneShotApp } from "./one-shot-app";
+import { fillTemplate, type AppPrompts } from "./prompts";
 
 export const SUMMARY_LENGTHS = ["short", "medium", "bullets"] as const;
 
@@ -28,11 +28,7 @@ export const summarizeDecoding = {
   bullets: { temperature: 0, maxOutputTokens: 200 },
 } as const;
 
-export function summarizeMessages(
-  text: string,
-  length: SummarizeInput["length"],
-  prompts: TaskPrompts,
-): ModelMessage[] {
+export function summarizeMessages(text: string, length: SummarizeInput["length"], prompts: AppPrompts): ModelMessage[] {
   const p = prompts.summarize;
   const lengthText = p.lengths?.[length] ?? length;
   const messages: ModelMessage[] = [];
@@ -98,7 +94,7 @@ export function summaryInputBudget(options: {
   maxPositions: number;
   maxOutputTokens: number;
   length: SummarizeInput["length"];
-  prompts: TaskPrompts;
+  prompts: AppPrompts;
   countTokens: (s: string) => number;
 }): number {
   const wording = options.countTokens(
@@ -140,7 +136,7 @@ export async function summarizeHierarchically(options: {
 }
 
 /** The one-shot stream's plan: texts longer than one prompt are summarised piece by piece first. */
-export function summarizeTask(input: SummarizeInput): OneShotTask {
+export function summarizeApp(input: SummarizeInput): OneShotApp {
   const decoding = summarizeDecoding[input.length];
   return {
     decoding,

@@ -1,5 +1,5 @@
 import { formatCount } from "~/components/ui";
-import type { TaskMetadata } from "../../../server/generation/task-metadata";
+import type { RunMetadata } from "../../../server/generation/run-metadata";
 
 /** Tokens in/out, time to first token, speed and the model, under a result. */
 export function RunStats({
@@ -7,7 +7,7 @@ export function RunStats({
   busy,
   stopped,
 }: {
-  metadata: TaskMetadata | undefined;
+  metadata: RunMetadata | undefined;
   busy?: boolean;
   stopped?: boolean;
 }) {

@@ -2,7 +2,7 @@
 // sentiment question and compare the probabilities it gives to each label word as its next token.
 // Scores are the softmax over the label words only, so they sum to 1 across labels.
 import type { Classification, LoadedCausalLM } from "../inference";
-import { fillTemplate, type TaskPrompts } from "./prompts";
+import { fillTemplate, type AppPrompts } from "./prompts";
 
 export const ZERO_SHOT_LABELS = ["negative", "positive"] as const;
 
@@ -18,7 +18,7 @@ function labelTokens(model: LoadedCausalLM): number[] {
 export async function zeroShotSentiment(
   model: LoadedCausalLM,
   texts: readonly string[],
-  prompts: TaskPrompts,
+  prompts: AppPrompts,
   signal?: AbortSignal,
 ): Promise<Classification[]> {
   const candidates = labelTokens(model);

@@ -5,9 +5,9 @@ import { useChat } from "@ai-sdk/react";
 import { DefaultChatTransport, type UIMessage } from "ai";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { textOf } from "../../server/common/message-text";
-import type { TaskMetadata } from "../../server/generation/task-metadata";
+import type { RunMetadata } from "../../server/generation/run-metadata";
 
-export type TaskMessage = UIMessage<TaskMetadata, { progress: Record<string, unknown> }>;
+export type OneShotMessage = UIMessage<RunMetadata, { progress: Record<string, unknown> }>;
 
 /**
  * The text to show for a failed request. The API answers errors as JSON `{ error }` and useChat
@@ -30,12 +30,12 @@ export function errorText(error: Error | undefined): string | undefined {
   return raw;
 }
 
-export interface TaskStreamOptions {
+export interface OneShotStreamOptions {
   /** Called when a run ends (completed, stopped or failed) with the final message. */
-  onFinish?: (message: TaskMessage, outcome: { isAbort: boolean; isError: boolean }) => void;
+  onFinish?: (message: OneShotMessage, outcome: { isAbort: boolean; isError: boolean }) => void;
 }
 
-export function useTaskStream(api: string, options: TaskStreamOptions = {}) {
+export function useOneShotStream(api: string, options: OneShotStreamOptions = {}) {
   const onFinishRef = useRef(options.onFinish);
   useEffect(() => {
     onFinishRef.current = options.onFinish;
@@ -45,14 +45,14 @@ export function useTaskStream(api: string, options: TaskStreamOptions = {}) {
   const lastInput = useRef<Record<string, unknown> | undefined>(undefined);
   const transport = useMemo(
     () =>
-      new DefaultChatTransport<TaskMessage>({
+      new DefaultChatTransport<OneShotMessage>({
         api,
         // The app's input travels as the body; no history is sent.
         prepareSendMessagesRequest: ({ body }) => ({ body: body ?? {} }),
       }),
     [api],
   );
-  const chat = useChat<TaskMessage>({
+  const chat = useChat<OneShotMessage>({
     id: api,
     transport,
     onData: (part) => {

@@ -5,4 +5,4 @@ export { ErrorBanner } from "./error-banner";
 export { CharCount, LimitedTextArea } from "./limited-text-area";
 export { ResultPanel } from "./result-panel";
 export { RunStats } from "./run-stats";
-export { APP_FORM_ID, isRunShortcut, RunOrStop, TaskForm } from "./task-form";
+export { APP_FORM_ID, isRunShortcut, RunOrStop, AppForm } from "./app-form";

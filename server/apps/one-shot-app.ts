@@ -3,18 +3,18 @@
 import type { ModelMessage } from "ai";
 import type { LoadedCausalLM } from "../inference";
 import type { Decoding } from "./decoding";
-import type { TaskPrompts } from "./prompts";
+import type { AppPrompts } from "./prompts";
 
 export interface PromptContext {
   model: LoadedCausalLM;
-  prompts: TaskPrompts;
+  prompts: AppPrompts;
   /** Runs an earlier generation to its end (summaries' map step); aborted with the stream. */
   complete: (messages: ModelMessage[], decoding: Decoding) => Promise<string>;
   /** Shows progress on the page (a transient data part). */
   progress: (data: Record<string, unknown>) => void;
 }
 
-export interface OneShotTask {
+export interface OneShotApp {
   decoding: Decoding;
   /** Builds the final prompt; may run earlier generations first and report progress. */
   prepare: (context: PromptContext) => Promise<ModelMessage[]>;

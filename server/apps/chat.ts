@@ -4,7 +4,7 @@ import { z } from "zod";
 import { cleanText, clipText } from "../common/user-text";
 import type { Decoding } from "./decoding";
 import { INPUT_LIMITS } from "./limits";
-import type { TaskPrompts } from "./prompts";
+import type { AppPrompts } from "./prompts";
 
 export const chatRequest = z.object({
   chatId: z.uuid(),
@@ -50,7 +50,7 @@ export interface MessageSize {
 /** How much of the model's `contextTokens` one user message takes, alone with the system prompt. */
 export function measureMessage(
   text: string,
-  prompts: TaskPrompts,
+  prompts: AppPrompts,
   contextTokens: number,
   countTokens: (messages: ModelMessage[]) => number,
 ): MessageSize {
@@ -71,7 +71,7 @@ export interface TextTurn {
  */
 export function fitConversation(
   turns: TextTurn[],
-  prompts: TaskPrompts,
+  prompts: AppPrompts,
   budget: number,
   countTokens: (messages: ModelMessage[]) => number,
 ): ModelMessage[] {

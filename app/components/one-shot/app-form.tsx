@@ -15,7 +15,7 @@ export function isRunShortcut(e: React.KeyboardEvent | KeyboardEvent) {
  * The form of a one-shot app: submitting or Ctrl/Cmd+Enter runs it; `data-hydrated` tells tests
  * (and styles) that the page is live, so nothing typed before hydration is lost to a native submit.
  */
-export function TaskForm({
+export function AppForm({
   onRun,
   hydrated,
   className,

@@ -3,8 +3,8 @@ import type { ModelMessage } from "ai";
 import { z } from "zod";
 import type { Decoding } from "./decoding";
 import { INPUT_LIMITS } from "./limits";
-import type { OneShotTask } from "./one-shot-task";
-import { fillTemplate, type TaskPrompts } from "./prompts";
+import type { OneShotApp } from "./one-shot-app";
+import { fillTemplate, type AppPrompts } from "./prompts";
 
 export const CODE_LANGUAGES = [
   "typescript",
@@ -39,7 +39,7 @@ export const codeDecoding: Record<CodeInput["mode"], Decoding> = {
   block: { temperature: 0.2, topP: 0.95, maxOutputTokens: 256, stopSequences: ["\n\n\n"] },
 };
 
-export function codeMessages(input: Pick<CodeInput, "code" | "language">, prompts: TaskPrompts): ModelMessage[] {
+export function codeMessages(input: Pick<CodeInput, "code" | "language">, prompts: AppPrompts): ModelMessage[] {
   const messages: ModelMessage[] = [];
   if (prompts.code.system) {
     messages.push({ role: "system", content: fillTemplate(prompts.code.system, { language: input.language }) });
@@ -52,6 +52,6 @@ export function codeMessages(input: Pick<CodeInput, "code" | "language">, prompt
 }
 
 /** The one-shot stream's plan for a completion. */
-export function codeTask(input: CodeInput): OneShotTask {
+export function codeApp(input: CodeInput): OneShotApp {
   return { decoding: codeDecoding[input.mode], prepare: async ({ prompts }) => codeMessages(input, prompts) };
 }
