@@ -40,7 +40,13 @@ export async function startLocalAdminChannel(options: {
   chmodSync(dir, 0o700); // also when it existed with other permissions
   rmSync(socketPath, { force: true });
 
-  const server = http.createServer((req, res) => void handle(req, res));
+  // A CLI that goes away mid-request makes reading its body reject: that ends its request only.
+  const server = http.createServer((req, res) =>
+    handle(req, res).catch((error: unknown) => {
+      logger.warn("local admin request failed", { error: String(error) });
+      res.destroy();
+    }),
+  );
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const reply = (status: number, body: { output?: string[]; error?: string }) =>
       res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body));
