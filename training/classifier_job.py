@@ -19,7 +19,7 @@ from model import EncoderClassifier, encoder_config
 from tokenizer import tokenizer_config
 
 # The Loom app this model serves (config.json "loom.tasks"); test_apps.py keeps it within
-# server/apps.ts's APPS.
+# server/apps/index.ts's APPS.
 APPS = ["sentiment"]
 
 

@@ -26,7 +26,7 @@ from prompts import LANGUAGES, TRANSLATION_PAIRS, prompt_spec
 from tokenizer import CHATML_TEMPLATE, tokenizer_config
 
 # The Loom apps this model serves (config.json "loom.tasks"); test_apps.py keeps them within
-# server/apps.ts's APPS.
+# server/apps/index.ts's APPS.
 APPS = ["chat", "summarize", "translate", "code"]
 
 

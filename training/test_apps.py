@@ -1,5 +1,5 @@
 """The app names the recipe writes into the models (config.json "loom.tasks") and prompts by are
-the server's: each is one of `APPS` in server/apps.ts, so the two lists cannot drift."""
+the server's: each is one of `APPS` in server/apps/index.ts, so the two lists cannot drift."""
 
 import os
 import re
@@ -13,7 +13,7 @@ import classifier_job  # noqa: E402
 import decoder_job  # noqa: E402
 from prompts import PROMPTS  # noqa: E402
 
-APPS_TS = os.path.join(os.path.dirname(HERE), "server", "apps.ts")
+APPS_TS = os.path.join(os.path.dirname(HERE), "server", "apps", "index.ts")
 
 
 def server_apps():
