@@ -127,6 +127,7 @@ export async function createServices(config: Config): Promise<AppServices> {
       clearInterval(sweeper);
       await cutStreams();
       await registry.close();
+      await runs.settle();
       await database.close();
     },
   };

@@ -20,7 +20,26 @@ export function createRunRecorder(db: Db) {
     return row!.id;
   }
 
+  // Finishes still being written: shutdown waits for them before it closes the database, so a run
+  // that ended just before the shutdown is not left "running".
+  const pending = new Set<Promise<unknown>>();
+
   async function finish(runId: string, outcome: RunOutcome) {
+    const write = writeOutcome(runId, outcome);
+    pending.add(write);
+    try {
+      await write;
+    } finally {
+      pending.delete(write);
+    }
+  }
+
+  /** Resolves once every finish already begun has been written (or has failed). */
+  async function settle() {
+    await Promise.allSettled([...pending]);
+  }
+
+  async function writeOutcome(runId: string, outcome: RunOutcome) {
     await db
       .update(runs)
       .set({
@@ -34,7 +53,7 @@ export function createRunRecorder(db: Db) {
       .where(eq(runs.id, runId));
   }
 
-  return { start, finish };
+  return { start, finish, settle };
 }
 
 export type RunRecorder = ReturnType<typeof createRunRecorder>;
