@@ -21,7 +21,7 @@ import { APPS } from "../server/apps";
 export const ROLES = ["admin", "user"] as const;
 export type Role = (typeof ROLES)[number];
 
-export const MODEL_KINDS = ["causal-lm", "seq2seq", "classifier"] as const;
+export const MODEL_KINDS = ["causal-lm", "seq2seq", "classifier", "extractive-summarizer"] as const;
 export const MODEL_STATUSES = ["uploading", "validating", "ready", "failed"] as const;
 export const RUN_STATUSES = ["running", "completed", "stopped", "failed", "interrupted"] as const;
 

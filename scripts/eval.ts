@@ -7,7 +7,7 @@
 // whether chat answers in the language it is spoken to and on topic (greedy, and sampled as the
 // chat app samples).
 //
-//   --model DIR     a model folder (repeatable; default: models/loom-chat and models/loom-sentiment)
+//   --model DIR     a model folder (repeatable; default: models/loom-chat, loom-sentiment, loom-extract)
 //   --data DIR      the validation split (default: training/runs/data; write it with
 //                   `make -C training data DATA=<datasets folder>`)
 //   --quick         a few examples per metric
@@ -30,7 +30,8 @@ import {
   QUICK,
 } from "../server/eval/evaluate";
 import { comparison, markdownReport, type ModelEval } from "../server/eval/report";
-import { readValidationSplit } from "../server/eval/validation-split";
+import { readValidationSplit, type ValidationSplit } from "../server/eval/validation-split";
+import { evaluateExtractive, extractiveReport, readExtractiveDocuments } from "../server/eval/extractive";
 import { loadModel } from "../server/inference/index";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -49,9 +50,11 @@ if (values.help) {
   process.exit(0);
 }
 
-const split = readValidationSplit(values.data);
+// Read when a model needs it: an extractive summariser has its own validation file.
+let cachedSplit: ValidationSplit | undefined;
+const split = () => (cachedSplit ??= readValidationSplit(values.data));
 const size = values.quick ? QUICK : FULL;
-const dirs = values.model ?? [path.join(root, "models", "loom-chat"), path.join(root, "models", "loom-sentiment")];
+const dirs = values.model ?? ["loom-chat", "loom-sentiment", "loom-extract"].map((m) => path.join(root, "models", m));
 const quiet = { info: () => {}, warn: (m: string) => console.error(m) };
 const engine = engineOptionsFromEnv();
 const all: ModelEval[] = [];
@@ -66,11 +69,19 @@ for (const dir of dirs) {
   });
   const result: ModelEval = { model: model.id, seconds: 0 };
   try {
-    if (model.kind === "classifier") {
-      if (split.sentiment.length) result.sentiment = await evaluateSentiment(model, split.sentiment);
+    if (model.kind === "extractive-summarizer") {
+      const docs = path.join(root, "training", "runs", path.basename(dir), "val.jsonl");
+      if (existsSync(docs))
+        result.extractive = await evaluateExtractive(
+          model,
+          readExtractiveDocuments(docs, values.quick ? 10 : undefined),
+        );
+      else console.error(`${model.id}: skipped, ${docs} is missing (training/train_extract.py writes it)`);
+    } else if (model.kind === "classifier") {
+      if (split().sentiment.length) result.sentiment = await evaluateSentiment(model, split().sentiment);
     } else {
       const tasks = ((model.folder.config as { loom?: { tasks?: string[] } }).loom?.tasks ?? []) as string[];
-      const rows = split.chat;
+      const rows = split().chat;
       if (tasks.includes("translate")) result.translation = await evaluateTranslation(model, rows, size);
       if (tasks.includes("summarize")) result.summaries = await evaluateSummaries(model, rows, size);
       if (tasks.includes("code")) result.code = await evaluateCode(model, rows, size);
@@ -90,15 +101,19 @@ for (const dir of dirs) {
   result.seconds = (performance.now() - started) / 1000;
   all.push(result);
   console.log(markdownReport(result));
+  if (result.extractive)
+    console.log(
+      extractiveReport(result.extractive, path.join(root, "training", "runs", path.basename(dir), "eval.json")),
+    );
 
   const pythonEval = values.compare ?? path.join(root, "training", "runs", path.basename(dir), "eval.json");
-  if (existsSync(pythonEval)) {
+  if (existsSync(pythonEval) && !result.extractive) {
     const table = comparison(result, JSON.parse(readFileSync(pythonEval, "utf8")).results ?? {});
     console.log(table ? `${table}\n` : `(${pythonEval} has no metrics on the same rows to compare)\n`);
   }
 }
 
 if (values.json) {
-  writeFileSync(values.json, JSON.stringify({ data: split.dir, quick: values.quick, results: all }, null, 1));
+  writeFileSync(values.json, JSON.stringify({ data: cachedSplit?.dir, quick: values.quick, results: all }, null, 1));
   console.log(`wrote ${values.json}`);
 }

@@ -6,6 +6,7 @@ import { APP_INFO } from "~/apps";
 import { loadAppPage } from "~/app-loader.server";
 import { AppPage } from "~/components/app-page";
 import { Markdown } from "~/components/markdown";
+import { SummaryKind } from "~/components/summary-kind";
 import { ErrorBanner, LimitedTextArea, ResultPanel, RunOrStop, RunStats, AppForm } from "~/components/one-shot";
 import { Button, CopyButton, FileButton, Kbd } from "~/components/ui";
 import { useHydrated, useModKeyLabel } from "~/hooks/use-hydrated";
@@ -171,6 +172,8 @@ export default function Summarize() {
               ))}
             </div>
           </fieldset>
+
+          <SummaryKind model={models.find((m) => m.id === modelId)} />
 
           <div className="flex flex-wrap gap-2">
             <RunOrStop busy={task.busy} label="Summarise" disabled={!canRun} onStop={() => void task.stop()} />

@@ -172,7 +172,7 @@ describe("evaluation helpers", () => {
     }
   });
 
-  it("npm run eval scores both shipped models and writes JSON", () => {
+  it("npm run eval scores the shipped models and writes JSON", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "loom-eval-"));
     try {
       writeFileSync(path.join(dir, "chat.val.jsonl"), ROWS.map((r) => JSON.stringify(r)).join("\n") + "\n");
@@ -192,7 +192,7 @@ describe("evaluation helpers", () => {
       const json = JSON.parse(readFileSync(out, "utf8"));
       assert.deepEqual(
         json.results.map((m: { model: string }) => m.model),
-        ["loom-chat", "loom-sentiment"],
+        ["loom-chat", "loom-sentiment", "loom-extract"],
       );
       assert.equal(json.results[0].chat_language.n, 18);
       assert.equal(json.results[0].chat_language_app.n, 18 * 3, "each probe once per seed");

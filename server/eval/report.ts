@@ -12,6 +12,7 @@ import {
   type SummaryEval,
   type TranslationEval,
 } from "./evaluate";
+import type { ExtractiveEval } from "./extractive";
 
 export interface ModelEval {
   model: string;
@@ -24,6 +25,8 @@ export interface ModelEval {
   chat_language?: ChatLanguageEval;
   /** The same probes decoded as the chat app samples its replies. */
   chat_language_app?: ChatLanguageEval;
+  /** An extractive summariser's ROUGE against lead-1/lead-3 (extractive.ts). */
+  extractive?: ExtractiveEval;
 }
 
 const PROBE_DECODING_LABELS: Record<ProbeDecoding, string> = {

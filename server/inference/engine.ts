@@ -6,6 +6,7 @@ import path from "node:path";
 import { ClassifierRunner } from "./classifier";
 import { openDecoder, type OpenedDecoder } from "./decoder-session";
 import { ModelFolderError } from "./errors";
+import { loadExtractiveSummarizerFolder } from "./extractive";
 import { eosTokenIds, startGeneration } from "./generation";
 import { checkClassifierGraph } from "./graph-check";
 import { engineSettings, type BatchingOptions, type LoadModelOptions } from "./load-options";
@@ -21,6 +22,7 @@ import type { LoomTokenizer } from "./tokenizer";
 /** Load any supported model folder; check `.kind` for what came back. */
 export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
   const folder = await readModelFolder(dir);
+  if (folder.kind === "extractive-summarizer") return loadExtractiveSummarizerFolder(folder, options);
   return folder.kind === "classifier" ? loadClassifierFolder(folder, options) : loadCausalLMFolder(folder, options);
 }
 

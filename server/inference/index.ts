@@ -20,6 +20,7 @@ export {
   type LoomProviderOptions,
 } from "./provider";
 export type { Classification, LabelScore } from "./classifier";
+export { splitSentences, selectSentences, type ExtractiveSummary, type LoadedExtractiveSummarizer } from "./extractive";
 export type { ChatMessage, ChatRole } from "./chat-template";
 export type { SchedulerOptions, SchedulerStats } from "./scheduler";
 export type { FinishReason } from "./stopping";

@@ -3,6 +3,7 @@
 
 import type { ChatMessage, ChatTemplate } from "./chat-template";
 import type { Classification } from "./classifier";
+import type { LoadedExtractiveSummarizer } from "./extractive";
 import type { ModelFolder, ModelKind } from "./model-folder";
 import type { SamplingOptions } from "./sampler";
 import type { SchedulerStats } from "./scheduler";
@@ -102,4 +103,4 @@ export interface LoadedClassifier extends LoadedModelBase {
   classify(texts: readonly string[]): Promise<Classification[]>;
 }
 
-export type LoadedModel = LoadedCausalLM | LoadedClassifier;
+export type LoadedModel = LoadedCausalLM | LoadedClassifier | LoadedExtractiveSummarizer;

@@ -10,8 +10,9 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { ModelFolderError } from "./errors";
+import { declaresExtractiveSummarizer } from "./extractive-kind";
 
-export type ModelKind = "causal-lm" | "classifier";
+export type ModelKind = "causal-lm" | "classifier" | "extractive-summarizer";
 
 /** Shapes of a decoder's KV cache, from config.json (and checked against the graph). */
 export interface DecoderShape {
@@ -169,7 +170,9 @@ export async function readModelFolder(dirInput: string): Promise<ModelFolder> {
       "is_encoder_decoder",
     );
   let kind: ModelKind;
-  if (architectures.some((a) => a.endsWith("ForSequenceClassification"))) kind = "classifier";
+  // loom.kind first: a sentence scorer's architecture name is Loom's own (extractive.ts).
+  if (declaresExtractiveSummarizer(config)) kind = "extractive-summarizer";
+  else if (architectures.some((a) => a.endsWith("ForSequenceClassification"))) kind = "classifier";
   else if (architectures.some((a) => /ForCausalLM$|LMHeadModel$/.test(a))) kind = "causal-lm";
   else if (architectures.length > 0)
     throw new ModelFolderError(
@@ -266,7 +269,7 @@ export async function readModelFolder(dirInput: string): Promise<ModelFolder> {
       vocabSize: need(config.vocab_size, "vocab_size"),
       maxPositions: config.max_position_embeddings ?? config.n_positions ?? generation.maxLength ?? 2048,
     };
-  } else {
+  } else if (kind === "classifier") {
     const id2label = config.id2label;
     if (!id2label || Object.keys(id2label).length === 0)
       throw new ModelFolderError(dir, "config.json", `"id2label" is required for a classifier`, "id2label");

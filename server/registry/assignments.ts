@@ -4,6 +4,7 @@ import { and, asc, count, desc, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { models, appAssignments, type ModelRow } from "../../db/schema";
 import { APP_TITLES, type AppName } from "../apps";
+import { kindRefusal } from "../apps/model-kinds";
 import { HttpError } from "../http-error";
 
 export interface AssignedModel {
@@ -61,13 +62,8 @@ export function createAssignments({ db, requireModel }: AssignmentsOptions) {
     const row = await requireModel(modelId);
     if (row.status !== "ready")
       throw new HttpError(409, "MODEL_NOT_READY", `Model "${modelId}" is not ready (${row.status}).`);
-    if (app !== "sentiment" && row.kind !== "causal-lm") {
-      throw new HttpError(
-        409,
-        "WRONG_MODEL_KIND",
-        `${APP_TITLES[app]} needs a language model; "${modelId}" is a ${row.kind}.`,
-      );
-    }
+    const refusal = kindRefusal(row.kind, app);
+    if (refusal) throw new HttpError(409, "WRONG_MODEL_KIND", `${refusal} "${modelId}" is a ${row.kind}.`);
     await db.transaction(async (tx) => {
       if (isDefault) await tx.update(appAssignments).set({ isDefault: false }).where(eq(appAssignments.app, app));
       const [{ n } = { n: 0 }] = await tx

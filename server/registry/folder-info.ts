@@ -6,6 +6,7 @@ import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { APPS, type AppName } from "../apps";
+import { kindServes } from "../apps/model-kinds";
 import { HttpError } from "../http-error";
 import type { ModelFolder } from "../inference";
 
@@ -20,11 +21,15 @@ const loomDeclaration = z.object({
   display_name: z.string().max(100).optional(),
 });
 
-/** The applications a folder says it serves (config.json `loom.tasks`); a classifier serves sentiment. */
+/**
+ * The applications a folder says it serves (config.json `loom.tasks`), less those its kind cannot
+ * serve; a classifier serves sentiment and an extractive summariser Summarise when they say nothing.
+ */
 export function declaredApps(folder: ModelFolder): AppName[] {
   const parsed = loomDeclaration.safeParse(folder.config.loom ?? {});
-  if (parsed.success && parsed.data.tasks) return parsed.data.tasks;
-  return folder.kind === "classifier" ? ["sentiment"] : [];
+  if (parsed.success && parsed.data.tasks) return parsed.data.tasks.filter((app) => kindServes(folder.kind, app));
+  if (folder.kind === "classifier") return ["sentiment"];
+  return folder.kind === "extractive-summarizer" ? ["summarize"] : [];
 }
 
 export function declaredDisplayName(folder: ModelFolder, fallback: string): string {

@@ -12,13 +12,16 @@ import { asc, count, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { models, appAssignments, type ModelRow } from "../../db/schema";
 import { APP_TITLES, type AppName } from "../apps";
+import { isDedicatedKind } from "../apps/model-kinds";
 import { isModelId } from "../common/model-id";
 import { HttpError, isPublicError } from "../http-error";
 import {
   createLoomLanguageModel,
   loadModel,
+  readModelFolder,
   type LoadedCausalLM,
   type LoadedClassifier,
+  type LoadedExtractiveSummarizer,
   type LoadedModel,
   type LoadModelOptions,
 } from "../inference";
@@ -64,8 +67,7 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
           .filter((e) => e.isDirectory() && !e.name.startsWith("."))
           .map((e) => e.name)
       : [];
-    for (const id of folders) {
-      if (rows.has(id)) continue;
+    for (const id of await dedicatedKindsFirst(folders.filter((f) => !rows.has(f)))) {
       if (!isModelId(id)) {
         logger.warn("model folder ignored: its name is not a valid model id", { folder: id });
         continue;
@@ -211,7 +213,7 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
       throw new HttpError(
         409,
         "WRONG_MODEL_KIND",
-        `Model "${row.id}" is a classifier; ${APP_TITLES[app]} needs a language model.`,
+        `Model "${row.id}" is a ${model.kind}; ${APP_TITLES[app]} needs a language model.`,
       );
     return { row, model };
   }
@@ -239,7 +241,43 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
   ): Promise<{ row: ModelRow; model: LoadedClassifier | LoadedCausalLM }> {
     const row = await resolve("sentiment", requested);
     const model = await load(row.id);
+    if (model.kind === "extractive-summarizer")
+      throw new HttpError(
+        409,
+        "WRONG_MODEL_KIND",
+        `Model "${row.id}" is an extractive summariser, not a sentiment model.`,
+      );
     return { row, model };
+  }
+
+  /** Summarise's model when it is an extractive summariser; undefined when it is a language model. */
+  async function extractiveSummarizer(
+    requested?: string,
+  ): Promise<{ row: ModelRow; model: LoadedExtractiveSummarizer } | undefined> {
+    const row = await resolve("summarize", requested);
+    if (row.kind !== "extractive-summarizer") return undefined;
+    const model = await load(row.id);
+    if (model.kind !== "extractive-summarizer")
+      throw new HttpError(
+        409,
+        "WRONG_MODEL_KIND",
+        `Model "${row.id}" is a ${model.kind}, not an extractive summariser.`,
+      );
+    return { row, model };
+  }
+
+  /**
+   * New folders in registration order: the kinds made for one application first (isDedicatedKind),
+   * so on a fresh store Summarise's default is the extractive summariser, not the chat model that
+   * also declares it. A folder that cannot be read keeps its place; registering it records why.
+   */
+  async function dedicatedKindsFirst(ids: string[]): Promise<string[]> {
+    const dedicated = new Set<string>();
+    for (const id of ids) {
+      const folder = await readModelFolder(folderOf(id)).catch(() => undefined);
+      if (folder && isDedicatedKind(folder.kind)) dedicated.add(id);
+    }
+    return [...ids.filter((id) => dedicated.has(id)), ...ids.filter((id) => !dedicated.has(id))];
   }
 
   async function listModels() {
@@ -334,6 +372,7 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
     languageModel,
     causalLM,
     sentimentModel,
+    extractiveSummarizer,
     listModels,
     getModel,
     assign,

@@ -2,12 +2,12 @@
 // graph loads and fits its kind, and a short generation (or classification) runs. The report is
 // what the registry records about the folder.
 import type { AppName } from "../apps";
-import { loadModel, readModelFolder, type LoadModelOptions } from "../inference";
+import { loadModel, readModelFolder, type LoadModelOptions, type ModelKind } from "../inference";
 import type { Logger } from "../logger";
 import { architectureOf, declaredDisplayName, declaredApps, parameterCount } from "./folder-info";
 
 export interface ValidationReport {
-  kind: "causal-lm" | "classifier";
+  kind: ModelKind;
   architecture: string;
   parameterCount?: number;
   decodeTokensPerSecond?: number;
@@ -42,6 +42,10 @@ export async function validateModelFolder(
       })) {
         if (event.type === "finish") decodeTokensPerSecond = event.timings.decodeTokensPerSecond;
       }
+    } else if (model.kind === "extractive-summarizer") {
+      const { scores } = await model.summarize("This is a short test sentence. Here is another one.", 1);
+      if (scores.length !== 2 || !scores.every(Number.isFinite))
+        throw new Error("the extractive summariser did not give one finite score per sentence");
     } else {
       const [result] = await model.classify(["This is a short test sentence."]);
       if (!result || !Number.isFinite(result.score)) throw new Error("the classifier returned no finite score");

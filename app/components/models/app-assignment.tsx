@@ -1,6 +1,7 @@
 // Whether a model serves one application, and whether it is that application's default (the
 // page's "assign" and "set-default" actions); a model that cannot serve it says why.
 import { APP_TITLES, type AppName } from "../../../server/apps";
+import { kindRefusal } from "../../../server/apps/model-kinds";
 import { useAdminFetcher } from "~/hooks/use-admin-fetcher";
 import type { ModelView } from "./model-view";
 
@@ -23,9 +24,7 @@ export function AppAssignment({
   const refusal =
     model.status !== "ready"
       ? "Only a ready model can be assigned."
-      : app !== "sentiment" && model.kind !== "causal-lm"
-        ? `${title} needs a language model.`
-        : undefined;
+      : kindRefusal(model.kind, app);
 
   return (
     <div className="flex items-center gap-3 text-sm">

@@ -12,6 +12,7 @@ const KIND_LABELS: Record<string, string> = {
   "causal-lm": "Language model",
   classifier: "Classifier",
   seq2seq: "Sequence-to-sequence",
+  "extractive-summarizer": "Extractive summariser",
 };
 
 function Facts({ items, nowrap }: { items: [string, React.ReactNode][]; nowrap?: boolean }) {
