@@ -7,7 +7,7 @@ import { codeInput, codeMessages } from "./code";
 import { DEFAULT_PROMPTS, fillTemplate, readModelPrompts } from "./prompts";
 import { parseCsvTexts, parseLines, resultsToCsv, sentimentInput, splitSentences } from "./sentiment";
 import { chunkText, summarizeHierarchically, summarizeInput, summarizeMessages } from "./summarize";
-import { detectLanguage, languageOffer, translateInput, translateMessages } from "./translate";
+import { languageOffer, translateInput, translateMessages } from "./translate";
 
 const words = (s: string) => s.split(/\s+/).filter(Boolean).length;
 
@@ -106,13 +106,6 @@ describe("translate", () => {
       ["en", "de"],
     ]);
     assert.deepEqual(languageOffer({}).pairs, []);
-  });
-  test("detects Chinese, German and English among the candidates", () => {
-    const codes = ["en", "zh", "de"];
-    assert.equal(detectLanguage("我们明天去公园吧。", codes), "zh");
-    assert.equal(detectLanguage("Ich habe das Buch nicht gelesen.", codes), "de");
-    assert.equal(detectLanguage("Where is the train station?", codes), "en");
-    assert.equal(detectLanguage("12345", codes), undefined);
   });
   test("the prompt names the languages", () => {
     const messages = translateMessages(
