@@ -149,8 +149,14 @@ describe("sentiment", () => {
     ]);
     const csv = resultsToCsv([
       { text: 'Say "hi", ok', label: "positive", score: 0.9, scores: { positive: 0.9, negative: 0.1 } },
+      { text: "مرحبا", label: null, score: null, scores: {}, unsupportedLanguage: { code: "ar", name: "Arabic" } },
     ]);
-    assert.equal(csv, 'text,label,confidence,p_negative,p_positive\n"Say ""hi"", ok",positive,0.9000,0.1000,0.9000\n');
+    assert.equal(
+      csv,
+      "text,label,confidence,p_negative,p_positive,note\n" +
+        '"Say ""hi"", ok",positive,0.9000,0.1000,0.9000,\n' +
+        "مرحبا,,,,,Arabic: not a language this model knows\n",
+    );
   });
 });
 
