@@ -8,7 +8,17 @@ test("safeRedirect keeps same-site paths", () => {
 });
 
 test("safeRedirect refuses anything that could leave the site (no open redirect)", () => {
-  for (const to of ["//evil.example", "/\\evil.example", "https://evil.example/", "evil", "", "javascript:alert(1)"]) {
+  for (const to of [
+    "//evil.example",
+    "/\\evil.example",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "/a\\b",
+    "https://evil.example/",
+    "evil",
+    "",
+    "javascript:alert(1)",
+  ]) {
     assert.equal(safeRedirect(to), "/", to);
   }
 });

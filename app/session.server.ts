@@ -16,14 +16,25 @@ export async function getUser(request: Request, context: AppLoadContext): Promis
 export async function requireUser(request: Request, context: AppLoadContext): Promise<PublicUser> {
   const user = await getUser(request, context);
   if (user) return user;
-  const url = new URL(request.url);
-  throw redirect(`/login?${new URLSearchParams({ redirectTo: url.pathname + url.search })}`);
+  throw toSignIn(request);
 }
 
-/** Admin pages and actions: 401 when signed out, 403 when signed in without the role. */
+/** The sign-in page, with this page to come back to (only its path: see safeRedirect). */
+function toSignIn(request: Request) {
+  const url = new URL(request.url);
+  // Remix's data requests (?_data=…, ?index) are not pages to come back to.
+  url.searchParams.delete("_data");
+  url.searchParams.delete("index");
+  return redirect(`/login?${new URLSearchParams({ redirectTo: url.pathname + url.search })}`);
+}
+
+/**
+ * Admin pages and their actions: a signed-out visitor is sent to sign in and back (API routes
+ * answer 401 JSON instead: requireApiAdmin), a signed-in one without the role gets 403.
+ */
 export async function requireAdmin(request: Request, context: AppLoadContext): Promise<PublicUser> {
   const user = await getUser(request, context);
-  if (!user) throw data({ message: "Sign in as an administrator to see this page." }, { status: 401 });
+  if (!user) throw toSignIn(request);
   if (user.role !== "admin") throw data({ message: "This area is for administrators." }, { status: 403 });
   return user;
 }
@@ -48,8 +59,15 @@ export async function endUserSession(request: Request, context: AppLoadContext) 
   });
 }
 
-/** Only same-site paths: "//evil.example" and absolute URLs fall back to home (no open redirect). */
+/**
+ * Only same-site paths: "//evil.example", absolute URLs, backslashes and control characters
+ * (browsers drop tabs and newlines, so "/\t/evil.example" would become "//evil.example") fall
+ * back to home: no open redirect.
+ */
 export function safeRedirect(to: FormDataEntryValue | string | null | undefined, fallback = "/") {
-  if (typeof to !== "string" || !to.startsWith("/") || to.startsWith("//") || to.startsWith("/\\")) return fallback;
-  return to;
+  if (typeof to !== "string" || !to.startsWith("/") || to.startsWith("//")) return fallback;
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  if (/[\\\u0000-\u001f\u007f]/.test(to)) return fallback;
+  const base = "http://loom.invalid";
+  return new URL(to, base).origin === base ? to : fallback;
 }

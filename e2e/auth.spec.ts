@@ -66,9 +66,33 @@ test("a non-admin is refused the admin area, in pages and in requests", async ({
   expect(post.status()).toBe(403);
 });
 
-test("signed out, the admin area answers 401", async ({ request }) => {
-  const response = await request.get("/admin", { maxRedirects: 0 });
-  expect(response.status()).toBe(401);
+test("signed out, an admin page sends the visitor to sign in and back; admin APIs answer 401 JSON", async ({
+  page,
+  request,
+}) => {
+  const first = await request.get("/admin/users?page=2", { maxRedirects: 0 });
+  expect(first.status()).toBe(302);
+  expect(first.headers()["location"]).toBe("/login?redirectTo=%2Fadmin%2Fusers%3Fpage%3D2");
+
+  await page.goto("/admin/models");
+  await expect(page).toHaveURL(/\/login\?redirectTo=%2Fadmin%2Fmodels$/);
+  await page.getByLabel("Email").fill(E2E_ADMIN.email);
+  await page.getByLabel("Password").fill(E2E_ADMIN.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL("/admin/models");
+  await expect(page.getByRole("navigation", { name: "Admin" })).toBeVisible();
+
+  const api = await request.post("/api/admin/uploads", { data: {}, headers: { Origin: new URL(page.url()).origin } });
+  expect(api.status()).toBe(401);
+  expect(await api.json()).toMatchObject({ code: "UNAUTHENTICATED" });
+});
+
+test("sign-in never sends the visitor off the site", async ({ page }) => {
+  await signUp(page, newUser());
+  for (const to of ["//evil.example/", "https://evil.example/", "/\\evil.example", "/\t/evil.example"]) {
+    await page.goto(`/login?redirectTo=${encodeURIComponent(to)}`);
+    await expect(page, to).toHaveURL("/");
+  }
 });
 
 test("an admin sees the admin area and can promote a user", async ({ page, browser }) => {

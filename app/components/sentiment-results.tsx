@@ -1,7 +1,8 @@
 // Sentiment results: each text with its label and a confidence bar per label, a per-sentence
-// breakdown for long texts, and for batches a small bar chart of the label distribution.
+// breakdown for long texts, and for batches a small bar chart of the label distribution. A text
+// in a language the model does not know says so instead of showing a label.
 import { useId } from "react";
-import type { SentimentResult } from "../../server/apps/sentiment";
+import { unsupportedNote, type SentimentResult } from "../../server/apps/sentiment";
 
 const LABEL_COLORS: Record<string, { bar: string; badge: string; fill: string }> = {
   positive: {
@@ -19,6 +20,11 @@ const LABEL_COLORS: Record<string, { bar: string; badge: string; fill: string }>
     badge: "bg-slate-200 text-slate-800 dark:bg-slate-800 dark:text-slate-200",
     fill: "fill-slate-400",
   },
+};
+LABEL_COLORS["not analysed"] = {
+  bar: "bg-amber-400",
+  badge: "bg-amber-100 text-amber-900 dark:bg-amber-950 dark:text-amber-200",
+  fill: "fill-amber-400",
 };
 const OTHER = [
   {
@@ -49,7 +55,7 @@ const pct = (p: number) => `${Math.round(p * 100)}%`;
 
 /** Every label that appears, in a stable order (positive, negative, neutral first). */
 export function labelsOf(results: SentimentResult[]): string[] {
-  const all = [...new Set(results.flatMap((r) => [r.label, ...Object.keys(r.scores)]))];
+  const all = [...new Set(results.flatMap((r) => [...(r.label === null ? [] : [r.label]), ...Object.keys(r.scores)]))];
   const rank = (l: string) => {
     const i = ["positive", "negative", "neutral"].indexOf(l.toLowerCase());
     return i === -1 ? 3 : i;
@@ -68,6 +74,7 @@ export function LabelBadge({ label, labels }: { label: string; labels: string[] 
 }
 
 export function ResultItem({ result, labels, index }: { result: SentimentResult; labels: string[]; index: number }) {
+  if (result.label === null || result.score === null) return <UnsupportedItem result={result} index={index} />;
   const scores = labels.filter((l) => l in result.scores);
   return (
     <li className="rounded-lg border border-slate-200 p-3 dark:border-slate-800" data-testid="sentiment-result">
@@ -126,10 +133,35 @@ export function ResultItem({ result, labels, index }: { result: SentimentResult;
   );
 }
 
+/** A text the model cannot read: the language it is in, and no label. */
+function UnsupportedItem({ result, index }: { result: SentimentResult; index: number }) {
+  const name = result.unsupportedLanguage?.name ?? "This language";
+  return (
+    <li
+      className="rounded-lg border border-dashed border-amber-400 p-3 dark:border-amber-700"
+      data-testid="sentiment-result"
+      data-unsupported-language={result.unsupportedLanguage?.code}
+    >
+      <div className="flex flex-wrap items-start gap-x-3 gap-y-1">
+        <p className="min-w-0 flex-1 text-sm break-words whitespace-pre-wrap">
+          <span className="sr-only">Text {index + 1}: </span>
+          {result.text}
+        </p>
+        <p className="shrink-0 rounded-full bg-amber-100 px-2 py-0.5 text-xs font-semibold text-amber-900 dark:bg-amber-950 dark:text-amber-200">
+          <span className="sr-only">Label: none. </span>
+          {unsupportedNote(name)}
+        </p>
+      </div>
+    </li>
+  );
+}
+
 /** Count of texts per label, as a horizontal bar chart with a text alternative. */
 export function LabelChart({ results, labels }: { results: SentimentResult[]; labels: string[] }) {
   const id = useId();
   const counts = labels.map((label) => ({ label, count: results.filter((r) => r.label === label).length }));
+  const unlabelled = results.filter((r) => r.label === null).length;
+  if (unlabelled) counts.push({ label: "not analysed", count: unlabelled });
   const max = Math.max(1, ...counts.map((c) => c.count));
   const total = results.length;
   const rowHeight = 28;

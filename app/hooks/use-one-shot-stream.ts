@@ -6,28 +6,13 @@ import { DefaultChatTransport, type UIMessage } from "ai";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { textOf } from "../../server/common/message-text";
 import type { RunMetadata } from "../../server/generation/run-metadata";
+import { errorOfResponse, readRequestError } from "./request-error";
 
 export type OneShotMessage = UIMessage<RunMetadata, { progress: Record<string, unknown> }>;
 
-/**
- * The text to show for a failed request. The API answers errors as JSON `{ error }` and useChat
- * hands the raw response body over as the message; errors inside the stream are already text.
- */
+/** The text to show for a failed request (see ./request-error.ts). */
 export function errorText(error: Error | undefined): string | undefined {
-  if (!error) return undefined;
-  const raw = error.message?.trim();
-  if (raw?.startsWith("{")) {
-    try {
-      const parsed = JSON.parse(raw) as { error?: unknown };
-      if (typeof parsed.error === "string" && parsed.error) return parsed.error;
-    } catch {
-      // not JSON after all: show it as it is
-    }
-  }
-  if (!raw || /failed to fetch|networkerror|load failed/i.test(raw)) {
-    return "The server could not be reached. Check your connection and try again.";
-  }
-  return raw;
+  return readRequestError(error)?.message;
 }
 
 export interface OneShotStreamOptions {
@@ -49,6 +34,12 @@ export function useOneShotStream(api: string, options: OneShotStreamOptions = {}
         api,
         // The app's input travels as the body; no history is sent.
         prepareSendMessagesRequest: ({ body }) => ({ body: body ?? {} }),
+        // A refusal keeps its status with its JSON, so the page knows whether Retry can help.
+        fetch: async (input, init) => {
+          const response = await fetch(input, init);
+          if (!response.ok) throw await errorOfResponse(response);
+          return response;
+        },
       }),
     [api],
   );
@@ -66,6 +57,7 @@ export function useOneShotStream(api: string, options: OneShotStreamOptions = {}
   const last = chat.messages.at(-1);
   const result = last?.role === "assistant" ? last : undefined;
   const text = result ? textOf(result.parts) : "";
+  const failure = readRequestError(chat.error);
 
   /** Clears the result (and any error) without starting anything. */
   const reset = useCallback(() => {
@@ -110,7 +102,11 @@ export function useOneShotStream(api: string, options: OneShotStreamOptions = {}
     progress,
     error: chat.error,
     /** The error as a sentence for the page (the server's `{ error }` message when there is one). */
-    errorMessage: errorText(chat.error),
+    errorMessage: failure?.message,
+    /** The server's code for the error ("LANGUAGE_UNSURE"), when it sent one. */
+    errorCode: failure?.code,
+    /** Whether trying the same input again can succeed (no Retry for an unsupported pair). */
+    canRetry: failure?.retryable ?? false,
     busy,
     status: chat.status,
   };

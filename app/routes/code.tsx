@@ -217,7 +217,10 @@ export default function Code() {
         </div>
 
         {task.errorMessage && (
-          <ErrorBanner message={task.errorMessage} onRetry={() => request(anchor?.mode ?? "block")} />
+          <ErrorBanner
+            message={task.errorMessage}
+            onRetry={task.canRetry ? () => request(anchor?.mode ?? "block") : undefined}
+          />
         )}
 
         {lastStats && (

@@ -16,7 +16,9 @@ const signInForm = z.object({
 });
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  if (await getUser(request, context)) throw redirect("/");
+  // Already signed in: straight on to where the visitor was going.
+  if (await getUser(request, context))
+    throw redirect(safeRedirect(new URL(request.url).searchParams.get("redirectTo")));
   return null;
 }
 

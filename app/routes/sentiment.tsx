@@ -12,7 +12,8 @@ import { ErrorBanner, ResultPanel, RunOrStop, AppForm } from "~/components/one-s
 import { Button, cx, fieldClass, FileButton, formatCount, Kbd, Label } from "~/components/ui";
 import { useAdoptTypedText, useHydrated, useModKeyLabel } from "~/hooks/use-hydrated";
 import { useSelectedModel } from "~/hooks/use-selected-model";
-import { errorText } from "~/hooks/use-one-shot-stream";
+import { errorOfResponse, readRequestError, type RequestError } from "~/hooks/request-error";
+import { listOfLanguages } from "../../server/apps/languages";
 
 export const meta: MetaFunction = () => [{ title: "Sentiment · Loom" }];
 
@@ -44,7 +45,7 @@ export default function Sentiment() {
   const [csv, setCsv] = useState<{ name: string; texts: string[] }>();
   const [fileError, setFileError] = useState<string>();
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<RequestError>();
   const [data, setData] = useState<SentimentResponse>();
   const abort = useRef<AbortController | null>(null);
   const inputRef = useRef<HTMLTextAreaElement>(null);
@@ -72,12 +73,11 @@ export default function Sentiment() {
         body: JSON.stringify({ texts: batch, modelId }),
         signal: controller.signal,
       });
-      const body = await response.text();
-      if (!response.ok) throw new Error(body || `${response.status} ${response.statusText}`);
-      setData(JSON.parse(body) as SentimentResponse);
+      if (!response.ok) throw await errorOfResponse(response);
+      setData((await response.json()) as SentimentResponse);
     } catch (e) {
       if (controller.signal.aborted) return;
-      setError(errorText(e as Error));
+      setError(readRequestError(e as Error));
     } finally {
       if (abort.current === controller) {
         abort.current = null;
@@ -237,7 +237,12 @@ export default function Sentiment() {
         </AppForm>
 
         <div className="min-w-0 space-y-3">
-          {error && <ErrorBanner message={error} onRetry={() => void analyse(lastTexts)} />}
+          {error && (
+            <ErrorBanner
+              message={error.message}
+              onRetry={error.retryable ? () => void analyse(lastTexts) : undefined}
+            />
+          )}
           {busy && !data && (
             <p role="status" className="text-sm text-slate-600 dark:text-slate-400">
               Analysing {formatCount(lastTexts.length)} {lastTexts.length === 1 ? "text" : "texts"}…
@@ -263,7 +268,8 @@ export default function Sentiment() {
                       ? "sentiment classifier"
                       : "zero-shot scoring with the chat model"}
                   </span>{" "}
-                  · {formatCount(data.stats.tokens)} tokens · {(data.stats.durationMs / 1000).toFixed(2)} s
+                  {data.model.languages && <> · reads {listOfLanguages(Object.values(data.model.languages))}</>} ·{" "}
+                  {formatCount(data.stats.tokens)} tokens · {(data.stats.durationMs / 1000).toFixed(2)} s
                 </p>
               }
             >

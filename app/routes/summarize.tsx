@@ -194,7 +194,9 @@ export default function Summarize() {
         </AppForm>
 
         <div className="min-w-0 space-y-3">
-          {task.errorMessage && <ErrorBanner message={task.errorMessage} onRetry={() => void task.retry()} />}
+          {task.errorMessage && (
+            <ErrorBanner message={task.errorMessage} onRetry={task.canRetry ? () => void task.retry() : undefined} />
+          )}
           {showResult ? (
             <ResultPanel
               title="Summary"

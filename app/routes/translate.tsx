@@ -4,7 +4,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { useState } from "react";
 import { INPUT_LIMITS } from "../../server/apps/limits";
-import { languageOffer, type LanguageOffer } from "../../server/apps/translate";
+import { languageOffer, nameIn, type LanguageOffer } from "../../server/apps/translate-offer";
 import { APP_INFO } from "~/apps";
 import { loadAppPage } from "~/app-loader.server";
 import { AppPage } from "~/components/app-page";
@@ -59,14 +59,16 @@ export default function Translate() {
   const [sourceChoice, setSource] = useState(AUTO);
   const [targetChoice, setTarget] = useState<string>();
 
-  const name = (code: string) => offer.languages[code] ?? code;
+  const name = (code: string) => nameIn(offer, code);
   const sources = sourcesOf(offer);
   // A choice the current model cannot serve falls back to the first it can.
   const source = sourceChoice === AUTO || sources.includes(sourceChoice) ? sourceChoice : AUTO;
   const targets = targetsOf(offer, source);
   const target = targetChoice && targets.includes(targetChoice) ? targetChoice : targets[0];
 
-  const detected = typeof task.progress?.detected === "string" ? task.progress.detected : undefined;
+  const detected = task.metadata?.detectedSource;
+  // The detector was unsure: the page asks for the source language instead of guessing.
+  const askSource = task.errorCode === "LANGUAGE_UNSURE" && source === AUTO;
   const noModel = models.length === 0;
   const noLanguages = !noModel && offer.pairs.length === 0;
   const tooLong = text.length > LIMIT;
@@ -109,8 +111,13 @@ export default function Translate() {
               label="From"
               name="source"
               value={source}
-              onChange={(e) => setSource(e.target.value)}
+              onChange={(e) => {
+                setSource(e.target.value);
+                if (askSource) task.reset();
+              }}
               disabled={noModel || noLanguages}
+              aria-invalid={askSource || undefined}
+              className={askSource ? "border-amber-500 ring-2 ring-amber-500/40" : undefined}
               options={[
                 { value: AUTO, label: "Detect language" },
                 ...sources.map((code) => ({ value: code, label: name(code) })),
@@ -176,7 +183,9 @@ export default function Translate() {
           </div>
 
           <div className="min-w-0 space-y-3 lg:pt-6">
-            {task.errorMessage && <ErrorBanner message={task.errorMessage} onRetry={() => void task.retry()} />}
+            {task.errorMessage && (
+              <ErrorBanner message={task.errorMessage} onRetry={task.canRetry ? () => void task.retry() : undefined} />
+            )}
             <ResultPanel
               title={target ? `Translation (${name(target)})` : "Translation"}
               busy={task.busy}

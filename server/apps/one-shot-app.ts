@@ -12,6 +12,9 @@ export interface PromptContext {
   complete: (messages: ModelMessage[], decoding: Decoding) => Promise<string>;
   /** Shows progress on the page (a transient data part). */
   progress: (data: Record<string, unknown>) => void;
+  /** Adds facts to the run's metadata (the detected source language); unlike progress, it does
+   * not start the response, so a refusal after it still gets its HTTP status. */
+  describe: (facts: { detectedSource?: string }) => void;
 }
 
 export interface OneShotApp {

@@ -57,26 +57,46 @@ export function splitSentences(text: string): string[] {
 
 export interface SentimentResult {
   text: string;
-  label: string;
-  score: number;
+  /** Null when the text is in a language the model does not know (`language` says which). */
+  label: string | null;
+  score: number | null;
   scores: Record<string, number>;
   sentences?: { text: string; label: string; score: number }[];
+  /** Set for a text surely in a language the model does not declare: it gets no label. */
+  unsupportedLanguage?: { code: string; name: string };
 }
 
 /** What POST /api/sentiment answers. */
 export interface SentimentResponse {
   results: SentimentResult[];
-  model: { id: string; name: string; method: "classifier" | "zero-shot" };
+  model: {
+    id: string;
+    name: string;
+    method: "classifier" | "zero-shot";
+    /** The languages the model declares (config.json `loom.languages`); absent when unknown. */
+    languages?: Record<string, string>;
+  };
   stats: { tokens: number; durationMs: number };
+}
+
+/** What a flagged text says instead of a label. */
+export function unsupportedNote(languageName: string): string {
+  return `${languageName}: not a language this model knows`;
 }
 
 const csvField = (value: string) => (/[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
 
 export function resultsToCsv(results: SentimentResult[]): string {
   const labels = [...new Set(results.flatMap((r) => Object.keys(r.scores)))].sort();
-  const header = ["text", "label", "confidence", ...labels.map((l) => `p_${l}`)];
+  const header = ["text", "label", "confidence", ...labels.map((l) => `p_${l}`), "note"];
   const lines = results.map((r) =>
-    [csvField(r.text), r.label, r.score.toFixed(4), ...labels.map((l) => (r.scores[l] ?? 0).toFixed(4))].join(","),
+    [
+      csvField(r.text),
+      r.label ?? "",
+      r.score?.toFixed(4) ?? "",
+      ...labels.map((l) => (r.label === null ? "" : (r.scores[l] ?? 0).toFixed(4))),
+      r.unsupportedLanguage ? csvField(unsupportedNote(r.unsupportedLanguage.name)) : "",
+    ].join(","),
   );
   return [header.join(","), ...lines].join("\n") + "\n";
 }

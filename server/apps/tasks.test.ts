@@ -7,7 +7,7 @@ import { codeInput, codeMessages } from "./code";
 import { DEFAULT_PROMPTS, fillTemplate, readModelPrompts } from "./prompts";
 import { parseCsvTexts, parseLines, resultsToCsv, sentimentInput, splitSentences } from "./sentiment";
 import { chunkText, summarizeHierarchically, summarizeInput, summarizeMessages } from "./summarize";
-import { detectLanguage, languageOffer, translateInput, translateMessages } from "./translate";
+import { languageOffer, translateInput, translateMessages } from "./translate";
 
 const words = (s: string) => s.split(/\s+/).filter(Boolean).length;
 
@@ -107,13 +107,6 @@ describe("translate", () => {
     ]);
     assert.deepEqual(languageOffer({}).pairs, []);
   });
-  test("detects Chinese, German and English among the candidates", () => {
-    const codes = ["en", "zh", "de"];
-    assert.equal(detectLanguage("我们明天去公园吧。", codes), "zh");
-    assert.equal(detectLanguage("Ich habe das Buch nicht gelesen.", codes), "de");
-    assert.equal(detectLanguage("Where is the train station?", codes), "en");
-    assert.equal(detectLanguage("12345", codes), undefined);
-  });
   test("the prompt names the languages", () => {
     const messages = translateMessages(
       { text: "Hello", source: "en", target: "de" },
@@ -156,8 +149,14 @@ describe("sentiment", () => {
     ]);
     const csv = resultsToCsv([
       { text: 'Say "hi", ok', label: "positive", score: 0.9, scores: { positive: 0.9, negative: 0.1 } },
+      { text: "مرحبا", label: null, score: null, scores: {}, unsupportedLanguage: { code: "ar", name: "Arabic" } },
     ]);
-    assert.equal(csv, 'text,label,confidence,p_negative,p_positive\n"Say ""hi"", ok",positive,0.9000,0.1000,0.9000\n');
+    assert.equal(
+      csv,
+      "text,label,confidence,p_negative,p_positive,note\n" +
+        '"Say ""hi"", ok",positive,0.9000,0.1000,0.9000,\n' +
+        "مرحبا,,,,,Arabic: not a language this model knows\n",
+    );
   });
 });
 

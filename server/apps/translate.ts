@@ -1,11 +1,17 @@
-// Translate: the language pairs a model declares, a small script-and-stopword language detector,
-// the prompt, and the plan the one-shot stream runs.
+// Translate: the input, the prompt, and the plan the one-shot stream runs: the source language
+// detected when asked (refused when unsure, so the page asks the user), and the pair checked
+// against what the model declares (./translate-offer.ts).
 import type { ModelMessage } from "ai";
 import { z } from "zod";
 import { HttpError } from "../http-error";
+import { detectLanguage } from "./language-detection";
+import { listOfLanguages } from "./languages";
 import { INPUT_LIMITS } from "./limits";
 import type { OneShotApp } from "./one-shot-app";
 import { fillTemplate, type AppPrompts } from "./prompts";
+import { languageOffer, nameIn, offersPair, type LanguageOffer } from "./translate-offer";
+
+export { languageOffer, type LanguageOffer } from "./translate-offer";
 
 export const translateInput = z.object({
   text: z
@@ -24,57 +30,12 @@ export type TranslateInput = z.infer<typeof translateInput>;
 
 export const translateDecoding = { temperature: 0, maxOutputTokens: 256 } as const;
 
-export interface LanguageOffer {
-  languages: Record<string, string>;
-  pairs: [string, string][];
-}
-
-const declaration = z.object({
-  languages: z.record(z.string(), z.string()).optional(),
-  translation_pairs: z.array(z.tuple([z.string(), z.string()])).optional(),
-});
-
-/** What a model's config.json (`loom.languages`, `loom.translation_pairs`) declares; none → nothing offered. */
-export function languageOffer(config: Record<string, unknown>): LanguageOffer {
-  const parsed = declaration.safeParse(config.loom ?? {});
-  if (!parsed.success) return { languages: {}, pairs: [] };
-  const languages = parsed.data.languages ?? {};
-  const pairs = (parsed.data.translation_pairs ?? []).filter(([a, b]) => a in languages && b in languages);
-  return { languages, pairs };
-}
-
-const STOPWORDS: Record<string, string[]> = {
-  en: ["the", "and", "is", "are", "to", "of", "a", "in", "it", "you", "i", "this", "that", "what", "with"],
-  de: ["der", "die", "das", "und", "ist", "nicht", "ich", "ein", "eine", "zu", "mit", "sie", "es", "du", "wir"],
-  fr: ["le", "la", "les", "et", "est", "je", "un", "une", "des", "pas", "vous", "nous", "il", "que", "du"],
-};
-
-/** Guesses the language of `text` among `candidates` (codes); undefined when nothing fits. */
-export function detectLanguage(text: string, candidates: string[]): string | undefined {
-  const han = (text.match(/\p{Script=Han}/gu) ?? []).length;
-  const letters = (text.match(/\p{L}/gu) ?? []).length;
-  if (letters === 0) return undefined;
-  if (han / letters > 0.3) return candidates.find((c) => c === "zh");
-  const words = text.toLowerCase().match(/\p{L}+/gu) ?? [];
-  let best: { code: string; score: number } | undefined;
-  for (const code of candidates) {
-    const list = STOPWORDS[code];
-    if (!list) continue;
-    let score = words.filter((w) => list.includes(w)).length;
-    if (code === "de" && /[äöüß]/i.test(text)) score += 2;
-    if (code === "fr" && /[éèêàçœ]/i.test(text)) score += 2;
-    if (!best || score > best.score) best = { code, score };
-  }
-  return best && best.score > 0 ? best.code : candidates.find((c) => c === "en");
-}
-
 export function translateMessages(
   input: { text: string; source: string; target: string },
   offer: LanguageOffer,
   prompts: AppPrompts,
 ): ModelMessage[] {
-  const name = (code: string) => offer.languages[code] ?? code;
-  const values = { text: input.text, source: name(input.source), target: name(input.target) };
+  const values = { text: input.text, source: nameIn(offer, input.source), target: nameIn(offer, input.target) };
   const messages: ModelMessage[] = [];
   if (prompts.translate.system)
     messages.push({ role: "system", content: fillTemplate(prompts.translate.system, values) });
@@ -82,32 +43,46 @@ export function translateMessages(
   return messages;
 }
 
+/** The source language: the one chosen, or the one detected when the detector is sure. */
+function sourceOf(input: TranslateInput, offer: LanguageOffer): string {
+  if (input.source !== "auto") return input.source;
+  const sources = [...new Set(offer.pairs.map(([a]) => a))];
+  const detection = detectLanguage(input.text, sources);
+  if (!detection.confident || !detection.language)
+    throw new HttpError(
+      422,
+      "LANGUAGE_UNSURE",
+      "Could not tell which language this text is in. Choose the source language in “From”.",
+    );
+  if (!sources.includes(detection.language))
+    throw new HttpError(
+      422,
+      "LANGUAGE_NOT_SUPPORTED",
+      `This text looks like ${nameIn(offer, detection.language)}, which this model does not translate from` +
+        (sources.length ? ` (it translates from ${listOfLanguages(sources.map((c) => nameIn(offer, c)))}).` : "."),
+    );
+  return detection.language;
+}
+
 /**
- * The one-shot stream's plan: the source language detected when asked, and the pair checked
- * against what the model declares. Refusals are thrown inside the stream: an HttpError keeps its
- * message for the page.
+ * The one-shot stream's plan. Refusals are public errors thrown before the first token, so the
+ * route answers them with their status (422) and a message that names the languages.
  */
 export function translateApp(input: TranslateInput): OneShotApp {
   return {
     decoding: translateDecoding,
-    prepare: async ({ model, prompts, progress }) => {
+    prepare: async ({ model, prompts, describe }) => {
       const offer = languageOffer(model.folder.config);
-      const source = input.source === "auto" ? detectLanguage(input.text, Object.keys(offer.languages)) : input.source;
-      if (!source)
-        throw new HttpError(
-          422,
-          "LANGUAGE_UNKNOWN",
-          "Could not tell which language this is; choose the source language.",
-        );
-      if (!offer.pairs.some(([a, b]) => a === source && b === input.target)) {
-        const name = (code: string) => offer.languages[code] ?? code;
+      const source = sourceOf(input, offer);
+      if (input.source === "auto") describe({ detectedSource: source });
+      if (source === input.target)
+        throw new HttpError(422, "SAME_LANGUAGE", `This text is already in ${nameIn(offer, source)}.`);
+      if (!offersPair(offer, source, input.target))
         throw new HttpError(
           422,
           "PAIR_NOT_SUPPORTED",
-          `This model does not translate ${name(source)} to ${name(input.target)}.`,
+          `This model does not translate ${nameIn(offer, source)} to ${nameIn(offer, input.target)}.`,
         );
-      }
-      if (input.source === "auto") progress({ detected: source });
       return translateMessages({ text: input.text, source, target: input.target }, offer, prompts);
     },
   };

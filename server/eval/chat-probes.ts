@@ -3,7 +3,8 @@
 import type { ChatMessage, LoadedCausalLM } from "../inference/index";
 import { chatDecoding } from "../apps/chat";
 import { readModelPrompts, type AppPrompts } from "../apps/prompts";
-import { detectLanguage, languageOffer } from "../apps/translate";
+import { detectLanguage } from "../apps/language-detection";
+import { languageOffer } from "../apps/translate";
 import { mean, pct } from "./metrics";
 import { greedyReply, mapConcurrent, replyText, type Sample } from "./replies";
 
@@ -40,15 +41,13 @@ export const CHAT_PROBES: Record<string, { text: string; topic: string[] }[]> = 
   ],
 };
 
-/** "zh" when most letters are Han characters, else the stop-word guess among the others. */
+/** "zh" when most letters are Han characters, else the detector's guess if it is a candidate. */
 export function replyLanguage(text: string, candidates: string[]): string | undefined {
   const letters = [...text].filter((c) => /\p{L}/u.test(c));
   const han = letters.filter((c) => /\p{Script=Han}/u.test(c)).length;
   if (letters.length && han / letters.length >= 0.5) return "zh";
-  return detectLanguage(
-    text,
-    candidates.filter((c) => c !== "zh"),
-  );
+  const guess = detectLanguage(text).language;
+  return guess && guess !== "zh" && candidates.includes(guess) ? guess : undefined;
 }
 
 export interface ChatLanguageEval {

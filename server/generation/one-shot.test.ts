@@ -1,5 +1,6 @@
 // A one-shot stream: the run is recorded from start to end, stats travel as metadata, refusals
-// come before the stream, failures inside it become its text, and an abort stops the engine and
+// and failures before the first token reject with their status, failures after it end the stream
+// with an error and a finish, and an abort stops the engine and
 // records what was streamed. Real engine, real database.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -13,6 +14,7 @@ import { HttpError } from "../http-error";
 import { createLoomLanguageModel, loadCausalLM, type LoadedCausalLM } from "../inference";
 import { pacingMiddleware } from "../registry/stream-pacing";
 import { codeApp } from "../apps/code";
+import type { OneShotApp } from "../apps/one-shot-app";
 import { translateApp } from "../apps/translate";
 import { createRunRecorder } from "../usage/runs";
 import { streamOneShot, type OneShotServices } from "./one-shot";
@@ -104,15 +106,92 @@ describe("one-shot stream", () => {
     assert.equal((await runsOf()).length, before);
   });
 
-  test("a public error inside the stream is its text, and the run is failed", async () => {
+  test("a refusal before the first token rejects with its status and names the languages; the run is failed", async () => {
     // The fixture declares no languages: no pair is offered.
     const task = translateApp({ text: "Hello there", source: "en", target: "de" });
-    const chunks = await readAll(
-      await streamOneShot(services, { userId, app: "translate", task }, new AbortController().signal),
-    );
-    const error = chunks.find((c) => c.type === "error");
-    assert.equal(error?.type === "error" && error.errorText, "This model does not translate en to de.");
+    await assert.rejects(streamOneShot(services, { userId, app: "translate", task }, new AbortController().signal), {
+      httpStatus: 422,
+      code: "PAIR_NOT_SUPPORTED",
+      message: "This model does not translate English to German.",
+    });
     assert.equal((await endedRun("translate")).status, "failed");
+  });
+
+  test("an over-long prompt is the engine's 413 before any stream", async () => {
+    // A task whose prompt does not fit the fixture's 256 positions (the apps fit theirs; the
+    // engine's refusal is the backstop the protocol must carry).
+    const task: OneShotApp = {
+      decoding: { temperature: 0, maxOutputTokens: 8 },
+      prepare: async () => [{ role: "user", content: "once upon a time ".repeat(200) }],
+    };
+    await assert.rejects(streamOneShot(services, { userId, app: "summarize", task }, new AbortController().signal), {
+      httpStatus: 413,
+      message: /the prompt has \d+ tokens/,
+    });
+    assert.equal((await endedRun("summarize")).status, "failed");
+  });
+
+  test("a failure after the first token ends the stream with an error and a finish marked failed", async () => {
+    // The engine's own request deadline, passed mid-answer: the model is paced so the answer is
+    // still being written when the deadline comes.
+    const model = wrapLanguageModel({
+      model: createLoomLanguageModel(loaded, { modelId: "tiny-llama" }),
+      middleware: [
+        pacingMiddleware(20),
+        {
+          specificationVersion: "v3",
+          transformParams: async ({ params }) => ({
+            ...params,
+            providerOptions: { loom: { ignoreEos: true, timeoutMs: 300 } },
+          }),
+        },
+      ],
+    });
+    const paced: OneShotServices = {
+      ...services,
+      registry: {
+        languageModel: async () => ({ row: { id: "tiny-llama", displayName: "Tiny Llama" }, model, loaded }),
+      },
+    };
+    const task = codeApp({ code: "x = 1", language: "python", mode: "block" });
+    task.decoding = { temperature: 0, maxOutputTokens: 200, stopSequences: [] };
+    const earlier = new Set((await runsOf()).map((r) => r.id));
+    const chunks = await readAll(
+      await streamOneShot(paced, { userId, app: "code", task }, new AbortController().signal),
+    );
+    const types = chunks.map((c) => c.type);
+    assert.ok(types.includes("text-delta"), "the answer had begun");
+    const error = chunks.find((c) => c.type === "error");
+    assert.match((error?.type === "error" && error.errorText) || "", /300 ms limit/);
+    const last = chunks.at(-1);
+    assert.equal(last?.type, "finish", `ends with a finish: ${types.slice(-3).join(", ")}`);
+    assert.equal(last?.type === "finish" && (last.messageMetadata as { status?: string }).status, "failed");
+    let run = (await runsOf()).find((r) => !earlier.has(r.id));
+    for (let i = 0; run?.status === "running" && i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      run = (await runsOf()).find((r) => !earlier.has(r.id));
+    }
+    assert.equal(run?.status, "failed");
+  });
+
+  test("a failure after progress was shown ends the stream with an error and a finish", async () => {
+    // Progress starts the response (a long summary shows it), so what fails after it is in the stream.
+    const task: OneShotApp = {
+      decoding: { temperature: 0, maxOutputTokens: 8 },
+      prepare: async ({ progress }) => {
+        progress({ stage: "map", round: 1, done: 0, total: 2 });
+        throw new HttpError(413, "TOO_LONG", "Still too long after 3 rounds.");
+      },
+    };
+    const chunks = await readAll(
+      await streamOneShot(services, { userId, app: "summarize", task }, new AbortController().signal),
+    );
+    assert.deepEqual(
+      chunks.map((c) => c.type),
+      ["data-progress", "error", "finish"],
+    );
+    const error = chunks[1];
+    assert.equal(error?.type === "error" && error.errorText, "Still too long after 3 rounds.");
   });
 
   test("an abort mid-answer frees the slot at once; the run is stopped with the tokens streamed", async () => {

@@ -21,6 +21,7 @@ import { readModelPrompts } from "../apps/prompts";
 import { logger } from "../logger";
 import type { RunOutcome, RunRecorder } from "../usage/runs";
 import { startRunTimer } from "../usage/timing";
+import { finishAfterError, GENERATION_FAILED, heldUntilFirstOutput } from "./first-output";
 import type { RunMetadata } from "./run-metadata";
 
 /** What the stream needs: the app's model (as the registry resolves it) and the runs table. */
@@ -43,11 +44,11 @@ export interface OneShotRequest {
   task: OneShotApp;
 }
 
-const FAILED = "The model failed to answer. Try again.";
-
 /**
- * Resolves the model and starts the run; refusals (no model, wrong kind) throw before any stream
- * exists, so the route can answer them with a status. Errors inside the stream become its text.
+ * Resolves the model, starts the run and waits for the stream's first output: every refusal or
+ * failure before it (no model, an unsupported pair, an over-long prompt, a busy engine) rejects
+ * with its public error, so the route answers it with a status. Errors after it end the stream
+ * with an error part and a finish marked failed (./first-output.ts).
  */
 export async function streamOneShot(
   services: OneShotServices,
@@ -62,6 +63,8 @@ export async function streamOneShot(
   const runId = await services.runs.start({ userId, app, modelId: row.id });
   const timer = startRunTimer();
   const base: RunMetadata = { modelId: row.id, modelName: row.displayName };
+  /** What went wrong first: the error part the client gets is its text; before output, its status. */
+  let firstFailure: unknown;
   // A stopped stream reports no usage: its deltas are counted instead (the engine sends about one
   // per token), as they are streamed to the client.
   let deltas = 0;
@@ -89,7 +92,8 @@ export async function streamOneShot(
     execute: async ({ writer }) => {
       const progress = (data: Record<string, unknown>) =>
         writer.write({ type: "data-progress", data, transient: true });
-      const messages = await task.prepare({ model: loaded, prompts, complete, progress });
+      const describe = (facts: Partial<RunMetadata>) => Object.assign(base, facts);
+      const messages = await task.prepare({ model: loaded, prompts, complete, progress, describe });
       const result = streamText({
         model,
         messages,
@@ -103,9 +107,13 @@ export async function streamOneShot(
           messageMetadata: ({ part }) => {
             if (part.type === "start") return base;
             if (part.type !== "finish") return undefined;
-            return { ...base, ...statsOf(part.totalUsage), status: "completed" } satisfies RunMetadata;
+            const status = part.finishReason === "error" ? "failed" : "completed";
+            return { ...base, ...statsOf(part.totalUsage), status } satisfies RunMetadata;
           },
-          onError: (error) => publicErrorOf(error)?.message ?? FAILED,
+          onError: (error) => {
+            firstFailure ??= error;
+            return publicErrorOf(error)?.message ?? GENERATION_FAILED;
+          },
         }),
       );
       // The outcome, from the stream the client's copy comes from.
@@ -128,11 +136,15 @@ export async function streamOneShot(
     },
     // What execute throws (a failed or stopped prepare step) ends the stream with its text.
     onError: (error) => {
+      firstFailure ??= error;
       void failed(error);
-      return publicErrorOf(error)?.message ?? FAILED;
+      return publicErrorOf(error)?.message ?? GENERATION_FAILED;
     },
   });
-  return stream.pipeThrough(noticeWhenCut(signal));
+  return heldUntilFirstOutput(
+    stream.pipeThrough(noticeWhenCut(signal)).pipeThrough(finishAfterError()),
+    () => firstFailure,
+  );
 
   function statsOf(usage: LanguageModelUsage) {
     const completionTokens = usage.outputTokens ?? 0;

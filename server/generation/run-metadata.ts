@@ -9,6 +9,8 @@ export interface RunStats {
   timeToFirstTokenMs?: number;
   durationMs?: number;
   tokensPerSecond?: number;
+  /** Translate: the source language detected for "Detect language" (a code). */
+  detectedSource?: string;
 }
 
 /** What the page reads from `message.metadata`. */

@@ -59,6 +59,46 @@ describe("sentiment", () => {
     assert.equal(run?.promptTokens, response.stats.tokens);
   });
 
+  test("texts surely in a language the model does not declare are flagged, not labelled", async () => {
+    // The fixture as an English-only model (config.json `loom.languages: ["en"]`, as loom-sentiment).
+    const english = {
+      ...classifier,
+      folder: { ...classifier.folder, config: { ...classifier.folder.config, loom: { languages: ["en"] } } },
+    } as LoadedClassifier;
+    const arabic = "المطعم كان ممتازا والخدمة سريعة.";
+    const chinese = "酒店的位置很好，房间也很干净，服务员非常热情。";
+    const response = await classifySentiment(
+      servicesWith(english),
+      { userId, input: { texts: ["The hotel was clean and the staff were friendly.", arabic, chinese, "ok"] } },
+      signal,
+    );
+    const [en, ar, zh, short] = response.results;
+    assert.equal(typeof en?.label, "string");
+    assert.equal(en?.unsupportedLanguage, undefined);
+    assert.deepEqual(ar, {
+      text: arabic,
+      label: null,
+      score: null,
+      scores: {},
+      unsupportedLanguage: { code: "ar", name: "Arabic" },
+    });
+    assert.deepEqual(zh?.unsupportedLanguage, { code: "zh", name: "Chinese" });
+    assert.equal(zh?.label, null);
+    // Too short to tell: labelled as before, not flagged.
+    assert.equal(typeof short?.label, "string");
+    assert.deepEqual(response.model.languages, { en: "English" });
+  });
+
+  test("a model that declares no languages labels everything (its coverage is unknown)", async () => {
+    const response = await classifySentiment(
+      servicesWith(classifier),
+      { userId, input: { texts: ["المطعم كان ممتازا والخدمة سريعة."] } },
+      signal,
+    );
+    assert.equal(typeof response.results[0]?.label, "string");
+    assert.equal(response.model.languages, undefined);
+  });
+
   test("a failure marks the run failed and is rethrown", async () => {
     const failing = { ...classifier, classify: async () => Promise.reject(new Error("boom")) } as LoadedClassifier;
     await assert.rejects(classifySentiment(servicesWith(failing), { userId, input: { texts: ["x"] } }, signal), /boom/);

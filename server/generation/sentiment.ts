@@ -1,8 +1,12 @@
 // Sentiment: classify each text with the app's model (a classifier, or zero-shot scoring with a
-// language model), break long texts down by sentence, and record the run. When `signal` aborts
+// language model), break long texts down by sentence, and record the run. A text surely in a
+// language the model does not declare (`loom.languages`) is flagged instead of labelled: a
+// classifier trained on English gives Chinese a confident label that means nothing. When `signal` aborts
 // (the client went away) the queued scoring is dropped and the run is recorded stopped.
 import type { ModelRow } from "../../db/schema";
 import type { Classification, LoadedCausalLM, LoadedClassifier } from "../inference";
+import { detectLanguage } from "../apps/language-detection";
+import { declaredLanguages } from "../apps/languages";
 import { readModelPrompts } from "../apps/prompts";
 import {
   BREAKDOWN_MIN_CHARS,
@@ -40,10 +44,15 @@ export async function classifySentiment(
     const classify = (texts: string[]): Promise<Classification[]> =>
       model.kind === "classifier" ? model.classify(texts) : zeroShotSentiment(model, texts, prompts, signal);
 
-    const results = await classify(input.texts);
+    const languages = declaredLanguages(model.folder.config);
+    const unsupported = input.texts.map((text) => unsupportedLanguageOf(text, languages));
+    const known = input.texts.filter((_, i) => !unsupported[i]);
+    const knownResults = known.length ? await classify(known) : [];
+    let next = 0;
+    const results = input.texts.map((_, i) => (unsupported[i] ? undefined : knownResults[next++]!));
     // One sentence is no breakdown: only texts that split into several get one.
-    const sentencesOf = input.texts.map((text) => {
-      const sentences = text.length >= BREAKDOWN_MIN_CHARS ? splitSentences(text) : [];
+    const sentencesOf = input.texts.map((text, i) => {
+      const sentences = !unsupported[i] && text.length >= BREAKDOWN_MIN_CHARS ? splitSentences(text) : [];
       return sentences.length > 1 ? sentences : [];
     });
     const sentenceTexts = sentencesOf.flat();
@@ -51,7 +60,9 @@ export async function classifySentiment(
     const sentenceResults = sentenceTexts.length ? await classify(sentenceTexts) : [];
     let cursor = 0;
     const body: SentimentResult[] = input.texts.map((text, i) => {
-      const r = results[i]!;
+      const r = results[i];
+      const language = unsupported[i];
+      if (!r || language) return { text, label: null, score: null, scores: {}, unsupportedLanguage: language };
       const breakdown = sentencesOf[i]!.map((s) => {
         const sr = sentenceResults[cursor++]!;
         return { text: s, label: sr.label, score: sr.score };
@@ -64,12 +75,17 @@ export async function classifySentiment(
         ...(breakdown.length && { sentences: breakdown }),
       };
     });
-    const tokens = [...results, ...sentenceResults].reduce((n, r) => n + r.tokens, 0);
+    const tokens = [...knownResults, ...sentenceResults].reduce((n, r) => n + r.tokens, 0);
     const { durationMs } = timer.read();
     await services.runs.finish(runId, { status: "completed", promptTokens: tokens, durationMs });
     return {
       results: body,
-      model: { id: row.id, name: row.displayName, method: model.kind === "classifier" ? "classifier" : "zero-shot" },
+      model: {
+        id: row.id,
+        name: row.displayName,
+        method: model.kind === "classifier" ? "classifier" : "zero-shot",
+        ...(languages && { languages }),
+      },
       stats: { tokens, durationMs },
     };
   } catch (error) {
@@ -82,4 +98,13 @@ export async function classifySentiment(
       );
     throw error;
   }
+}
+
+/** The language of a text when it is surely none the model declares; undefined otherwise. */
+function unsupportedLanguageOf(text: string, languages: Record<string, string> | undefined) {
+  if (!languages) return undefined; // coverage unknown: nothing to compare with
+  const codes = Object.keys(languages);
+  const detection = detectLanguage(text, codes);
+  if (!detection.confident || !detection.language || codes.includes(detection.language)) return undefined;
+  return { code: detection.language, name: detection.name ?? detection.language };
 }
