@@ -160,13 +160,23 @@ export async function loadCausalLMInWorker(
     thread?.send({ t: "abort", id: requestId });
   }
 
+  /** Requests holding a decode slot, and those queued for one, as this thread knows them. */
+  function slots(): { active: number; waiting: number } {
+    let active = 0;
+    let waiting = 0;
+    for (const p of pending.values()) {
+      if (!p.scheduled) continue;
+      if (p.started) active++;
+      else waiting++;
+    }
+    return { active, waiting };
+  }
+
   /** BusyError when the queue is full, counted as the in-thread scheduler does. */
   function admit(promptTokens: number): void {
     if (disposed) throw new ModelDisposedError(id);
     checkPromptLength(promptTokens, shape.maxPositions);
-    let active = 0;
-    let waiting = 0;
-    for (const p of pending.values()) if (p.scheduled) p.started ? active++ : waiting++;
+    const { active, waiting } = slots();
     if (active + waiting >= capacity) {
       rejected++;
       const perSlot = averageRequestMs / 1000 / Math.max(1, settings.scheduler.maxConcurrent);
@@ -277,9 +287,7 @@ export async function loadCausalLMInWorker(
       return call(message, false);
     },
     stats: () => {
-      let active = 0;
-      let waiting = 0;
-      for (const p of pending.values()) if (p.scheduled) p.started ? active++ : waiting++;
+      const { active, waiting } = slots();
       return { ...snapshot, active, waiting, rejected: snapshot.rejected + rejected };
     },
     dispose: async () => {
