@@ -4,4 +4,4 @@
 import { register } from "tsx/esm/api";
 
 register();
-await import("./model-worker.ts");
+await import("./model-worker");
