@@ -226,6 +226,11 @@ async function main() {
   const most = Math.max(...STREAMS);
   const where: Record<"worker" | "main", Array<Awaited<ReturnType<typeof streamsRun>>>> = { worker: [], main: [] };
   await streamsRun(inMain, probe, most); // warm-up
+  // The floor: the same probes with nothing generating (what the machine's other load costs).
+  const idle = await probe.measure(
+    () => loom.stats(),
+    () => new Promise((resolve) => setTimeout(resolve, 3000)),
+  );
   for (let r = 0; r < RUNS; r++) {
     where.worker.push(await streamsRun(loom, probe, most));
     where.main.push(await streamsRun(inMain, probe, most));
@@ -282,6 +287,9 @@ async function main() {
     `| ${most} streams, runs interleaved | aggregate tokens/s | tokens per CPU-second | median TTFT, ms | event-loop delay p99, ms | /healthz probe p99, ms |`,
   );
   out.push("| --- | ---: | ---: | ---: | ---: | ---: |");
+  out.push(
+    `| nothing generating (this machine's floor) | — | — | — | ${fmt(idle.loopP99, 1)} | ${fmt(idle.httpP99, 1)} |`,
+  );
   for (const [name, runs] of [
     ["engine in a worker thread (now)", where.worker],
     ["engine in the main thread (before)", where.main],
