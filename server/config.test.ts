@@ -28,6 +28,8 @@ describe("engine options from the environment", () => {
       }).session,
       { device: "cpu", intraOpNumThreads: 2, interOpNumThreads: 1, graphOptimizationLevel: "basic", kvOnDevice: false },
     );
+    for (const device of ["cuda", "webgpu", "auto"])
+      assert.equal(engineOptionsFromEnv({ LOOM_DEVICE: device.toUpperCase() }).session?.device, device);
     // 0 threads: onnxruntime's own count, as when unset.
     assert.equal(engineOptionsFromEnv({ LOOM_INTRA_OP_THREADS: "0" }).session!.intraOpNumThreads, undefined);
   });
@@ -55,7 +57,7 @@ describe("engine options from the environment", () => {
   it("rejects values it does not understand, naming the variable", () => {
     assert.throws(
       () => engineOptionsFromEnv({ LOOM_DEVICE: "tpu" }),
-      /LOOM_DEVICE must be cpu, cuda or auto, got "tpu"/,
+      /LOOM_DEVICE must be cpu, cuda, webgpu or auto, got "tpu"/,
     );
     assert.throws(
       () => engineOptionsFromEnv({ LOOM_INTRA_OP_THREADS: "two" }),

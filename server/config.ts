@@ -41,7 +41,7 @@ const atLeastOne = (n: number | undefined) => (n === undefined ? undefined : Mat
 
 /** The inference engine's variables. Unset ones take the engine's defaults (ENGINE_DEFAULTS). */
 const engineEnvShape = {
-  LOOM_DEVICE: envChoice<DeviceSetting>("LOOM_DEVICE", ["cpu", "cuda", "auto"]),
+  LOOM_DEVICE: envChoice<DeviceSetting>("LOOM_DEVICE", ["cpu", "cuda", "webgpu", "auto"]),
   /** 0: onnxruntime's own thread count, as when unset. */
   LOOM_INTRA_OP_THREADS: envInt("LOOM_INTRA_OP_THREADS").transform((n) => n || undefined),
   LOOM_INTER_OP_THREADS: envInt("LOOM_INTER_OP_THREADS").transform((n) => n || undefined),
@@ -51,7 +51,7 @@ const engineEnvShape = {
     "extended",
     "all",
   ]),
-  /** Any value but "0" keeps the KV cache on the device (with CUDA). */
+  /** Any value but "0" keeps the KV cache on the device (with CUDA or WebGPU). */
   LOOM_KV_ON_DEVICE: z
     .string()
     .optional()

@@ -34,6 +34,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       decodeTokensPerSecond: m.decodeTokensPerSecond,
       loaded: m.loaded,
       device: m.device ?? null,
+      deviceFallback: m.deviceFallback ?? null,
       load: m.load ?? null,
       assignments: m.assignments,
     })),

@@ -1,5 +1,6 @@
 // The Express application: guards, health, static files and the Remix handler.
 import express, { type RequestHandler } from "express";
+import { deviceFallbacks } from "../inference";
 import type { AppServices } from "../services";
 import { bodyDeadline, type BodyDeadline } from "./body-timeout";
 import { noStore } from "./cache-control";
@@ -69,6 +70,8 @@ export function createHttpApp(options: HttpAppOptions) {
         ...(database.status === "rejected" && { error: String(database.reason) }),
       },
       registry: registry.status === "fulfilled" ? registry.value : { error: String(registry.reason) },
+      // Each fallback from LOOM_DEVICE this process has made, with its reason (none: as asked).
+      device: { fallbacks: deviceFallbacks() },
     });
   });
 

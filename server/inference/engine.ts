@@ -1,6 +1,8 @@
-// Loads a model folder into a ready-to-use model: a causal LM that streams text (through the
-// scheduler, shared by all requests to that model) or a classifier that labels texts. This file
-// assembles the parts; each part lives in its own module (named beside each step below).
+// Loads a model folder into a ready-to-use model in this thread: a causal LM that streams text
+// (through the scheduler, shared by all requests to that model) or a classifier that labels texts.
+// This file assembles the parts; each part lives in its own module (named beside each step below).
+// The server runs causal LMs in a worker thread each (loader.ts, model-worker.ts), and that
+// worker loads its model with this file; the engine's own tests load here, without the message hop.
 
 import path from "node:path";
 import { ClassifierRunner } from "./classifier";
@@ -11,6 +13,7 @@ import { eosTokenIds, startGeneration } from "./generation";
 import { checkClassifierGraph } from "./graph-check";
 import { engineSettings, type BatchingOptions, type LoadModelOptions } from "./load-options";
 import type { LoadedCausalLM, LoadedClassifier, LoadedModel, LoadedModelBase } from "./loaded-model";
+import { reportDeviceFallback } from "./device-report";
 import { readModelFolder, type ModelFolder } from "./model-folder";
 import { checkSessionGraph, loadTokenizer, openModelSession } from "./model-session";
 import { createPromptEncoder, loadChatTemplate } from "./prompt-encoder";
@@ -69,7 +72,18 @@ function createScheduler(
   return new Scheduler(opened.runner, options, id);
 }
 
-async function loadCausalLMFolder(folder: ModelFolder, options: LoadModelOptions): Promise<LoadedCausalLM> {
+/** Logs a device fallback (once per process); a worker leaves that to the main thread. */
+function reportFallback(options: LoadModelOptions, created: CreatedSession, report: boolean): void {
+  if (!report || !created.fallbackReason) return;
+  const requested = engineSettings(options).session.device;
+  reportDeviceFallback(options.logger ?? console, { requested, used: created.device, reason: created.fallbackReason });
+}
+
+export async function loadCausalLMFolder(
+  folder: ModelFolder,
+  options: LoadModelOptions,
+  report = true,
+): Promise<LoadedCausalLM> {
   const shape = folder.decoder!;
   const id = options.id ?? path.basename(folder.dir);
   const { logger } = options;
@@ -78,6 +92,7 @@ async function loadCausalLMFolder(folder: ModelFolder, options: LoadModelOptions
   const chatTemplate = loadChatTemplate(folder);
   // Session and runner, the KV cache on the device when that works end to end (decoder-session.ts).
   const opened = await openDecoder(folder, settings.session, settings.prefillChunk, id, logger);
+  reportFallback(options, opened.created, report);
   const scheduler = createScheduler(opened, settings.scheduler, shape.maxPositions, id, logger);
   // Request → token ids (prompt-encoder.ts); request → scheduler job and event stream (generation.ts).
   const encodePrompt = createPromptEncoder(tokenizer, chatTemplate, shape.vocabSize);
@@ -109,11 +124,12 @@ async function loadCausalLMFolder(folder: ModelFolder, options: LoadModelOptions
   };
 }
 
-async function loadClassifierFolder(folder: ModelFolder, options: LoadModelOptions): Promise<LoadedClassifier> {
+export async function loadClassifierFolder(folder: ModelFolder, options: LoadModelOptions): Promise<LoadedClassifier> {
   const id = options.id ?? path.basename(folder.dir);
   const tokenizer = loadTokenizer(folder);
   const created = await openModelSession(folder, engineSettings(options).session, [], options.logger);
   const graph = await checkSessionGraph(created, (session) => checkClassifierGraph(folder, session));
+  reportFallback(options, created, true);
   const config = folder.config as { max_position_embeddings?: number };
   const modelMax = folder.tokenizerConfig.model_max_length;
   const maxTokens = Math.min(

@@ -61,7 +61,26 @@ export class InvalidRequestError extends PublicError<"INVALID_REQUEST"> {
 
 /** The model was disposed while the request was queued or running. */
 export class ModelDisposedError extends PublicError<"MODEL_UNLOADED"> {
-  constructor(modelId: string) {
+  constructor(readonly modelId: string) {
     super("MODEL_UNLOADED", 503, `Model ${modelId} was unloaded`);
+  }
+}
+
+/**
+ * The model's worker thread died (a crash, or out of memory) while the request was queued or
+ * running. The next request starts a fresh worker, so a retry may well succeed.
+ */
+export class ModelCrashedError extends PublicError<"MODEL_CRASHED"> {
+  constructor(
+    readonly modelId: string,
+    /** What the worker died of, as Node reported it. */
+    readonly reason: string,
+  ) {
+    super(
+      "MODEL_CRASHED",
+      503,
+      `Model ${modelId} stopped unexpectedly (${reason}); it restarts on the next request`,
+      5,
+    );
   }
 }

@@ -45,14 +45,20 @@ function samplingOf(request: GenerateRequest, folder: ModelFolder): SamplingOpti
   };
 }
 
+/** The request's cap on new tokens over generation_config.json's over the engine's; InvalidRequestError when bad. */
+export function maxNewTokensOf(request: GenerateRequest, folder: ModelFolder, engineDefault: number): number {
+  const maxNewTokens = request.maxNewTokens ?? folder.generation.maxNewTokens ?? engineDefault;
+  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1)
+    throw new InvalidRequestError(`maxNewTokens must be a positive integer, got ${maxNewTokens}`);
+  return maxNewTokens;
+}
+
 /** Submits the job (so BusyError and InvalidRequestError throw here, at once); returns its events. */
 export function startGeneration(model: GenerationContext, request: GenerateRequest): AsyncIterable<GenerationEvent> {
   const calledAt = performance.now();
   const promptIds = model.encodePrompt(request);
   const { scheduler, eosIds } = model;
-  const maxNewTokens = request.maxNewTokens ?? model.folder.generation.maxNewTokens ?? model.defaultMaxNewTokens;
-  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1)
-    throw new InvalidRequestError(`maxNewTokens must be a positive integer, got ${maxNewTokens}`);
+  const maxNewTokens = maxNewTokensOf(request, model.folder, model.defaultMaxNewTokens);
   const sampler = new Sampler(samplingOf(request, model.folder), promptIds);
   const detokenizer = new IncrementalDetokenizer(model.tokenizer);
   const stops = new StopSequenceFilter(request.stopSequences);
@@ -75,6 +81,7 @@ export function startGeneration(model: GenerationContext, request: GenerateReque
     timeoutMs: request.timeoutMs,
     started: () => {
       startedAt = performance.now();
+      request.onStart?.();
     },
     next: (logits) => {
       const token = sampler.sample(logits);

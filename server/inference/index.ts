@@ -1,8 +1,10 @@
 // Public API of the inference engine for the rest of the app (registry, tasks, routes, health).
 // Everything else in this folder is an implementation detail.
 
-export { loadModel, loadCausalLM, loadClassifier } from "./engine";
+export { loadModel, loadCausalLM, loadClassifier } from "./loader";
 export type { EngineOptions, LoadModelOptions } from "./load-options";
+export type { WorkerModelOptions } from "./worker-model";
+export { deviceFallbacks, type DeviceFallback } from "./device-report";
 export type {
   LoadedModelBase,
   LoadedModel,
@@ -29,6 +31,7 @@ export type { SessionSettings, Device, DeviceSetting, GraphOptimizationLevel } f
 export {
   BusyError,
   InvalidRequestError,
+  ModelCrashedError,
   ModelDisposedError,
   ModelFolderError,
   RequestAbortedError,

@@ -30,6 +30,8 @@ export interface GenerateRequest extends Omit<SamplingOptions, "doSample"> {
   ignoreEos?: boolean;
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** Called once when the request leaves the queue and its prefill begins. */
+  onStart?: () => void;
 }
 
 export interface GenerationTimings {
@@ -63,7 +65,7 @@ export interface LoadedModelBase {
   readonly id: string;
   readonly dir: string;
   readonly device: Device;
-  /** Why CUDA was not used when it was asked for. */
+  /** Why the requested accelerator was not used (one clause per device tried). */
   readonly fallbackReason?: string;
   readonly folder: ModelFolder;
   readonly tokenizer: LoomTokenizer;

@@ -7,8 +7,9 @@
 // before the next step (the KV pack is rebuilt without it).
 //
 // session.run is asynchronous (onnxruntime-node runs it from setImmediate) but the computation
-// itself holds the main thread for the step's duration, so the loop works one step at a time and
-// yields to the event loop between steps: HTTP, aborts and new requests are handled in between.
+// itself holds its thread for the step's duration, so the loop works one step at a time and
+// yields to the event loop between steps: aborts and new requests are handled in between. In the
+// server that thread is the model's worker (model-worker.ts), so HTTP never waits behind a step.
 
 import { BusyError, InvalidRequestError, ModelDisposedError, RequestAbortedError, RequestTimeoutError } from "./errors";
 import type { DecoderRunner } from "./decoder-runner";
@@ -73,6 +74,16 @@ interface Entry {
   removeAbortListener?: () => void;
 }
 
+/** Throws InvalidRequestError for a prompt that is empty or leaves no room for a token. */
+export function checkPromptLength(promptTokens: number, maxPositions: number): void {
+  if (promptTokens === 0) throw new InvalidRequestError("the prompt is empty");
+  if (promptTokens >= maxPositions)
+    throw new InvalidRequestError(
+      `the prompt has ${promptTokens} tokens; this model handles at most ${maxPositions} in all`,
+      413,
+    );
+}
+
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class Scheduler {
@@ -128,12 +139,7 @@ export class Scheduler {
    */
   submit(job: SequenceJob): void {
     if (this.disposed) throw new ModelDisposedError(this.modelId);
-    if (job.promptIds.length === 0) throw new InvalidRequestError("the prompt is empty");
-    if (job.promptIds.length >= this.options.maxPositions)
-      throw new InvalidRequestError(
-        `the prompt has ${job.promptIds.length} tokens; this model handles at most ${this.options.maxPositions} in all`,
-        413,
-      );
+    checkPromptLength(job.promptIds.length, this.options.maxPositions);
     const s = this.stats();
     if (s.active + s.waiting >= this.options.maxConcurrent + this.options.maxWaiting) {
       this.counters.rejected++;

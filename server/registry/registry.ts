@@ -293,6 +293,7 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
             .map((a) => ({ app: a.app, isDefault: a.isDefault })),
           loaded: Boolean(model),
           device: model?.device,
+          deviceFallback: model?.fallbackReason,
           load:
             model?.kind === "causal-lm" ? { active: model.stats().active, waiting: model.stats().waiting } : undefined,
         };

@@ -65,7 +65,17 @@ export function ModelRow({ model, pendingDefault }: { model: ModelView; pendingD
           nowrap
           items={[
             ["Memory", model.loaded ? "loaded" : "not loaded"],
-            ["EP", model.device ? model.device.toUpperCase() : "—"],
+            [
+              "EP",
+              model.device ? (
+                <span title={model.deviceFallback ? `Fallback: ${model.deviceFallback}` : undefined}>
+                  {model.device.toUpperCase()}
+                  {model.deviceFallback && <span className="text-amber-700 dark:text-amber-300"> (fallback)</span>}
+                </span>
+              ) : (
+                "—"
+              ),
+            ],
             ["Load", model.load ? `${model.load.active} active · ${model.load.waiting} waiting` : "—"],
             ["Decode", <span title="Measured at validation">{formatRate(model.decodeTokensPerSecond)}</span>],
           ]}
