@@ -25,6 +25,7 @@ export function toUiMessages(
         completionTokens: m.completionTokens,
         timeToFirstTokenMs: m.timeToFirstTokenMs,
         durationMs: m.durationMs,
+        ...(m.status && m.status !== "completed" && { status: m.status }),
       } satisfies ChatMessageMetadata,
     }));
 }

@@ -68,12 +68,9 @@ async function openAndLeave(baseUrl: string, cookie: string): Promise<number> {
   }
 }
 
-// FIXME (issue 12, item 3): since the last merges of this session (database lock, fault-tolerant
-// event writer), one or two of the 20 runs are left "running" when the server is stopped right
-// after the slots are freed: a run's final write races the shutdown. The slots are freed (the
-// first half of this spec); the recording half needs the shutdown to wait for every one-shot
-// run's outcome, not only for writes already begun (RunRecorder.settle). Re-enable then.
-test.fixme("aborted one-shot streams free their slots at once and are recorded stopped with what was delivered", async () => {
+// The runs are read once the server has stopped: its shutdown waits for every run's outcome
+// (RunRecorder.settle), including those still being decided when the slots are already free.
+test("aborted one-shot streams free their slots at once and are recorded stopped with what was delivered", async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "loom-e2e-abort-"));
   // Paced, so that a piece is either delivered or not yet written when the client leaves; all 20
   // decode together.

@@ -17,6 +17,9 @@ import { createQuotas, type Quotas } from "./usage/quotas";
 import { createRateLimiter } from "./usage/rate-limiter";
 import { createRunRecorder, type RunRecorder } from "./usage/runs";
 
+/** How long shutdown waits for the outcomes of runs still ending, after their streams are cut. */
+const RUN_OUTCOME_WAIT_MS = 5_000;
+
 export interface AppServices {
   config: Pick<Config, "dataDir" | "modelsDir" | "maxBodyBytes" | "maxUploadBytes">;
   database: Database;
@@ -126,8 +129,11 @@ export async function createServices(config: Config): Promise<AppServices> {
     async close() {
       clearInterval(sweeper);
       await cutStreams();
+      // One-shot runs outlive their requests by a decode step or so (a client that left, a cut
+      // stream): their outcomes are written before the models and the database close.
+      const unrecorded = await runs.settle(RUN_OUTCOME_WAIT_MS);
+      if (unrecorded) logger.warn("runs left unrecorded at shutdown", { count: unrecorded });
       await registry.close();
-      await runs.settle();
       await database.close();
     },
   };

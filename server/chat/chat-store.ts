@@ -1,9 +1,9 @@
 // Conversations as message trees. Regenerate and edit add a sibling under the same parent; the
 // chat remembers which leaf the user looks at, and the visible conversation is the path from the
 // root to that leaf. Nothing is overwritten or deleted except by deleting the whole chat.
-import { and, desc, eq, ilike, inArray, or, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, ilike, inArray, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { chats, feedback, messages } from "../../db/schema";
+import { chats, feedback, messages, type RUN_STATUSES } from "../../db/schema";
 import { HttpError, isPublicError, PublicError } from "../http-error";
 import { newestLeaf, pathToRoot, siblingsOf } from "./message-tree";
 
@@ -20,10 +20,15 @@ export function isChatNotFound(error: unknown): error is ChatNotFoundError {
   return isPublicError(error) && error.code === "CHAT_NOT_FOUND";
 }
 
-/** One message on the visible path, with where it stands among its siblings (‹ 2/3 ›). */
+/**
+ * One message on the visible path, with where it stands among its siblings (‹ 2/3 ›) and, for an
+ * answer, how its generation ended (null when none wrote it): stopped and interrupted answers are
+ * marked on the page.
+ */
 export interface PathMessage extends MessageRow {
   siblingIds: string[];
   siblingIndex: number;
+  status: (typeof RUN_STATUSES)[number] | null;
 }
 
 export interface NewMessage {
@@ -33,6 +38,16 @@ export interface NewMessage {
   modelId?: string | null;
   id?: string;
 }
+
+/**
+ * How the generation that wrote a message ended (the newest one, should there be several). Spelt
+ * out: drizzle leaves columns unqualified in a single-table select, and both tables have chat_id.
+ */
+const generationStatus = sql<PathMessage["status"]>`(
+  select g.status from generations g
+  where g.chat_id = "messages"."chat_id" and g.message_id = "messages"."id"
+  order by g.created_at desc limit 1
+)`;
 
 export function createChatStore(db: Db) {
   async function ownedChat(userId: string, chatId: string) {
@@ -131,7 +146,12 @@ export function createChatStore(db: Db) {
   /** The chat and the visible path (root → current leaf), each message with its siblings. */
   async function getChat(userId: string, chatId: string) {
     const chat = await ownedChat(userId, chatId);
-    const all = await db.select().from(messages).where(eq(messages.chatId, chatId)).orderBy(messages.createdAt);
+    // The generation's status rides along in the same statement (the chat index finds its rows).
+    const all = await db
+      .select({ ...getTableColumns(messages), status: generationStatus })
+      .from(messages)
+      .where(eq(messages.chatId, chatId))
+      .orderBy(messages.createdAt);
     const path: PathMessage[] = pathToRoot(all, chat.currentLeafId).map((message) => {
       const siblingIds = siblingsOf(all, message).map((m) => m.id);
       return { ...message, siblingIds, siblingIndex: siblingIds.indexOf(message.id) };

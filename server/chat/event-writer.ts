@@ -6,6 +6,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { generationEvents, generations } from "../../db/schema";
+import type { EventBatcher } from "./event-batcher";
 import type { FinalStatus, GenerationEvent, StoredEvent } from "./generation-log";
 import { isReferenceGone, isRefusedWrite, retryDelay, sleep, type RetryPolicy } from "./write-faults";
 
@@ -36,8 +37,8 @@ export interface WriterHooks {
 
 /** How the writer tells its log what happened, for the readers in this process. */
 export interface WriterLink {
-  /** New events are stored. */
-  wake(): void;
+  /** New events are stored: these, in order. */
+  wake(stored: StoredEvent[]): void;
   /** The writer is done; `ending` is the finish event readers get when it could not be stored. */
   closed(ending?: StoredEvent): void;
 }
@@ -48,11 +49,13 @@ export function createEventWriter(
   settings: WriterSettings,
   link: WriterLink,
   hooks: WriterHooks = {},
+  /** Shared with the other writers: one statement for all their batches (event-batcher.ts). */
+  batcher?: EventBatcher,
 ) {
   const { retry } = settings;
   let seq = 0;
   let storedSeq = 0;
-  let pending: (typeof generationEvents.$inferInsert)[] = [];
+  let pending: (typeof generationEvents.$inferInsert & { seq: number })[] = [];
   let timer: NodeJS.Timeout | undefined;
   let pumping: Promise<void> | undefined;
   let state: "writing" | "finished" | AbandonReason = "writing";
@@ -115,14 +118,16 @@ export function createEventWriter(
         const running =
           batch.at(-1)!.type === "finish" && ended
             ? await db.transaction((tx) => storeBatch(tx, batch, ended))
-            : await storeBatch(db, batch);
+            : batcher
+              ? await batcher.store(generationId, batch)
+              : await storeBatch(db, batch);
         // Ended by another instance's sweep (a long outage looked like a crash): stop writing.
         if (!running) abandon("gone");
       });
       if (!stored || state !== "writing") return;
       pending = pending.slice(batch.length);
       storedSeq = batch.at(-1)!.seq;
-      link.wake();
+      link.wake(batch.map(({ seq, type, data }) => ({ seq, type: type as StoredEvent["type"], data })));
     }
   }
 

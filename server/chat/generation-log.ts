@@ -7,6 +7,7 @@ import { and, asc, eq, gt } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { generationEvents, generations } from "../../db/schema";
 import type { Logger } from "../logger";
+import { createEventBatcher } from "./event-batcher";
 import { createEventWriter, type WriterHooks } from "./event-writer";
 import { recoverStaleGenerations } from "./generation-recovery";
 import { DEFAULT_RETRY_POLICY, sleep, type RetryPolicy } from "./write-faults";
@@ -38,6 +39,8 @@ export function createGenerationLog(db: Db, options: GenerationLogOptions = {}) 
     retry: { ...DEFAULT_RETRY_POLICY, ...options.retry },
   };
   const staleAfterMs = settings.heartbeatMs * 5;
+  // One statement for the batches of every generation written here (event-batcher.ts).
+  const batcher = createEventBatcher(db, { windowMs: Math.ceil(settings.flushIntervalMs / 2) });
   const live = new EventEmitter();
   live.setMaxListeners(0);
   // Generations whose writer runs in this process.
@@ -58,7 +61,7 @@ export function createGenerationLog(db: Db, options: GenerationLogOptions = {}) 
       generationId,
       settings,
       {
-        wake: () => live.emit(generationId),
+        wake: (stored) => live.emit(generationId, stored),
         closed: (ending) => {
           writing.delete(generationId);
           if (ending) {
@@ -70,6 +73,7 @@ export function createGenerationLog(db: Db, options: GenerationLogOptions = {}) 
         },
       },
       hooks,
+      batcher,
     );
   }
 
@@ -90,38 +94,59 @@ export function createGenerationLog(db: Db, options: GenerationLogOptions = {}) 
    */
   async function* follow(generationId: string, afterSeq: number, signal?: AbortSignal): AsyncGenerator<StoredEvent> {
     let last = afterSeq;
-    while (!signal?.aborted) {
-      let events: StoredEvent[] = [];
-      try {
-        events = await eventsAfter(generationId, last);
-      } catch (error) {
-        if (!writing.has(generationId) && !endings.has(generationId)) throw error;
-      }
-      for (const event of events) {
-        yield event;
-        last = event.seq;
-        if (event.type === "finish") return;
-      }
-      if (events.length === 0) {
-        const ending = endings.get(generationId);
-        if (ending) {
-          yield ending;
-          return;
+    // Events this process's writer stored, handed over with the wake-up: read without a select
+    // when they follow on from the last one yielded (a gap, or none, falls back to the database).
+    let handed: StoredEvent[] = [];
+    let wake: (() => void) | undefined;
+    const onStored = (stored?: StoredEvent[]) => {
+      if (stored) handed.push(...stored);
+      wake?.();
+    };
+    live.on(generationId, onStored);
+    try {
+      while (!signal?.aborted) {
+        let events: StoredEvent[] = [];
+        handed = handed.filter((e) => e.seq > last);
+        if (handed[0]?.seq === last + 1) {
+          events = handed;
+          handed = [];
+        } else {
+          try {
+            events = await eventsAfter(generationId, last);
+          } catch (error) {
+            if (!writing.has(generationId) && !endings.has(generationId)) throw error;
+          }
         }
-        // Finished without a finish event (a crash, or its chat deleted): nothing more will come.
-        if (!writing.has(generationId) && (await statusOf(generationId)) !== "running") return;
+        for (const event of events) {
+          if (event.seq <= last) continue;
+          yield event;
+          last = event.seq;
+          if (event.type === "finish") return;
+        }
+        if (events.length === 0) {
+          const ending = endings.get(generationId);
+          if (ending) {
+            yield ending;
+            return;
+          }
+          // Finished without a finish event (a crash, or its chat deleted): nothing more will come.
+          if (!writing.has(generationId) && (await statusOf(generationId)) !== "running") return;
+        }
+        if (handed.some((e) => e.seq > last)) continue;
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(poll);
+            wake = undefined;
+            signal?.removeEventListener("abort", done);
+            resolve();
+          };
+          const poll = setTimeout(done, 500);
+          wake = done;
+          signal?.addEventListener("abort", done, { once: true });
+        });
       }
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          clearTimeout(poll);
-          live.off(generationId, wake);
-          signal?.removeEventListener("abort", wake);
-          resolve();
-        };
-        const poll = setTimeout(wake, 500);
-        live.on(generationId, wake);
-        signal?.addEventListener("abort", wake, { once: true });
-      });
+    } finally {
+      live.off(generationId, onStored);
     }
   }
 

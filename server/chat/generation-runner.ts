@@ -142,7 +142,7 @@ export function createGenerationRunner(deps: {
         durationMs,
       }),
     );
-    await writer.persist(() =>
+    const runRecorded = await writer.persist(() =>
       deps.runs.finish(runId, {
         status,
         promptTokens: usage.inputTokens,
@@ -152,6 +152,8 @@ export function createGenerationRunner(deps: {
         error,
       }),
     );
+    // Left to the sweep, which ends the run row with its generation: shutdown need not wait for it.
+    if (!runRecorded) deps.runs.forget(runId);
     // The finish event goes last: a reader that sees it can reload the stored message. Its
     // message is what the reader shows: why the answer ended early, when it did not end itself.
     const notice = error

@@ -10,6 +10,7 @@ import type { Database } from "../../db/client";
 import { runs, users } from "../../db/schema";
 import { openTestDatabase } from "../../db/test-database";
 import { logger } from "../logger";
+import { toUiMessages } from "../../app/chat.server";
 import { SHUTDOWN_NOTICE } from "../shutdown-notice";
 import { createRunRecorder } from "../usage/runs";
 import { createChatStore, type ChatStore } from "./chat-store";
@@ -123,16 +124,26 @@ describe("chat generations at shutdown", () => {
     assert.deepEqual(chunks.at(-1)?.messageMetadata, { status: "stopped" });
     const saved = (await store.getChat(userId, chat.id)).path.at(-1)!;
     assert.match((saved.parts[0] as { text: string }).text, /^(word )+$/, "the partial answer is saved");
+    assert.equal(saved.status, "stopped", "the stored answer says it was stopped");
+    const [page] = toUiMessages([saved], {}, new Map());
+    assert.equal(page?.metadata.status, "stopped", "the reloaded page gets the mark");
     const [run] = await database.db.select().from(runs).where(eq(runs.messageId, answer.id));
     assert.equal(run?.status, "stopped");
   });
 
   test("one that ends within the grace period completes; shutdown returns as soon as it has", async () => {
-    const { generationId } = await startChat(3);
+    const { chat, generationId } = await startChat(3);
     const started = Date.now();
     await runner.shutdown(10_000);
     assert.ok(Date.now() - started < 2_000, "no wait for the rest of the grace period");
     assert.equal(await log.statusOf(generationId), "completed");
+    const { path } = await store.getChat(userId, chat.id);
+    assert.deepEqual(
+      path.map((m) => m.status),
+      [null, "completed"],
+      "the question has no generation; the answer completed",
+    );
+    assert.equal(toUiMessages(path, {}, new Map())[1]?.metadata.status, undefined, "no mark on a finished answer");
   });
 
   test("idle() says whether every generation ended in time", async () => {

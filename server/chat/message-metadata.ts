@@ -11,5 +11,6 @@ export interface ChatMessageMetadata {
   completionTokens?: number | null;
   timeToFirstTokenMs?: number | null;
   durationMs?: number | null;
+  /** How the answer ended, when not on its own: stopped, interrupted, failed (from the stream or the store). */
   status?: string;
 }

@@ -15,14 +15,22 @@ export interface RunOutcome {
 }
 
 export function createRunRecorder(db: Db) {
+  // Runs started and not yet finished (the finish write included): shutdown waits for them before
+  // it closes the database, so a run that ends just before or during the shutdown is recorded, not
+  // left "running". A stream that stops lets its request end before its run's outcome is written.
+  const open = new Set<string>();
+  // Finishes of runs not started here (or finished twice): waited for too.
+  const pending = new Set<Promise<unknown>>();
+  const waiters: (() => void)[] = [];
+  const changed = () => {
+    for (const wake of waiters.splice(0)) wake();
+  };
+
   async function start(input: { userId: string; app: AppName; modelId: string; messageId?: string }) {
     const [row] = await db.insert(runs).values(input).returning({ id: runs.id });
+    open.add(row!.id);
     return row!.id;
   }
-
-  // Finishes still being written: shutdown waits for them before it closes the database, so a run
-  // that ended just before the shutdown is not left "running".
-  const pending = new Set<Promise<unknown>>();
 
   async function finish(runId: string, outcome: RunOutcome) {
     const write = writeOutcome(runId, outcome);
@@ -31,12 +39,35 @@ export function createRunRecorder(db: Db) {
       await write;
     } finally {
       pending.delete(write);
+      open.delete(runId);
+      changed();
     }
   }
 
-  /** Resolves once every finish already begun has been written (or has failed). */
-  async function settle() {
-    await Promise.allSettled([...pending]);
+  /** A run whose outcome is left to recovery (its writer gave up): no longer waited for. */
+  function forget(runId: string) {
+    open.delete(runId);
+    changed();
+  }
+
+  /**
+   * Resolves once every run started here is finished and its outcome written (or failed to be),
+   * runs started meanwhile included, or after `ms`. Returns how many were still open then.
+   */
+  async function settle(ms = 5_000) {
+    const deadline = Date.now() + ms;
+    while (open.size + pending.size > 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return open.size + pending.size;
   }
 
   async function writeOutcome(runId: string, outcome: RunOutcome) {
@@ -53,7 +84,16 @@ export function createRunRecorder(db: Db) {
       .where(eq(runs.id, runId));
   }
 
-  return { start, finish, settle };
+  return {
+    start,
+    finish,
+    forget,
+    settle,
+    /** Runs started here and not yet finished. */
+    get open() {
+      return open.size;
+    },
+  };
 }
 
 export type RunRecorder = ReturnType<typeof createRunRecorder>;

@@ -2,6 +2,7 @@
 import { Markdown } from "~/components/markdown";
 import { Button, CopyButton } from "~/components/ui";
 import { textOf } from "../../../server/common/message-text";
+import { AnswerEndMark } from "./answer-end-mark";
 import type { ChatMessage } from "./chat-message";
 import { MessageRating } from "./message-rating";
 import { VersionSwitcher } from "./version-switcher";
@@ -34,6 +35,7 @@ export function MessageBubble(props: {
         className={`mt-2 flex flex-wrap items-center gap-2 text-xs ${isUser ? "text-white/80" : "text-slate-500"}`}
       >
         <VersionSwitcher chatId={chatId} siblings={meta?.siblingIds ?? []} index={meta?.siblingIndex ?? 0} />
+        {!isUser && !props.streaming && <AnswerEndMark status={meta?.status} />}
         {!isUser && meta?.modelName && <span title="Model that answered">{meta.modelName}</span>}
         {!isUser && meta?.completionTokens != null && !props.streaming && (
           <span>
