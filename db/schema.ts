@@ -24,6 +24,8 @@ export type Role = (typeof ROLES)[number];
 export const MODEL_KINDS = ["causal-lm", "seq2seq", "classifier"] as const;
 export const MODEL_STATUSES = ["uploading", "validating", "ready", "failed"] as const;
 export const RUN_STATUSES = ["running", "completed", "stopped", "failed", "interrupted"] as const;
+/** How a run was asked for: the web apps, or the OpenAI-compatible API under /v1 with a key. */
+export const RUN_CHANNELS = ["web", "api"] as const;
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 
@@ -161,6 +163,7 @@ export const runs = pgTable(
     durationMs: integer("duration_ms"),
     status: text("status", { enum: RUN_STATUSES }).notNull().default("running"),
     error: text("error"),
+    via: text("via", { enum: RUN_CHANNELS }).notNull().default("web"),
     createdAt: createdAt(),
   },
   (t) => [index("runs_created_idx").on(t.createdAt), index("runs_user_created_idx").on(t.userId, t.createdAt)],
@@ -228,6 +231,27 @@ export const generationEvents = pgTable(
   (t) => [primaryKey({ columns: [t.generationId, t.seq] })],
 );
 
+/**
+ * Personal keys for the OpenAI-compatible API. Only the sha256 of a key is kept (the key is 256
+ * random bits: no dictionary to run, so a slow hash would buy nothing; decision 021).
+ */
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    keyHash: text("key_hash").notNull(),
+    /** The key's first characters, so a user can tell keys apart; never enough to use one. */
+    prefix: text("prefix").notNull(),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("api_keys_hash_key").on(t.keyHash), index("api_keys_user_idx").on(t.userId)],
+);
+
 /** Daily limits per user; the row with user_id null is the default for everyone. */
 export const quotas = pgTable(
   "quotas",
@@ -243,3 +267,4 @@ export const quotas = pgTable(
 export type User = typeof users.$inferSelect;
 export type ModelRow = typeof models.$inferSelect;
 export type RunRow = typeof runs.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;

@@ -6,6 +6,7 @@ import { cp, stat } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { APPS } from "../apps";
+import type { ApiKeys } from "../auth/api-keys";
 import type { AuthService } from "../auth/auth-service";
 import type { Registry } from "../registry/registry";
 import type { UploadStaging } from "../uploads/staging";
@@ -27,11 +28,13 @@ export const adminRequest = z.discriminatedUnion("command", [
   z.object({ command: z.literal("models:assign"), model: z.string(), app, isDefault: z.boolean() }),
   z.object({ command: z.literal("models:unassign"), model: z.string(), app }),
   z.object({ command: z.literal("models:remove"), model: z.string() }),
+  z.object({ command: z.literal("api-key:create"), email: z.string().max(320), name: z.string().max(80) }),
 ]);
 export type AdminRequest = z.infer<typeof adminRequest>;
 
 export interface AdminDeps {
   auth: AuthService;
+  apiKeys: ApiKeys;
   registry: Registry;
   uploads: UploadStaging;
   maxUploadBytes: number;
@@ -62,6 +65,14 @@ export async function runAdminRequest(deps: AdminDeps, request: AdminRequest): P
     case "models:remove":
       await registry.remove(request.model);
       return [`Removed ${request.model}.`];
+    case "api-key:create": {
+      const email = request.email.trim().toLowerCase();
+      const user = (await auth.listUsers()).find((u) => u.email === email);
+      if (!user) throw new Error(`There is no account with the email ${email}.`);
+      if (user.disabled) throw new Error(`The account ${email} is disabled.`);
+      // The key alone, so that scripts can capture it; shown this once.
+      return [(await deps.apiKeys.create(user.id, request.name)).key];
+    }
   }
 }
 
