@@ -22,6 +22,24 @@ export const ROLES = ["admin", "user"] as const;
 export type Role = (typeof ROLES)[number];
 
 export const MODEL_KINDS = ["causal-lm", "seq2seq", "classifier"] as const;
+/** Where a model runs: a folder in the model store, or an OpenAI-compatible engine elsewhere. */
+export const MODEL_SOURCES = ["local", "remote"] as const;
+
+/** A remote engine's endpoint (models.remote). The key is sealed (server/registry/secret-box.ts). */
+export interface RemoteEndpoint {
+  baseUrl: string;
+  /** The model's name on the remote (its /v1/models id). */
+  model: string;
+  /** AES-256-GCM sealed API key; absent when the remote needs none. */
+  sealedApiKey?: string;
+  /** Limit of one request, first byte to last token. */
+  timeoutMs: number;
+  /** Requests sent to the remote at once; more are refused as busy. */
+  maxConcurrent: number;
+  /** The context length Loom assumes for it (a remote does not say). */
+  contextTokens: number;
+}
+
 export const MODEL_STATUSES = ["uploading", "validating", "ready", "failed"] as const;
 export const RUN_STATUSES = ["running", "completed", "stopped", "failed", "interrupted"] as const;
 /** How a run was asked for: the web apps, or the OpenAI-compatible API under /v1 with a key. */
@@ -84,6 +102,8 @@ export const models = pgTable(
     status: text("status", { enum: MODEL_STATUSES }).notNull().default("validating"),
     statusReason: text("status_reason"),
     decodeTokensPerSecond: real("decode_tokens_per_second"),
+    source: text("source", { enum: MODEL_SOURCES }).notNull().default("local"),
+    remote: jsonb("remote").$type<RemoteEndpoint>(),
     uploadedBy: uuid("uploaded_by").references(() => users.id, { onDelete: "set null" }),
     createdAt: createdAt(),
   },

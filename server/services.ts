@@ -73,6 +73,7 @@ export async function createServices(config: Config): Promise<AppServices> {
     logger,
     loadOptions: config.engine,
     streamDelayMs: config.streamDelayMs,
+    secretKey: config.secretKey,
   });
   await registry.sync();
 

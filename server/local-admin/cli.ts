@@ -32,6 +32,7 @@ export async function runAdminCommand(request: AdminRequest, ifNoServer: string)
     modelsDir: config.modelsDir,
     logger,
     loadOptions: config.engine,
+    secretKey: config.secretKey,
   });
   try {
     const deps = {

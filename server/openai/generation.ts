@@ -14,7 +14,7 @@ import { startRunTimer } from "../usage/timing";
 
 export interface ApiGenerationServices {
   registry: {
-    languageModel(
+    endpointModel(
       app: AppName,
       requested?: string,
     ): Promise<{ row: Pick<ModelRow, "id" | "displayName">; model: LanguageModel }>;
@@ -68,7 +68,7 @@ export async function startApiGeneration(
   const { userId, app } = request;
   services.rateLimiter.take(userId);
   await services.quotas.assertWithinQuota(userId);
-  const { row, model } = await services.registry.languageModel(app, request.modelId);
+  const { row, model } = await services.registry.endpointModel(app, request.modelId);
 
   const { signal, release } = abortedByEither(clientGone, services.shutdownSignal);
   const runId = await services.runs.start({ userId, app, modelId: row.id, via: "api" });
@@ -95,6 +95,8 @@ export async function startApiGeneration(
     frequencyPenalty,
     presencePenalty,
     ...(request.raw && { providerOptions: { loom: { chatTemplate: false } } }),
+    // One try: a dead remote engine fails at once, clearly, rather than after retries.
+    maxRetries: 0,
     onError: () => {},
   });
 
