@@ -9,6 +9,7 @@ import { models, type ModelRow, type RemoteEndpoint } from "../../../db/schema";
 import { isModelId } from "../../common/model-id";
 import { HttpError } from "../../http-error";
 import type { Logger } from "../../logger";
+import { REMOTE_DEFAULTS } from "./defaults";
 import { createRemoteModel, type RemoteModel } from "./remote-model";
 import { createSecretBox } from "./secret-box";
 
@@ -24,7 +25,7 @@ export interface AddRemoteInput {
   uploadedBy?: string | null;
 }
 
-export const REMOTE_DEFAULTS = { timeoutMs: 120_000, maxConcurrent: 8, contextTokens: 8192 } as const;
+export { REMOTE_DEFAULTS };
 
 /** What a test generation measured. */
 export interface RemoteTest {
