@@ -22,8 +22,28 @@ export const ROLES = ["admin", "user"] as const;
 export type Role = (typeof ROLES)[number];
 
 export const MODEL_KINDS = ["causal-lm", "seq2seq", "classifier", "extractive-summarizer"] as const;
+/** Where a model runs: a folder in the model store, or an OpenAI-compatible engine elsewhere. */
+export const MODEL_SOURCES = ["local", "remote"] as const;
+
+/** A remote engine's endpoint (models.remote). The key is sealed (server/registry/secret-box.ts). */
+export interface RemoteEndpoint {
+  baseUrl: string;
+  /** The model's name on the remote (its /v1/models id). */
+  model: string;
+  /** AES-256-GCM sealed API key; absent when the remote needs none. */
+  sealedApiKey?: string;
+  /** Limit of one request, first byte to last token. */
+  timeoutMs: number;
+  /** Requests sent to the remote at once; more are refused as busy. */
+  maxConcurrent: number;
+  /** The context length Loom assumes for it (a remote does not say). */
+  contextTokens: number;
+}
+
 export const MODEL_STATUSES = ["uploading", "validating", "ready", "failed"] as const;
 export const RUN_STATUSES = ["running", "completed", "stopped", "failed", "interrupted"] as const;
+/** How a run was asked for: the web apps, or the OpenAI-compatible API under /v1 with a key. */
+export const RUN_CHANNELS = ["web", "api"] as const;
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 
@@ -82,6 +102,8 @@ export const models = pgTable(
     status: text("status", { enum: MODEL_STATUSES }).notNull().default("validating"),
     statusReason: text("status_reason"),
     decodeTokensPerSecond: real("decode_tokens_per_second"),
+    source: text("source", { enum: MODEL_SOURCES }).notNull().default("local"),
+    remote: jsonb("remote").$type<RemoteEndpoint>(),
     uploadedBy: uuid("uploaded_by").references(() => users.id, { onDelete: "set null" }),
     createdAt: createdAt(),
   },
@@ -161,6 +183,7 @@ export const runs = pgTable(
     durationMs: integer("duration_ms"),
     status: text("status", { enum: RUN_STATUSES }).notNull().default("running"),
     error: text("error"),
+    via: text("via", { enum: RUN_CHANNELS }).notNull().default("web"),
     createdAt: createdAt(),
   },
   (t) => [index("runs_created_idx").on(t.createdAt), index("runs_user_created_idx").on(t.userId, t.createdAt)],
@@ -228,6 +251,27 @@ export const generationEvents = pgTable(
   (t) => [primaryKey({ columns: [t.generationId, t.seq] })],
 );
 
+/**
+ * Personal keys for the OpenAI-compatible API. Only the sha256 of a key is kept (the key is 256
+ * random bits: no dictionary to run, so a slow hash would buy nothing; decision 021).
+ */
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    keyHash: text("key_hash").notNull(),
+    /** The key's first characters, so a user can tell keys apart; never enough to use one. */
+    prefix: text("prefix").notNull(),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("api_keys_hash_key").on(t.keyHash), index("api_keys_user_idx").on(t.userId)],
+);
+
 /** Daily limits per user; the row with user_id null is the default for everyone. */
 export const quotas = pgTable(
   "quotas",
@@ -243,3 +287,4 @@ export const quotas = pgTable(
 export type User = typeof users.$inferSelect;
 export type ModelRow = typeof models.$inferSelect;
 export type RunRow = typeof runs.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;

@@ -5,6 +5,7 @@ import { openDatabase, type Database } from "./client";
 
 const TABLES = [
   "quotas",
+  "api_keys",
   "generation_events",
   "generations",
   "feedback",

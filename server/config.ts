@@ -77,6 +77,7 @@ const envSchema = z.object({
   LOOM_ADMIN_EMAIL: z.string().optional(),
   LOOM_ADMIN_PASSWORD: z.string().optional(),
   SESSION_SECRET: z.string().min(32, "SESSION_SECRET must have at least 32 characters.").optional(),
+  LOOM_SECRET_KEY: z.string().min(32, "LOOM_SECRET_KEY must have at least 32 characters.").optional(),
   /** Set to "true" behind HTTPS so cookies get the Secure flag. */
   LOOM_SECURE_COOKIES: z.enum(["true", "false"]).default("false"),
   /** Largest JSON or form body accepted by any route (uploads have their own limit). */
@@ -160,6 +161,8 @@ export function loadConfig(env: EnvVars = process.env) {
         ? { email: e.LOOM_ADMIN_EMAIL, password: e.LOOM_ADMIN_PASSWORD }
         : undefined,
     sessionSecret: e.SESSION_SECRET ?? persistedSecret(path.join(dataDir, "session-secret")),
+    /** Seals remote engines' API keys at rest (AES-GCM); generated and kept like the session secret. */
+    secretKey: e.LOOM_SECRET_KEY ?? persistedSecret(path.join(dataDir, "secret-key")),
     secureCookies: e.LOOM_SECURE_COOKIES === "true",
     maxBodyBytes: e.LOOM_MAX_BODY_BYTES,
     maxUploadBytes: e.LOOM_MAX_UPLOAD_BYTES,

@@ -14,6 +14,7 @@ import { clientGoneSignal } from "./http/client-gone";
 import { startLocalAdminChannel } from "./local-admin/channel";
 import { runAdminRequest } from "./local-admin/commands";
 import { logger } from "./logger";
+import { createOpenAiRouter } from "./openai/router";
 import { createServices } from "./services";
 
 async function main() {
@@ -49,6 +50,7 @@ async function main() {
     devMiddleware: remix.devMiddleware,
     trustProxy: config.trustProxy,
     contentSecurityPolicy: config.production,
+    openAiApi: createOpenAiRouter({ services, maxBodyBytes: config.maxBodyBytes }),
   });
   // No other process may open the embedded database: the CLIs (admin:create, models) come through here.
   const localAdmin =

@@ -2,6 +2,7 @@
 // context. Routes never open their own database: one process, one pool, one PGlite.
 import { createCookie, type Cookie } from "@remix-run/node";
 import { openDatabase, type Database } from "../db/client";
+import { createApiKeys, type ApiKeys } from "./auth/api-keys";
 import { createAuthService, type AuthService } from "./auth/auth-service";
 import { createChatStore, type ChatStore } from "./chat/chat-store";
 import { stopUserTurns } from "./chat/chat-turn";
@@ -24,6 +25,8 @@ export interface AppServices {
   config: Pick<Config, "dataDir" | "modelsDir" | "maxBodyBytes" | "maxUploadBytes">;
   database: Database;
   auth: AuthService;
+  /** Personal keys for the OpenAI-compatible API (/v1). */
+  apiKeys: ApiKeys;
   registry: Registry;
   chats: ChatStore;
   generationLog: GenerationLog;
@@ -73,6 +76,7 @@ export async function createServices(config: Config): Promise<AppServices> {
     logger,
     loadOptions: config.engine,
     streamDelayMs: config.streamDelayMs,
+    secretKey: config.secretKey,
   });
   await registry.sync();
 
@@ -105,6 +109,7 @@ export async function createServices(config: Config): Promise<AppServices> {
     },
     database,
     auth,
+    apiKeys: createApiKeys(db),
     registry,
     chats,
     generationLog,

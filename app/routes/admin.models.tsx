@@ -141,9 +141,14 @@ function ModelsPage() {
           title="Models"
           description="Every model in the registry, where it runs, and which applications use it."
         />
-        <Link to="/admin/models/new" className={`${buttonClass("primary")} mb-6`}>
-          Upload a model
-        </Link>
+        <div className="mb-6 flex gap-2">
+          <Link to="/admin/models/remote" className={buttonClass("secondary")}>
+            Add remote engine
+          </Link>
+          <Link to="/admin/models/new" className={buttonClass("primary")}>
+            Upload a model
+          </Link>
+        </div>
       </div>
       <NoticeBanner />
       {models.length === 0 ? (

@@ -21,6 +21,8 @@ export interface HttpAppOptions {
    * opens its own WebSocket, which the policy would refuse.
    */
   contentSecurityPolicy?: boolean;
+  /** The OpenAI-compatible API, mounted at /v1 before the web app's guards (server/openai). */
+  openAiApi?: RequestHandler;
   /** How long bodies may take (tests shorten them). */
   bodyDeadlines?: { ordinary: BodyDeadline; upload: BodyDeadline };
 }
@@ -74,6 +76,9 @@ export function createHttpApp(options: HttpAppOptions) {
       device: { fallbacks: deviceFallbacks() },
     });
   });
+
+  // Bearer keys only (no cookies), so the same-origin check does not apply; it has its own limits.
+  if (options.openAiApi) app.use("/v1", options.openAiApi);
 
   const ordinaryBodyLimit = bodySizeLimit(services.config.maxBodyBytes);
   app.use(

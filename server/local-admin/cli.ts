@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import http from "node:http";
 import { openDatabase } from "../../db/client";
 import { isDatabaseInUse, type DatabaseInUseError } from "../../db/lock";
+import { createApiKeys } from "../auth/api-keys";
 import { createAuthService } from "../auth/auth-service";
 import { loadConfig } from "../config";
 import { logger } from "../logger";
@@ -31,10 +32,12 @@ export async function runAdminCommand(request: AdminRequest, ifNoServer: string)
     modelsDir: config.modelsDir,
     logger,
     loadOptions: config.engine,
+    secretKey: config.secretKey,
   });
   try {
     const deps = {
       auth: createAuthService(database.db),
+      apiKeys: createApiKeys(database.db),
       registry,
       uploads: createUploadStaging({ dataDir: config.dataDir, maxUploadBytes: config.maxUploadBytes }),
       maxUploadBytes: config.maxUploadBytes,

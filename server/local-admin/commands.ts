@@ -6,6 +6,7 @@ import { cp, stat } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { APPS } from "../apps";
+import type { ApiKeys } from "../auth/api-keys";
 import type { AuthService } from "../auth/auth-service";
 import type { Registry } from "../registry/registry";
 import type { UploadStaging } from "../uploads/staging";
@@ -27,11 +28,25 @@ export const adminRequest = z.discriminatedUnion("command", [
   z.object({ command: z.literal("models:assign"), model: z.string(), app, isDefault: z.boolean() }),
   z.object({ command: z.literal("models:unassign"), model: z.string(), app }),
   z.object({ command: z.literal("models:remove"), model: z.string() }),
+  z.object({
+    command: z.literal("models:add-remote"),
+    id: z.string().max(128),
+    baseUrl: z.string().max(2048),
+    model: z.string().max(256),
+    /** Read by the CLI from the variable --api-key-env names: never on a command line. */
+    apiKey: z.string().max(4096).optional(),
+    name: z.string().max(200).optional(),
+    timeoutMs: z.number().int().min(1000).max(3_600_000).optional(),
+    maxConcurrent: z.number().int().min(1).max(1024).optional(),
+    contextTokens: z.number().int().min(256).max(10_000_000).optional(),
+  }),
+  z.object({ command: z.literal("api-key:create"), email: z.string().max(320), name: z.string().max(80) }),
 ]);
 export type AdminRequest = z.infer<typeof adminRequest>;
 
 export interface AdminDeps {
   auth: AuthService;
+  apiKeys: ApiKeys;
   registry: Registry;
   uploads: UploadStaging;
   maxUploadBytes: number;
@@ -62,6 +77,23 @@ export async function runAdminRequest(deps: AdminDeps, request: AdminRequest): P
     case "models:remove":
       await registry.remove(request.model);
       return [`Removed ${request.model}.`];
+    case "models:add-remote": {
+      const { command: _command, name, ...input } = request;
+      const { row, test } = await registry.addRemote({ ...input, displayName: name });
+      const speed = test.tokensPerSecond === undefined ? "" : `, ${test.tokensPerSecond} tokens/s`;
+      return [
+        `Added ${row.id}: ${request.model} at ${row.remote!.baseUrl} (first token in ${test.latencyMs} ms${speed}).`,
+        `Assign it to an app: npm run models -- assign ${row.id} chat`,
+      ];
+    }
+    case "api-key:create": {
+      const email = request.email.trim().toLowerCase();
+      const user = (await auth.listUsers()).find((u) => u.email === email);
+      if (!user) throw new Error(`There is no account with the email ${email}.`);
+      if (user.disabled) throw new Error(`The account ${email} is disabled.`);
+      // The key alone, so that scripts can capture it; shown this once.
+      return [(await deps.apiKeys.create(user.id, request.name)).key];
+    }
   }
 }
 

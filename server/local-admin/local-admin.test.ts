@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { openDatabase, type Database } from "../../db/client";
+import { createApiKeys } from "../auth/api-keys";
 import { createAuthService, type AuthService } from "../auth/auth-service";
 import type { Logger } from "../logger";
 import { createRegistry, type Registry } from "../registry/registry";
@@ -51,6 +52,7 @@ describe("admin CLIs while the server holds the embedded database", () => {
     });
     const deps = {
       auth,
+      apiKeys: createApiKeys(database.db),
       registry,
       uploads: createUploadStaging({ dataDir, maxUploadBytes: 1e6 }),
       maxUploadBytes: 1e6,

@@ -30,6 +30,7 @@ import { checkExternalData } from "../uploads/onnx-external-data";
 import { createAssignments } from "./assignments";
 import { listFiles, refuseSymlinks } from "./folder-info";
 import { installModelFolder, removeModelFolder } from "./install";
+import { createRemoteModels } from "./remote/remote-models";
 import { pacingMiddleware } from "./stream-pacing";
 import { validateModelFolder } from "./validate";
 
@@ -41,9 +42,12 @@ export interface RegistryOptions {
   loadOptions?: Omit<LoadModelOptions, "id" | "logger">;
   /** LOOM_STREAM_DELAY_MS: pause before each streamed delta (see stream-pacing.ts). */
   streamDelayMs?: number;
+  /** Seals and opens remote engines' API keys (config.secretKey). */
+  secretKey?: string;
 }
 
-export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelayMs = 0 }: RegistryOptions) {
+export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelayMs = 0, secretKey }: RegistryOptions) {
+  const remotes = createRemoteModels({ db, secretKey, logger });
   const loaded = new Map<string, Promise<LoadedModel>>();
   /** The loads that have finished: what status() counts without waiting on a load in progress. */
   const ready = new Map<string, LoadedModel>();
@@ -75,6 +79,7 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
       await registerFolder(id, { uploadedBy: null });
     }
     for (const [id, row] of rows) {
+      if (row.source === "remote") continue; // no folder: an endpoint
       if (!folders.includes(id) && row.status === "ready") {
         await db
           .update(models)
@@ -208,6 +213,7 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
 
   async function causalLM(app: AppName, requested?: string): Promise<{ row: ModelRow; model: LoadedCausalLM }> {
     const row = await resolve(app, requested);
+    refuseRemote(row, app);
     const model = await load(row.id);
     if (model.kind !== "causal-lm")
       throw new HttpError(
@@ -235,11 +241,30 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
     };
   }
 
+  /**
+   * The AI SDK model for an application, local or remote: for callers that need no engine of
+   * their own (the OpenAI-compatible API, server/openai).
+   */
+  async function endpointModel(app: AppName, requested?: string): Promise<{ row: ModelRow; model: LanguageModelV3 }> {
+    const row = await resolve(app, requested);
+    if (row.source === "remote") return { row, model: remotes.clientFor(row).model };
+    return languageModel(app, row.id);
+  }
+  /** The web apps' tasks still read a local engine (tokenizer, prompts folder). */
+  function refuseRemote(row: ModelRow, app: AppName) {
+    if (row.source !== "remote") return;
+    throw new HttpError(
+      409,
+      "REMOTE_MODEL",
+      `${row.displayName} is a remote engine: ${APP_TITLES[app]} in the web app runs local models only for now; use it through /v1.`,
+    );
+  }
   /** The sentiment model: a classifier when one is assigned, else the language model for zero-shot scoring. */
   async function sentimentModel(
     requested?: string,
   ): Promise<{ row: ModelRow; model: LoadedClassifier | LoadedCausalLM }> {
     const row = await resolve("sentiment", requested);
+    refuseRemote(row, "sentiment");
     const model = await load(row.id);
     if (model.kind === "extractive-summarizer")
       throw new HttpError(
@@ -332,6 +357,7 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
         `Model "${modelId}" is assigned to ${n} application(s); unassign it first.`,
       );
     await unload(modelId);
+    remotes.forget(modelId);
     await db.delete(models).where(eq(models.id, modelId));
     if (existsSync(folderOf(modelId))) await removeModelFolder(modelsDir, modelId);
   }
@@ -371,6 +397,9 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
     load,
     unload,
     languageModel,
+    endpointModel,
+    addRemote: remotes.add,
+    testRemote: remotes.test,
     causalLM,
     sentimentModel,
     extractiveSummarizer,

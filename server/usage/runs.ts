@@ -2,8 +2,10 @@
 // Quotas count these rows and the admin metrics page charts them.
 import { eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { runs } from "../../db/schema";
+import { runs, type RUN_CHANNELS } from "../../db/schema";
 import type { AppName } from "../apps";
+
+export type RunChannel = (typeof RUN_CHANNELS)[number];
 
 export interface RunOutcome {
   status: "completed" | "stopped" | "failed" | "interrupted";
@@ -26,7 +28,14 @@ export function createRunRecorder(db: Db) {
     for (const wake of waiters.splice(0)) wake();
   };
 
-  async function start(input: { userId: string; app: AppName; modelId: string; messageId?: string }) {
+  async function start(input: {
+    userId: string;
+    app: AppName;
+    modelId: string;
+    messageId?: string;
+    /** "api" for requests through /v1 (server/openai); the web apps' default otherwise. */
+    via?: RunChannel;
+  }) {
     const [row] = await db.insert(runs).values(input).returning({ id: runs.id });
     open.add(row!.id);
     return row!.id;

@@ -1,0 +1,195 @@
+// One generation asked for through the OpenAI-compatible API: admitted like the web apps' (burst
+// limit, daily quota), its model resolved by the registry for the app it runs under (chat for
+// chat completions, code for raw completions), streamed with the AI SDK, and recorded as a runs
+// row with via "api". A refusal or a failure before the first token throws (the route answers it
+// with a status); after it, the failure is the stream's last part.
+import { streamText, type LanguageModel, type LanguageModelUsage, type ModelMessage } from "ai";
+import type { ModelRow } from "../../db/schema";
+import type { AppName } from "../apps";
+import type { Decoding } from "../apps/decoding";
+import { logger } from "../logger";
+import type { Quotas } from "../usage/quotas";
+import type { RunOutcome, RunRecorder } from "../usage/runs";
+import { startRunTimer } from "../usage/timing";
+
+export interface ApiGenerationServices {
+  registry: {
+    endpointModel(
+      app: AppName,
+      requested?: string,
+    ): Promise<{ row: Pick<ModelRow, "id" | "displayName">; model: LanguageModel }>;
+  };
+  runs: Pick<RunRecorder, "start" | "finish">;
+  quotas: Pick<Quotas, "assertWithinQuota">;
+  rateLimiter: { take(key: string): void };
+  /** Aborts when the shutdown's grace period ends. */
+  shutdownSignal?: AbortSignal;
+}
+
+export interface ApiGenerationRequest {
+  userId: string;
+  app: Extract<AppName, "chat" | "code">;
+  modelId: string;
+  messages: ModelMessage[];
+  decoding: Decoding & { frequencyPenalty?: number; presencePenalty?: number };
+  /** Continue the text as it is, without the chat template (raw completions). */
+  raw?: boolean;
+}
+
+export type FinishReason = "stop" | "length" | "content_filter";
+
+export interface TokenUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+export type GenerationPart =
+  | { type: "text"; text: string }
+  | { type: "finish"; finishReason: FinishReason; usage: TokenUsage }
+  /** The stream stops here (the route shows a public error's message, a generic one otherwise). */
+  | { type: "error"; error: unknown };
+
+export interface ApiGeneration {
+  runId: string;
+  modelId: string;
+  /** Unix seconds, as OpenAI's `created`. */
+  created: number;
+  parts: AsyncGenerator<GenerationPart>;
+}
+
+const FAILED = "The model failed to answer.";
+
+export async function startApiGeneration(
+  services: ApiGenerationServices,
+  request: ApiGenerationRequest,
+  clientGone: AbortSignal,
+): Promise<ApiGeneration> {
+  const { userId, app } = request;
+  services.rateLimiter.take(userId);
+  await services.quotas.assertWithinQuota(userId);
+  const { row, model } = await services.registry.endpointModel(app, request.modelId);
+
+  const { signal, release } = abortedByEither(clientGone, services.shutdownSignal);
+  const runId = await services.runs.start({ userId, app, modelId: row.id, via: "api" });
+  const timer = startRunTimer();
+  let deltas = 0;
+  let recorded = false;
+  const record = async (outcome: RunOutcome) => {
+    if (recorded) return;
+    recorded = true;
+    release();
+    await services.runs.finish(runId, outcome).catch((error: unknown) => {
+      logger.warn("run not recorded", { runId, app, status: outcome.status, error: String(error) });
+    });
+  };
+
+  const { frequencyPenalty, presencePenalty, ...decoding } = request.decoding;
+  const result = streamText({
+    model,
+    messages: request.messages,
+    // The API's caller writes the whole conversation, system messages included: they are theirs.
+    allowSystemInMessages: true,
+    abortSignal: signal,
+    ...decoding,
+    frequencyPenalty,
+    presencePenalty,
+    ...(request.raw && { providerOptions: { loom: { chatTemplate: false } } }),
+    // One try: a dead remote engine fails at once, clearly, rather than after retries.
+    maxRetries: 0,
+    onError: () => {},
+  });
+
+  let failure: unknown;
+  async function* parts(): AsyncGenerator<GenerationPart> {
+    let finished = false;
+    try {
+      for await (const part of result.fullStream) {
+        if (part.type === "text-delta" && part.text) {
+          timer.token();
+          deltas++;
+          yield { type: "text", text: part.text };
+        } else if (part.type === "error") failure ??= part.error;
+        else if (part.type === "finish" && failure === undefined && !signal.aborted) {
+          const usage = usageOf(part.totalUsage);
+          await record({
+            status: "completed",
+            promptTokens: usage.prompt_tokens,
+            completionTokens: usage.completion_tokens,
+            ...timer.read(usage.completion_tokens),
+          });
+          finished = true;
+          yield { type: "finish", finishReason: finishReasonOf(part.finishReason), usage };
+        }
+      }
+    } catch (error) {
+      failure ??= error;
+    } finally {
+      // A reader that stops early (the client went away) lands here too.
+      if (!finished) {
+        if (signal.aborted) await record({ status: "stopped", completionTokens: deltas, ...timer.read(deltas) });
+        else await record({ status: "failed", error: messageOf(failure ?? "the stream ended without finishing") });
+      }
+    }
+    if (!finished && !signal.aborted) yield { type: "error", error: failure ?? new Error(FAILED) };
+  }
+
+  // Wait for the first part: a failure before any text is the request's own (its status, a JSON
+  // error), not a stream that starts and breaks.
+  const stream = parts();
+  const first = await stream.next();
+  if (first.done || first.value.type === "error") {
+    if (signal.aborted) throw new ClientGoneError();
+    throw failure ?? new Error(FAILED);
+  }
+  const firstPart = first.value;
+  async function* replay(): AsyncGenerator<GenerationPart> {
+    yield firstPart;
+    yield* stream;
+  }
+  return { runId, modelId: row.id, created: Math.floor(Date.now() / 1000), parts: replay() };
+}
+
+/** The client went away before the first token: nothing is left to answer. */
+export class ClientGoneError extends Error {
+  constructor() {
+    super("the client went away before the first token");
+    this.name = "ClientGoneError";
+  }
+}
+
+function usageOf(usage: LanguageModelUsage): TokenUsage {
+  const prompt = usage.inputTokens ?? 0;
+  const completion = usage.outputTokens ?? 0;
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+}
+
+function finishReasonOf(reason: string): FinishReason {
+  if (reason === "length") return "length";
+  if (reason === "content-filter") return "content_filter";
+  return "stop";
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * A signal that aborts when either does (plain listeners, not AbortSignal.any: decision 013);
+ * `release` takes the listener off the long-lived shutdown signal once the run is recorded.
+ */
+function abortedByEither(first: AbortSignal, second?: AbortSignal) {
+  if (!second) return { signal: first, release: () => {} };
+  const controller = new AbortController();
+  const onFirst = () => controller.abort(first.reason);
+  const onSecond = () => controller.abort(second.reason);
+  const release = () => {
+    first.removeEventListener("abort", onFirst);
+    second.removeEventListener("abort", onSecond);
+  };
+  if (first.aborted) onFirst();
+  else if (second.aborted) onSecond();
+  first.addEventListener("abort", onFirst, { once: true });
+  second.addEventListener("abort", onSecond, { once: true });
+  return { signal: controller.signal, release };
+}
