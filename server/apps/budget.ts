@@ -40,24 +40,54 @@ export function roughCharacters(tokens: number, sample: { chars: number; tokens:
   return Math.max(0, Math.floor((tokens * perToken) / 100) * 100);
 }
 
+/** A model's name for people: its declared display name, else its folder's. */
+export function modelNameOf(model: Pick<LoadedCausalLM, "id" | "folder">): string {
+  const loom = model.folder.config.loom as { display_name?: unknown } | undefined;
+  return typeof loom?.display_name === "string" ? loom.display_name : model.id;
+}
+
 /** Refuses an input that does not fit (413, before anything is streamed or stored). */
 export class InputTooLongError extends HttpError<"INPUT_TOO_LONG"> {
-  constructor(
-    what: string,
-    tokens: number,
-    maxTokens: number,
-    model: { name: string; context: number },
-    chars: number,
-  ) {
-    const roughly = roughCharacters(maxTokens, { chars, tokens });
-    super(
-      413,
-      "INPUT_TOO_LONG",
-      `${what} is ${tokens.toLocaleString("en")} tokens; ${model.name} reads ${model.context.toLocaleString("en")} ` +
-        `tokens in all, answer included, so it can take at most ${maxTokens.toLocaleString("en")} ` +
-        `(about ${roughly.toLocaleString("en")} characters of this text). Shorten it.`,
-    );
+  constructor(message: string) {
+    super(413, "INPUT_TOO_LONG", message);
   }
+}
+
+/**
+ * The refusal's words: how long the input is, the model's context, and the most it can take in
+ * tokens and roughly in characters (from this text's own characters per token).
+ */
+export function tooLongMessage(
+  what: string,
+  size: { tokens: number; maxTokens: number; chars: number },
+  model: { name: string; context: number },
+) {
+  const roughly = roughCharacters(size.maxTokens, size);
+  const n = (x: number) => x.toLocaleString("en");
+  return (
+    `${what} is ${n(size.tokens)} tokens; ${model.name} reads ${n(model.context)} tokens in all, answer included, ` +
+    `so it can take at most ${n(size.maxTokens)} (about ${n(roughly)} characters of this text). Shorten it.`
+  );
+}
+
+/**
+ * The messages `build(text)` makes, or a 413 when they do not fit the budget: for inputs that are
+ * not cut to fit (a text to translate), refused before anything is streamed.
+ */
+export function assertInputFits(
+  model: PromptModel & Pick<LoadedCausalLM, "id" | "folder">,
+  build: (text: string) => ModelMessage[],
+  text: string,
+  decoding: Decoding,
+  what: string,
+): ModelMessage[] {
+  const messages = build(text);
+  const tokens = countMessageTokens(model, messages);
+  const budget = promptBudget(model, decoding);
+  if (tokens <= budget) return messages;
+  const frame = countMessageTokens(model, build(""));
+  const size = { tokens: tokens - frame, maxTokens: Math.max(0, budget - frame), chars: text.length };
+  throw new InputTooLongError(tooLongMessage(what, size, { name: modelNameOf(model), context: model.maxPositions }));
 }
 
 /**
@@ -88,4 +118,18 @@ export function largestFitting(lo: number, hi: number, fits: (n: number) => bool
     else bad = mid;
   }
   return good;
+}
+
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
+const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
+
+/** The first `k` UTF-16 units of `text`, one fewer where `k` would split a character. */
+export function headOf(text: string, k: number): string {
+  return text.slice(0, k > 0 && isHighSurrogate(text.charCodeAt(k - 1)) ? k - 1 : k);
+}
+
+/** The last `k` UTF-16 units of `text`, one fewer where `k` would split a character. */
+export function tailOf(text: string, k: number): string {
+  const start = text.length - k;
+  return text.slice(start < text.length && isLowSurrogate(text.charCodeAt(start)) ? start + 1 : start);
 }

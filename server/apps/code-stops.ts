@@ -2,8 +2,9 @@
 // indentation from the cursor's line, with a guard against repeated lines. The model's raw text
 // is shaped line by line (a line is shown once it is complete, so nothing shown is taken back),
 // and the generation is stopped as soon as the end is known instead of running to max tokens.
-import type { LanguageModelUsage, StreamTextTransform, TextStreamPart, ToolSet } from "ai";
+import type { StreamTextTransform, ToolSet } from "ai";
 import { indentOf, type CursorLine } from "./code-window";
+import { shapingTransform, type Shaped } from "./shaped-stream";
 
 export type SuggestionMode = "inline" | "block";
 
@@ -16,12 +17,7 @@ const CONTINUATION = /^([}\])]|\.|\?|:|&&|\|\||\+|else\b|elif\b|except\b|finally
 /** A line that leaves its statement open (a trailing operator, comma or opening bracket). */
 const OPEN_END = /([,([{\\+\-*/=&|.]|=>)$/;
 
-export interface ShapedSuggestion {
-  /** What to show and insert at the cursor. */
-  text: string;
-  /** The end is known: stop generating. */
-  done: boolean;
-}
+export type ShapedSuggestion = Shaped;
 
 /**
  * The suggestion `raw` (the model's text so far) makes at `cursor`. `final`: the model has
@@ -83,72 +79,11 @@ function ends(line: string, i: number, shown: readonly string[], cursor: CursorL
   return mode === "inline" && !OPEN_END.test(previous!.trimEnd());
 }
 
-/**
- * streamText's transform for a completion: the text shaped by `shapeSuggestion`, and the
- * generation stopped (with a finish of its own) once the suggestion's end is known.
- */
+/** streamText's transform for a completion: the text shaped by `shapeSuggestion`, stopped at its end. */
 export function suggestionTransform(
   cursor: CursorLine,
   mode: SuggestionMode,
   promptTokens: number,
 ): StreamTextTransform<ToolSet> {
-  return ({ stopStream }) => {
-    let raw = "";
-    let shownLength = 0;
-    let deltas = 0;
-    let stopped = false;
-    let textId = "0";
-    const emit = (controller: TransformStreamDefaultController<TextStreamPart<ToolSet>>, final: boolean) => {
-      const shaped = shapeSuggestion(raw, cursor, mode, final);
-      if (shaped.text.length > shownLength) {
-        controller.enqueue({ type: "text-delta", id: textId, text: shaped.text.slice(shownLength) });
-        shownLength = shaped.text.length;
-      }
-      return shaped.done;
-    };
-    return new TransformStream<TextStreamPart<ToolSet>, TextStreamPart<ToolSet>>({
-      transform(part, controller) {
-        if (stopped) return;
-        if (part.type === "text-start") textId = part.id;
-        if (part.type === "text-end") emit(controller, true);
-        if (part.type !== "text-delta") {
-          controller.enqueue(part);
-          return;
-        }
-        raw += part.text;
-        deltas++;
-        if (!emit(controller, false)) return;
-        // The end is known: finish here and stop the model (its stream is cancelled, freeing the slot).
-        stopped = true;
-        const usage = usageOf(promptTokens, deltas);
-        controller.enqueue({ type: "text-end", id: textId });
-        controller.enqueue({
-          type: "finish-step",
-          response: { id: "suggestion", timestamp: new Date(), modelId: "loom" },
-          usage,
-          finishReason: "stop",
-          rawFinishReason: "suggestion-end",
-          providerMetadata: undefined,
-        });
-        controller.enqueue({
-          type: "finish",
-          finishReason: "stop",
-          rawFinishReason: "suggestion-end",
-          totalUsage: usage,
-        });
-        stopStream();
-      },
-    });
-  };
-}
-
-/** Usage of a stopped suggestion: the engine sends about one delta per token. */
-function usageOf(inputTokens: number, outputTokens: number): LanguageModelUsage {
-  return {
-    inputTokens,
-    inputTokenDetails: { noCacheTokens: inputTokens, cacheReadTokens: 0, cacheWriteTokens: 0 },
-    outputTokens,
-    outputTokenDetails: { textTokens: outputTokens, reasoningTokens: 0 },
-    totalTokens: inputTokens + outputTokens,
-  };
+  return shapingTransform((raw, final) => shapeSuggestion(raw, cursor, mode, final), promptTokens);
 }

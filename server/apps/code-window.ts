@@ -3,7 +3,7 @@
 // lines before the cursor (Loom's models were trained on prompts that end at a line end); a model
 // that declares `loom.fim` in config.json also gets the lines after the cursor (decision 016).
 import { z } from "zod";
-import { largestFitting } from "./budget";
+import { largestFitting, tailOf } from "./budget";
 
 /** config.json `loom.fim`: the model's fill-in-the-middle tokens, as its tokenizer spells them. */
 export const fimDeclaration = z.object({
@@ -66,7 +66,7 @@ export function fitCodeWindow(
     const beforeLines = [...completeLines, ...(linePrefix ? [linePrefix] : [])];
     const window = (b: number, a: number): CodeWindow => ({
       ...cursor,
-      before: tailOf(beforeLines, b),
+      before: lastLines(beforeLines, b),
       after: afterLines.slice(0, a).join(""),
     });
     // The code before the cursor matters most: it is fitted first, with a quarter of the lines
@@ -85,7 +85,7 @@ export function fitCodeWindow(
   // "next-line": the line the cursor ends is the prompt's last line.
   const lines = cursor.placement === "next-line" ? [...completeLines, `${linePrefix}\n`] : completeLines;
   if (lines.length === 0) return undefined; // nothing before the cursor but indentation
-  const window = (n: number): CodeWindow => ({ ...cursor, before: tailOf(lines, n), after: "" });
+  const window = (n: number): CodeWindow => ({ ...cursor, before: lastLines(lines, n), after: "" });
   const n = largestFitting(1, lines.length, (k) => fits(window(k)));
   if (n >= 1) return window(n);
   return fitLongLine(lines.at(-1)!, (text) => fits({ ...cursor, before: text, after: "" }), cursor);
@@ -93,16 +93,16 @@ export function fitCodeWindow(
 
 /** The end of one over-long line (minified code) that fits, cut at a character. */
 function fitLongLine(line: string, fits: (text: string) => boolean, cursor: CursorLine): CodeWindow | undefined {
-  const keep = largestFitting(1, line.length, (k) => fits(line.slice(line.length - k)));
+  const keep = largestFitting(1, line.length, (k) => fits(tailOf(line, k)));
   if (keep < 1) return undefined;
-  return { ...cursor, before: line.slice(line.length - keep), after: "" };
+  return { ...cursor, before: tailOf(line, keep), after: "" };
 }
 
 function splitKeepingEnds(text: string): string[] {
   return text ? text.split(/(?<=\n)/) : [];
 }
 
-function tailOf(lines: readonly string[], n: number): string {
+function lastLines(lines: readonly string[], n: number): string {
   return lines.slice(Math.max(0, lines.length - n)).join("");
 }
 

@@ -3,6 +3,7 @@
 import type { ModelMessage } from "ai";
 import { z } from "zod";
 import { HttpError } from "../http-error";
+import { assertInputFits } from "./budget";
 import { INPUT_LIMITS } from "./limits";
 import type { OneShotApp } from "./one-shot-app";
 import { fillTemplate, type AppPrompts } from "./prompts";
@@ -108,7 +109,9 @@ export function translateApp(input: TranslateInput): OneShotApp {
         );
       }
       if (input.source === "auto") progress({ detected: source });
-      return translateMessages({ text: input.text, source, target: input.target }, offer, prompts);
+      // A text longer than the model reads is refused, not cut (decision 016).
+      const build = (text: string) => translateMessages({ text, source, target: input.target }, offer, prompts);
+      return assertInputFits(model, build, input.text, translateDecoding, "This text");
     },
   };
 }
