@@ -104,14 +104,23 @@ export function assertPromptFits(model: PromptModel, messages: readonly ModelMes
 
 /**
  * The largest n in [lo, hi] for which `fits(n)` holds, given that fits is monotone (true up to
- * some n, false after); lo - 1 when even lo does not fit. Binary search: O(log n) tokenisations.
+ * some n, false after); lo - 1 when even lo does not fit. Galloping from lo, then a binary search:
+ * the cost follows the answer's size (a window of a few hundred tokens), not hi (20,000 chars).
  */
 export function largestFitting(lo: number, hi: number, fits: (n: number) => boolean): number {
   if (lo > hi || !fits(lo)) return lo - 1;
   let good = lo;
+  let step = 1;
   let bad = hi + 1;
-  if (fits(hi)) return hi;
-  bad = hi;
+  while (good < hi) {
+    const next = Math.min(hi, good + step);
+    if (!fits(next)) {
+      bad = next;
+      break;
+    }
+    good = next;
+    step *= 2;
+  }
   while (bad - good > 1) {
     const mid = Math.floor((good + bad) / 2);
     if (fits(mid)) good = mid;
