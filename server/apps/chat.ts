@@ -113,3 +113,21 @@ export function messageTooLongText(size: MessageSize, chars: number, model: { na
     `this. Shorten it.`
   );
 }
+
+/** The limit the composer shows: the most one new message may take, in tokens and (roughly) characters. */
+export interface ChatInputLimit {
+  tokens: number;
+  /** From English prose's characters per token with this tokenizer; other text differs. */
+  chars: number;
+}
+
+const SAMPLE =
+  "Could you explain how the new bus routes work, and which of them run at night? I would also like to know the fares.";
+
+export function chatInputLimit(prompts: AppPrompts, model: PromptModel): ChatInputLimit {
+  const count = (messages: ModelMessage[]) => countMessageTokens(model, messages);
+  const { maxTokens } = measureMessage("", prompts, model.maxPositions, count);
+  const sample = measureMessage(SAMPLE, prompts, model.maxPositions, count);
+  const chars = roughCharacters(maxTokens, { chars: SAMPLE.length, tokens: sample.tokens });
+  return { tokens: maxTokens, chars: Math.min(chars, INPUT_LIMITS.chatMessage) };
+}
