@@ -3,10 +3,11 @@
 // statement or block being written.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { LoadedCausalLM } from "../inference";
+import { streamText } from "ai";
+import { createLoomLanguageModel, type LoadedCausalLM } from "../inference";
 import { countMessageTokens, promptBudget } from "./budget";
 import { codeDecoding, codeMessages, fitCodeMessages } from "./code";
-import { shapeSuggestion } from "./code-stops";
+import { shapeSuggestion, suggestionTransform } from "./code-stops";
 import { fitCodeWindow } from "./code-window";
 import { readModelPrompts } from "./prompts";
 import { realCursorPositions } from "./real-code-positions";
@@ -58,6 +59,27 @@ describe("code window", () => {
         for await (const event of model.generate({ messages: chat, maxNewTokens: 1 })) void event;
       }
     }
+  });
+
+  test("a suggestion that reaches its end stops the model and frees its slot", async () => {
+    const model = models.find((m) => m.id === "loom-chat")!;
+    const input = { code: "def add(a, b):\n    ", language: "python" as const, mode: "block" as const };
+    const { messages, window } = fitCodeMessages(input, model, readModelPrompts(model.dir));
+    // Told to ignore end-of-sequence, the model would write its 256 tokens; the stop rules end it.
+    const result = streamText({
+      model: createLoomLanguageModel(model),
+      messages,
+      allowSystemInMessages: true,
+      ...codeDecoding.block,
+      providerOptions: { loom: { ignoreEos: true } },
+      experimental_transform: suggestionTransform(window, "block", 0),
+    });
+    const text = await result.text;
+    assert.equal(await result.finishReason, "stop");
+    assert.ok((await result.usage).outputTokens! < 256, `${(await result.usage).outputTokens} tokens`);
+    assert.doesNotMatch(text, /^\s/, "shown from the cursor");
+    for (let i = 0; model.stats().active > 0 && i < 50; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(model.stats().active, 0);
   });
 
   test("one minified line longer than the budget is cut from its far end", () => {
