@@ -3,6 +3,8 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Outlet, useLoaderData } from "@remix-run/react";
 import { ChatSidebar } from "~/components/chat/chat-sidebar";
 import { requireUser } from "~/session.server";
+import { chatInputLimit, type ChatInputLimit } from "../../server/apps/chat";
+import { readModelPrompts } from "../../server/apps/prompts";
 
 export const meta: MetaFunction = () => [{ title: "Chat · Loom" }];
 
@@ -15,8 +17,19 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return {
     chats: chats.map((c) => ({ id: c.id, title: c.title, updatedAt: c.updatedAt.toISOString() })),
     models,
+    inputLimit: await chatInputLimitOf(context),
     isAdmin: user.role === "admin",
   };
+}
+
+/** The default chat model's limit for one message (the composer shows it); none without a model. */
+async function chatInputLimitOf(context: LoaderFunctionArgs["context"]): Promise<ChatInputLimit | null> {
+  try {
+    const { loaded } = await context.services.registry.languageModel("chat");
+    return chatInputLimit(readModelPrompts(loaded.dir), loaded);
+  } catch {
+    return null; // no model assigned or it does not load: the page says so elsewhere
+  }
 }
 
 export default function ChatLayout() {

@@ -2,6 +2,7 @@
 import type { ModelMessage } from "ai";
 import { z } from "zod";
 import { cleanText, clipText } from "../common/user-text";
+import { countMessageTokens, promptBudget, roughCharacters, type PromptModel } from "./budget";
 import type { Decoding } from "./decoding";
 import { INPUT_LIMITS } from "./limits";
 import type { AppPrompts } from "./prompts";
@@ -84,4 +85,49 @@ export function fitConversation(
     if (countTokens(candidate) <= budget || start === all.length - 1) return candidate;
   }
   return system;
+}
+
+/**
+ * The conversation as the model reads it, and the decoding that keeps prompt + answer within the
+ * context: older turns dropped until the rest fits the budget; the newest user turn (which
+ * `measureMessage` admitted) always stays, and the answer gets whatever room it leaves.
+ */
+export function fitChatPrompt(
+  turns: TextTurn[],
+  prompts: AppPrompts,
+  model: PromptModel,
+  decoding: Decoding = chatDecoding,
+): { messages: ModelMessage[]; decoding: Decoding } {
+  const count = (messages: ModelMessage[]) => countMessageTokens(model, messages);
+  const messages = fitConversation(turns, prompts, promptBudget(model, decoding), count);
+  const room = model.maxPositions - count(messages);
+  return { messages, decoding: { ...decoding, maxOutputTokens: Math.min(decoding.maxOutputTokens ?? 256, room) } };
+}
+
+/** The refusal of a message that alone leaves no room for an answer: tokens and roughly characters. */
+export function messageTooLongText(size: MessageSize, chars: number, model: { name: string; context: number }) {
+  const roughly = roughCharacters(size.maxTokens, { chars, tokens: size.tokens }).toLocaleString("en");
+  return (
+    `This message is ${size.tokens} tokens; ${model.name} reads at most ${model.context} tokens including the ` +
+    `answer, so a message can have at most ${size.maxTokens}. That is about ${roughly} characters of text like ` +
+    `this. Shorten it.`
+  );
+}
+
+/** The limit the composer shows: the most one new message may take, in tokens and (roughly) characters. */
+export interface ChatInputLimit {
+  tokens: number;
+  /** From English prose's characters per token with this tokenizer; other text differs. */
+  chars: number;
+}
+
+const SAMPLE =
+  "Could you explain how the new bus routes work, and which of them run at night? I would also like to know the fares.";
+
+export function chatInputLimit(prompts: AppPrompts, model: PromptModel): ChatInputLimit {
+  const count = (messages: ModelMessage[]) => countMessageTokens(model, messages);
+  const { maxTokens } = measureMessage("", prompts, model.maxPositions, count);
+  const sample = measureMessage(SAMPLE, prompts, model.maxPositions, count);
+  const chars = roughCharacters(maxTokens, { chars: SAMPLE.length, tokens: sample.tokens });
+  return { tokens: maxTokens, chars: Math.min(chars, INPUT_LIMITS.chatMessage) };
 }

@@ -1,6 +1,11 @@
-// Code completion: the prompt and the stop rules that keep a completion to the block being written.
+// Code completion: the prompt (the code window fitted to the model's budget) and the stop rules
+// that keep a completion to the statement or block being written (code-stops.ts).
 import type { ModelMessage } from "ai";
 import { z } from "zod";
+import { HttpError } from "../http-error";
+import { countMessageTokens, promptBudget, type PromptModel } from "./budget";
+import { suggestionTransform } from "./code-stops";
+import { fitCodeWindow, type CodeWindow } from "./code-window";
 import type { Decoding } from "./decoding";
 import { INPUT_LIMITS } from "./limits";
 import type { OneShotApp } from "./one-shot-app";
@@ -51,7 +56,42 @@ export function codeMessages(input: Pick<CodeInput, "code" | "language">, prompt
   return messages;
 }
 
-/** The one-shot stream's plan for a completion. */
+/**
+ * The nearest code before the cursor that fits the model's prompt budget, as the code app's
+ * messages, and where the suggestion goes. FIM models are not served through messages: their
+ * window (with the code after the cursor) is built by `fitCodeWindow` with `fim: true`.
+ */
+export function fitCodeMessages(
+  input: Pick<CodeInput, "code" | "language" | "mode">,
+  model: PromptModel,
+  prompts: AppPrompts,
+): { messages: ModelMessage[]; window: CodeWindow } {
+  const budget = promptBudget(model, codeDecoding[input.mode]);
+  const messagesOf = (window: CodeWindow) => codeMessages({ code: window.before, language: input.language }, prompts);
+  const window = fitCodeWindow({ before: input.code, fim: false }, (w) => {
+    return countMessageTokens(model, messagesOf(w)) <= budget;
+  });
+  if (!window) {
+    throw new HttpError(
+      422,
+      "NOTHING_TO_COMPLETE",
+      input.code.trim()
+        ? "This model's context is too small for a code completion prompt."
+        : "Write some code before the cursor first.",
+    );
+  }
+  return { messages: messagesOf(window), window };
+}
+
+/** The one-shot stream's plan for a completion: the fitted window, and the suggestion's stop rules. */
 export function codeApp(input: CodeInput): OneShotApp {
-  return { decoding: codeDecoding[input.mode], prepare: async ({ prompts }) => codeMessages(input, prompts) };
+  const app: OneShotApp = {
+    decoding: codeDecoding[input.mode],
+    prepare: async ({ model, prompts }) => {
+      const { messages, window } = fitCodeMessages(input, model, prompts);
+      app.transform = suggestionTransform(window, input.mode, countMessageTokens(model, messages));
+      return messages;
+    },
+  };
+  return app;
 }

@@ -1,6 +1,6 @@
 // What a one-shot application (summarise, translate, code) gives the one-shot stream
 // (server/generation/one-shot.ts): how to decode, and how to build the final prompt.
-import type { ModelMessage } from "ai";
+import type { ModelMessage, StreamTextTransform, ToolSet } from "ai";
 import type { LoadedCausalLM } from "../inference";
 import type { Decoding } from "./decoding";
 import type { AppPrompts } from "./prompts";
@@ -21,4 +21,6 @@ export interface OneShotApp {
   decoding: Decoding;
   /** Builds the final prompt; may run earlier generations first and report progress. */
   prepare: (context: PromptContext) => Promise<ModelMessage[]>;
+  /** Set by `prepare` when the answer's text is shaped or cut as it streams (code suggestions). */
+  transform?: StreamTextTransform<ToolSet>;
 }

@@ -2,11 +2,15 @@
 // and the plan the one-shot stream runs.
 import type { ModelMessage } from "ai";
 import { z } from "zod";
+import { assertPromptFits, countMessageTokens, largestFitting, promptBudget, type PromptModel } from "./budget";
 import { INPUT_LIMITS } from "./limits";
 import type { OneShotApp } from "./one-shot-app";
 import { fillTemplate, type AppPrompts } from "./prompts";
+import { shapingTransform } from "./shaped-stream";
+import { shapeSummary } from "./summary-shape";
 
 export const SUMMARY_LENGTHS = ["short", "medium", "bullets"] as const;
+export type SummaryLength = (typeof SUMMARY_LENGTHS)[number];
 
 export const summarizeInput = z.object({
   text: z
@@ -22,11 +26,16 @@ export const summarizeInput = z.object({
 });
 export type SummarizeInput = z.infer<typeof summarizeInput>;
 
+// Room for what each length asks for (one sentence; 1–3 sentences; a few bullet lines): the less
+// room an answer takes, the more text one prompt carries (a ~230-word article fits loom-chat whole).
 export const summarizeDecoding = {
-  short: { temperature: 0, maxOutputTokens: 60 },
-  medium: { temperature: 0, maxOutputTokens: 160 },
-  bullets: { temperature: 0, maxOutputTokens: 200 },
+  short: { temperature: 0, maxOutputTokens: 48 },
+  medium: { temperature: 0, maxOutputTokens: 100 },
+  bullets: { temperature: 0, maxOutputTokens: 120 },
 } as const;
+
+/** The map step: each piece's summary is bounded, so the joined summaries are shorter than the text. */
+export const summaryMapDecoding = { temperature: 0, maxOutputTokens: 80 } as const;
 
 export function summarizeMessages(text: string, length: SummarizeInput["length"], prompts: AppPrompts): ModelMessage[] {
   const p = prompts.summarize;
@@ -119,9 +128,9 @@ export async function summarizeHierarchically(options: {
 }): Promise<{ finalInput: string; rounds: number }> {
   let text = options.text;
   let round = 0;
-  while (options.countTokens(text) > options.maxInputTokens) {
+  let tokens = options.countTokens(text);
+  while (tokens > options.maxInputTokens && round < (options.maxRounds ?? 4)) {
     round++;
-    if (round > (options.maxRounds ?? 4)) break;
     const chunks = chunkText(text, options.maxInputTokens, options.countTokens);
     const summaries: string[] = [];
     for (const [i, chunk] of chunks.entries()) {
@@ -129,35 +138,82 @@ export async function summarizeHierarchically(options: {
       summaries.push((await options.summarizePiece(chunk, false)).trim());
     }
     options.onProgress?.({ round, done: chunks.length, total: chunks.length });
-    text = summaries.join("\n\n");
+    const shorter = summaries.join("\n\n");
+    const shorterTokens = options.countTokens(shorter);
+    // A round that does not shrink the text would not converge: what fits of it is kept instead.
+    if (shorterTokens >= tokens) break;
+    text = shorter;
+    tokens = shorterTokens;
   }
+  // The guaranteed end: what is still too long is cut at a sentence boundary.
+  if (tokens > options.maxInputTokens) text = leadingSentences(text, options.maxInputTokens, options.countTokens);
   // The final pass is streamed by the caller over what remains.
   return { finalInput: text, rounds: round };
 }
 
-/** The one-shot stream's plan: texts longer than one prompt are summarised piece by piece first. */
+/** The leading sentences of `text` that fit `maxTokens` (by words when the first alone does not). */
+export function leadingSentences(text: string, maxTokens: number, countTokens: (s: string) => number): string {
+  const units = splitUnits(text);
+  const n = largestFitting(1, units.length, (k) => countTokens(units.slice(0, k).join("").trim()) <= maxTokens);
+  if (n >= 1) return units.slice(0, n).join("").trim();
+  return chunkByWords(units[0] ?? "", maxTokens, countTokens)[0] ?? "";
+}
+
+/**
+ * Tokens of text one summarising prompt of `length` may carry: the budget less the prompt's frame,
+ * for the final prompt and for the map step's ("medium" wording, smaller room), the tighter one.
+ */
+export function summaryTextBudget(model: PromptModel, length: SummaryLength, prompts: AppPrompts): number {
+  const frame = (l: SummaryLength) => countMessageTokens(model, summarizeMessages("", l, prompts));
+  return Math.min(
+    promptBudget(model, summarizeDecoding[length]) - frame(length),
+    promptBudget(model, summaryMapDecoding) - frame("medium"),
+  );
+}
+
+/**
+ * The one-shot stream's plan: a text longer than one prompt is summarised piece by piece first
+ * (each round shrinks it; the last is cut to fit), and the answer is shaped as it streams.
+ */
 export function summarizeApp(input: SummarizeInput): OneShotApp {
   const decoding = summarizeDecoding[input.length];
-  return {
+  const app: OneShotApp = {
     decoding,
     prepare: async ({ model, prompts, complete, progress }) => {
-      const countTokens = (s: string) => model.encodePrompt({ prompt: s }).length;
-      const maxInputTokens = summaryInputBudget({
-        maxPositions: model.maxPositions,
-        maxOutputTokens: decoding.maxOutputTokens,
-        length: input.length,
-        prompts,
-        countTokens,
-      });
+      // A piece's tokens as a prompt carries them (the framed message less its frame), in the
+      // final prompt's wording and in the map step's: the larger counts.
+      const framed = (s: string, length: SummaryLength) =>
+        countMessageTokens(model, summarizeMessages(s, length, prompts)) -
+        countMessageTokens(model, summarizeMessages("", length, prompts));
+      const countTokens = (s: string) =>
+        input.length === "medium" ? framed(s, "medium") : Math.max(framed(s, input.length), framed(s, "medium"));
+      const maxInputTokens = summaryTextBudget(model, input.length, prompts);
+      if (maxInputTokens < 16) throw new Error(`${model.maxPositions} positions leave no room to summarise`);
+      // Each piece's summary is bounded by the map decoding, and by a third of a piece for small models.
+      const mapDecoding = {
+        ...summaryMapDecoding,
+        maxOutputTokens: Math.min(summaryMapDecoding.maxOutputTokens, Math.floor(maxInputTokens / 3)),
+      };
       const { finalInput, rounds } = await summarizeHierarchically({
         text: input.text,
         maxInputTokens,
         countTokens,
-        summarizePiece: (piece) => complete(summarizeMessages(piece, "medium", prompts), summarizeDecoding.medium),
+        summarizePiece: (piece) => {
+          const messages = summarizeMessages(piece, "medium", prompts);
+          assertPromptFits(model, messages, mapDecoding);
+          return complete(messages, mapDecoding);
+        },
         onProgress: (p) => progress({ stage: "map", ...p }),
       });
       if (rounds > 0) progress({ stage: "reduce", rounds });
-      return summarizeMessages(finalInput, input.length, prompts);
+      const messages = summarizeMessages(finalInput, input.length, prompts);
+      assertPromptFits(model, messages, decoding);
+      app.transform = shapingTransform(
+        (raw, final) => shapeSummary(raw, input.length, final),
+        countMessageTokens(model, messages),
+      );
+      return messages;
     },
   };
+  return app;
 }

@@ -4,6 +4,7 @@
 import type { ModelMessage } from "ai";
 import { z } from "zod";
 import { HttpError } from "../http-error";
+import { assertInputFits } from "./budget";
 import { detectLanguage } from "./language-detection";
 import { listOfLanguages } from "./languages";
 import { INPUT_LIMITS } from "./limits";
@@ -83,7 +84,9 @@ export function translateApp(input: TranslateInput): OneShotApp {
           "PAIR_NOT_SUPPORTED",
           `This model does not translate ${nameIn(offer, source)} to ${nameIn(offer, input.target)}.`,
         );
-      return translateMessages({ text: input.text, source, target: input.target }, offer, prompts);
+      // A text longer than the model reads is refused, not cut (decision 016).
+      const build = (text: string) => translateMessages({ text, source, target: input.target }, offer, prompts);
+      return assertInputFits(model, build, input.text, translateDecoding, "This text");
     },
   };
 }

@@ -8,7 +8,7 @@ import type { ModelRow } from "../../db/schema";
 import { HttpError } from "../http-error";
 import type { LoadedCausalLM } from "../inference";
 import { textOf } from "../common/message-text";
-import { chatDecoding, fitConversation, measureMessage, type ChatRequest, type TextTurn } from "../apps/chat";
+import { fitChatPrompt, measureMessage, messageTooLongText, type ChatRequest, type TextTurn } from "../apps/chat";
 import { readModelPrompts, type AppPrompts } from "../apps/prompts";
 import type { ChatStore } from "./chat-store";
 import type { GenerationLog } from "./generation-log";
@@ -47,14 +47,10 @@ function tokenCounter(loaded: LoadedCausalLM) {
 
 /** Refuses a message that alone, with the system prompt, leaves the model no room to answer. */
 function assertMessageFits({ row, loaded }: ChatModel, prompts: AppPrompts, text: string) {
-  const { tokens, maxTokens } = measureMessage(text, prompts, loaded.maxPositions, tokenCounter(loaded));
-  if (tokens <= maxTokens) return;
-  throw new HttpError(
-    413,
-    "MESSAGE_TOO_LONG",
-    `This message is ${tokens} tokens; ${row.displayName} reads at most ${loaded.maxPositions} tokens ` +
-      `including the answer, so a message can have at most ${maxTokens}. Shorten it.`,
-  );
+  const size = measureMessage(text, prompts, loaded.maxPositions, tokenCounter(loaded));
+  if (size.tokens <= size.maxTokens) return;
+  const model = { name: row.displayName, context: loaded.maxPositions };
+  throw new HttpError(413, "MESSAGE_TOO_LONG", messageTooLongText(size, text.length, model));
 }
 
 /**
@@ -110,8 +106,8 @@ export async function startChatTurn(
   // A regenerate may ask another model, with a smaller context, than the one that accepted it.
   const question = turns.at(-1);
   if (!input.message && question?.role === "user") assertMessageFits(chatModel, prompts, question.text);
-  const maxOutputTokens = chatDecoding.maxOutputTokens ?? 256;
-  const messages = fitConversation(turns, prompts, loaded.maxPositions - maxOutputTokens, tokenCounter(loaded));
+  // Newest turns first, and an answer's room that keeps prompt + answer within the context.
+  const { messages, decoding } = fitChatPrompt(turns, prompts, loaded);
 
   const assistant = await chats.addMessage(userId, chat.id, {
     role: "assistant",
@@ -126,7 +122,7 @@ export async function startChatTurn(
     modelId: row.id,
     model,
     messages,
-    decoding: chatDecoding,
+    decoding,
   });
   return {
     generationId,

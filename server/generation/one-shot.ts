@@ -100,6 +100,7 @@ export async function streamOneShot(
         allowSystemInMessages: true,
         abortSignal: signal,
         ...task.decoding,
+        ...(task.transform && { experimental_transform: task.transform }),
         onError: () => {},
       });
       writer.merge(

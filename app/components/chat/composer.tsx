@@ -1,9 +1,25 @@
 // The message box under a conversation (and on /chat, before there is one): Enter sends,
 // Shift+Enter is a new line; while an answer is written, Send becomes Stop. A send that reports
 // it was refused gives the text back to the box.
+import { useRouteLoaderData } from "@remix-run/react";
 import { useState } from "react";
 import { INPUT_LIMITS } from "../../../server/apps/limits";
 import { Button, formatCount } from "~/components/ui";
+import type { loader as chatLayoutLoader } from "~/routes/chat";
+
+/**
+ * The most one message may be: the chat model's context (from the chat layout's loader), in
+ * characters as a rough measure of its tokens, and the character limit. The server counts tokens.
+ */
+function useMessageLimit() {
+  const limit = useRouteLoaderData<typeof chatLayoutLoader>("routes/chat")?.inputLimit;
+  const chars = Math.min(limit?.chars ?? INPUT_LIMITS.chatMessage, INPUT_LIMITS.chatMessage);
+  const message =
+    limit && limit.chars < INPUT_LIMITS.chatMessage
+      ? `The model reads about ${formatCount(chars)} characters (${formatCount(limit.tokens)} tokens) per message.`
+      : `Messages are limited to ${formatCount(chars)} characters.`;
+  return { chars, message };
+}
 
 export function Composer({
   disabled,
@@ -18,7 +34,8 @@ export function Composer({
   onStop: () => void;
 }) {
   const [text, setText] = useState("");
-  const tooLong = text.length > INPUT_LIMITS.chatMessage;
+  const limit = useMessageLimit();
+  const tooLong = text.length > limit.chars;
   function submit() {
     if (disabled || busy || tooLong || !text.trim()) return;
     const sent = text.trim();
@@ -57,10 +74,12 @@ export function Composer({
         className="w-full rounded-md border border-slate-300 bg-white p-3 text-sm shadow-sm focus:border-brand-500 focus:ring-2 focus:ring-brand-500 focus:outline-none dark:border-slate-700 dark:bg-slate-900"
       />
       <div className="flex items-center gap-3">
-        <span className={`text-xs ${tooLong ? "text-red-600" : "text-slate-500"}`} aria-live="polite">
-          {tooLong
-            ? `Messages are limited to ${formatCount(INPUT_LIMITS.chatMessage)} characters.`
-            : `${formatCount(text.length)} / ${formatCount(INPUT_LIMITS.chatMessage)}`}
+        <span
+          data-testid="message-limit"
+          className={`text-xs ${tooLong ? "text-red-600 dark:text-red-400" : "text-slate-500"}`}
+          aria-live="polite"
+        >
+          {tooLong ? `Too long. ${limit.message}` : `${formatCount(text.length)} / ${formatCount(limit.chars)}`}
         </span>
         <div className="ml-auto flex gap-2">
           {busy ? (

@@ -1,0 +1,174 @@
+// The property: no request any app builds ever reaches the engine over its context. Random inputs
+// (random lengths up to each app's character limit; English, CJK, emoji, combining marks, code,
+// odd whitespace) through every app's prompt preparation, for every shipped causal LM and the
+// engine's fixture models, each with its own tokenizer and chat template. Each prompt + its
+// answer's room fits the context, or the input is refused with a 413 before anything streams.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { isPublicError } from "../http-error";
+import type { LoadedCausalLM } from "../inference";
+import { countMessageTokens, promptBudget } from "./budget";
+import { chatDecoding, fitChatPrompt, measureMessage, type TextTurn } from "./chat";
+import { codeDecoding, fitCodeMessages } from "./code";
+import type { Decoding } from "./decoding";
+import { INPUT_LIMITS } from "./limits";
+import type { PromptContext } from "./one-shot-app";
+import { readModelPrompts } from "./prompts";
+import { zeroShotSentiment } from "./sentiment-zero-shot";
+import { SUMMARY_LENGTHS, summarizeApp } from "./summarize";
+import { translateApp } from "./translate";
+import { loadCausalModels } from "./test-models";
+
+function seeded(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const PIECES = [
+  "The committee met on Tuesday to discuss the budget. ",
+  "Prices rose by 3.5% in the last quarter, analysts said. ",
+  "我们明天去公园散步。",
+  "天气很好，大家都很高兴！",
+  "Ich habe das Buch noch nicht gelesen. ",
+  "Émile a trouvé ça très drôle… ",
+  "😀🎉👩‍👩‍👧 ",
+  "e\u0301\u0308 ",
+  "function add(a: number, b: number) {\n  return a + b;\n}\n",
+  "    if x is None:\n        raise ValueError('x')\n",
+  "\n\n",
+  "\t",
+  "averyveryveryverylongwordwithoutanyspacesatall",
+  "{ [ ( ) ] } => ;; ",
+];
+
+/** A random text of about `maxChars` at most, mostly short, sometimes near the limit. */
+function randomText(random: () => number, maxChars: number): string {
+  const target = Math.max(1, Math.floor(maxChars * random() ** 3));
+  let text = "";
+  while (text.length < target) text += PIECES[Math.floor(random() * PIECES.length)];
+  return text.slice(0, target).trim() || "x";
+}
+
+function assertFits(model: LoadedCausalLM, tokens: number, decoding: Decoding, where: string) {
+  assert.ok(tokens <= promptBudget(model, decoding), `${model.id} ${where}: ${tokens} tokens over its budget`);
+  assert.ok(tokens < model.maxPositions, `${model.id} ${where}: the engine would refuse ${tokens} tokens`);
+}
+
+/** A 413 with a code and a message naming the model's context, or the test fails. */
+function assertRefusal(error: unknown, model: LoadedCausalLM) {
+  assert.ok(isPublicError(error), String(error));
+  assert.equal(error.httpStatus, 413);
+  assert.match(error.message, new RegExp(`${model.maxPositions} tokens`));
+}
+
+describe("every prompt fits its model", () => {
+  let models: LoadedCausalLM[];
+  before(async () => {
+    models = await loadCausalModels();
+  });
+  after(async () => {
+    await Promise.all(models.map((m) => m.dispose()));
+  });
+
+  test("chat: newest turns first, the answer's room within the context, or a refusal", () => {
+    const random = seeded(1);
+    for (const model of models) {
+      const prompts = readModelPrompts(model.dir);
+      const count = (m: Parameters<typeof countMessageTokens>[1]) => countMessageTokens(model, m);
+      for (let i = 0; i < 40; i++) {
+        const turns: TextTurn[] = Array.from({ length: 1 + Math.floor(random() * 8) }, (_, t) => ({
+          role: t % 2 === 0 ? "user" : "assistant",
+          text: randomText(random, INPUT_LIMITS.chatMessage / (random() < 0.3 ? 1 : 10)),
+        }));
+        if (turns.at(-1)!.role !== "user") turns.pop();
+        const size = measureMessage(turns.at(-1)!.text, prompts, model.maxPositions, count);
+        if (size.tokens > size.maxTokens) continue; // refused before it is stored (chat-turn.test.ts)
+        const { messages, decoding } = fitChatPrompt(turns, prompts, model);
+        const tokens = count(messages);
+        assert.ok(tokens + decoding.maxOutputTokens! <= model.maxPositions, `${model.id}: ${tokens} tokens`);
+        assert.ok(decoding.maxOutputTokens! >= 64 && decoding.maxOutputTokens! <= chatDecoding.maxOutputTokens!);
+        assert.equal(String(messages.at(-1)!.content), turns.at(-1)!.text, "the newest message is kept whole");
+      }
+    }
+  });
+
+  test("code: the window fits, whatever is before the cursor", () => {
+    const random = seeded(2);
+    for (const model of models) {
+      const prompts = readModelPrompts(model.dir);
+      for (let i = 0; i < 40; i++) {
+        const mode = random() < 0.5 ? "inline" : "block";
+        const code = randomText(random, INPUT_LIMITS.codeContext);
+        const { messages } = fitCodeMessages({ code, language: "typescript", mode }, model, prompts);
+        assertFits(model, countMessageTokens(model, messages), codeDecoding[mode], `code ${code.length} chars`);
+      }
+    }
+  });
+
+  test("summarise: every map prompt and the final one fit, even when a piece's summary does not shrink", async () => {
+    const random = seeded(3);
+    for (const model of models) {
+      const prompts = readModelPrompts(model.dir);
+      for (let i = 0; i < 12; i++) {
+        const length = SUMMARY_LENGTHS[i % 3]!;
+        const text = randomText(random, i % 4 === 0 ? INPUT_LIMITS.summarizeText : 6_000);
+        const app = summarizeApp({ text, length });
+        // The worst "model": its summary of a piece is the piece (or half of it), so nothing
+        // converges by itself; the plan must still end, with prompts that fit.
+        const echo = i % 2 === 0;
+        const context: PromptContext = {
+          model,
+          prompts,
+          progress: () => {},
+          complete: async (messages, decoding) => {
+            assertFits(model, countMessageTokens(model, messages), decoding, "map prompt");
+            const piece = String(messages.at(-1)!.content);
+            return echo ? piece : piece.slice(0, piece.length / 2);
+          },
+        };
+        const messages = await app.prepare(context);
+        assertFits(model, countMessageTokens(model, messages), app.decoding, `summary of ${text.length} chars`);
+      }
+    }
+  });
+
+  test("translate: a text the model cannot read is refused with a 413 naming its context", async () => {
+    const random = seeded(4);
+    for (const model of models) {
+      const prompts = readModelPrompts(model.dir);
+      let refused = 0;
+      for (let i = 0; i < 30; i++) {
+        const text = randomText(random, INPUT_LIMITS.translateText);
+        const app = translateApp({ text, source: "en", target: "de" });
+        const context: PromptContext = { model, prompts, progress: () => {}, complete: async () => "" };
+        try {
+          const messages = await app.prepare(context);
+          assertFits(model, countMessageTokens(model, messages), app.decoding, "translation");
+        } catch (error) {
+          if (isPublicError(error) && error.code === "PAIR_NOT_SUPPORTED") break; // a model without pairs
+          assertRefusal(error, model);
+          refused++;
+        }
+      }
+      if (model.id === "loom-chat") assert.ok(refused > 0, "some random texts are over the context");
+    }
+  });
+
+  test("sentiment without a classifier: long texts are read from their start, never over the context", async () => {
+    const random = seeded(5);
+    for (const model of models) {
+      const prompts = readModelPrompts(model.dir);
+      const texts = Array.from({ length: 6 }, (_, i) =>
+        randomText(random, i === 0 ? INPUT_LIMITS.sentimentTextChars * 4 : INPUT_LIMITS.sentimentTextChars),
+      );
+      const results = await zeroShotSentiment(model, texts, prompts);
+      for (const r of results) assert.ok(r.tokens! < model.maxPositions, `${model.id}: ${r.tokens} tokens`);
+    }
+  });
+});
