@@ -4,6 +4,7 @@
 import { useState } from "react";
 import { INPUT_LIMITS } from "../../../server/apps/limits";
 import { Button, formatCount } from "~/components/ui";
+import { useFinePointer } from "~/hooks/use-fine-pointer";
 
 export function Composer({
   disabled,
@@ -18,6 +19,8 @@ export function Composer({
   onStop: () => void;
 }) {
   const [text, setText] = useState("");
+  // Key hints only where there is a keyboard to press them on.
+  const keyboard = useFinePointer();
   const tooLong = text.length > INPUT_LIMITS.chatMessage;
   function submit() {
     if (disabled || busy || tooLong || !text.trim()) return;
@@ -43,7 +46,9 @@ export function Composer({
         name="message"
         rows={3}
         placeholder={
-          disabled ? "No model is assigned to Chat yet." : "Ask anything… (Enter to send, Shift+Enter for a new line)"
+          disabled
+            ? "No model is assigned to Chat yet."
+            : `Ask anything…${keyboard ? " (Enter to send, Shift+Enter for a new line)" : ""}`
         }
         disabled={disabled}
         value={text}
