@@ -52,3 +52,18 @@ for (const [viewport, use] of [
     });
   });
 }
+
+test("an answer stopped before its first word says why it is empty", async ({ page }) => {
+  await openChat(page, server.baseUrl);
+  await send(page, "Tell me about rivers.");
+  // Each delta waits 250 ms here: Stop lands before the first one.
+  await page.getByRole("button", { name: "Stop" }).click();
+  await expect(page.getByRole("button", { name: "Send" })).toBeVisible();
+  const answer = answers(page).first();
+  if ((await answer.locator(".prose-loom").count()) === 0) {
+    await expect(answer.getByRole("note")).toContainText(/before the model wrote anything|without writing anything/);
+  } else {
+    // The machine was faster than the click: nothing to check about an empty answer this time.
+    test.info().annotations.push({ type: "skipped-check", description: "the first word came before Stop" });
+  }
+});
