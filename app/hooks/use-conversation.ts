@@ -68,7 +68,8 @@ export function useConversation(chat: ChatData, modelId: string | undefined) {
   useEffect(() => {
     if (!pending || sentPending.current) return;
     sentPending.current = true;
-    navigate(location.pathname, { replace: true, state: null });
+    // No scroll reset: the page is following the answer to this message (useStickToBottom).
+    navigate(location.pathname, { replace: true, state: null, preventScrollReset: true });
     void sendMessage({ text: pending }, { body: { parentId: null, modelId } });
   }, [pending, navigate, location.pathname, sendMessage, modelId]);
 

@@ -3,6 +3,7 @@
 // runs a test generation) and installs it with one rename, or says why not and discards the upload.
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useFetcher, useLoaderData } from "@remix-run/react";
+import { ArrowLeft } from "lucide-react";
 import { useState } from "react";
 import { z } from "zod";
 import type { AppName } from "../../server/apps";
@@ -110,7 +111,7 @@ export default function UploadModel() {
     <>
       <p className="mb-2 text-sm">
         <Link to="/admin/models" className="text-brand-600 underline dark:text-brand-500">
-          ← Models
+          <ArrowLeft aria-hidden="true" className="inline size-4" /> Models
         </Link>
       </p>
       <PageHeader

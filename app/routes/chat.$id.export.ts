@@ -1,44 +1,42 @@
-// GET /chat/:id/export?format=md|json — the visible branch of a conversation as a download.
+// GET /chat/:id/export?format=md|json&scope=branch|tree — a conversation as a download: Markdown of
+// the visible branch, or JSON of the visible branch or of the whole tree (every branch).
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
 import { isChatNotFound } from "../../server/chat/chat-store";
+import { conversationJson } from "../../server/chat/conversation-export";
 import { conversationAsMarkdown } from "~/chat.server";
 import { requireUser } from "~/session.server";
+
+const exportQuery = z.object({
+  format: z.enum(["md", "json"]).default("md"),
+  scope: z.enum(["branch", "tree"]).default("branch"),
+});
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
   const id = z.uuid().safeParse(params.id);
   if (!id.success) throw new Response("Not found", { status: 404 });
-  const format = new URL(request.url).searchParams.get("format") === "json" ? "json" : "md";
-  const { chat, path } = await context.services.chats.getChat(user.id, id.data).catch((error: unknown) => {
+  const query = exportQuery.safeParse(Object.fromEntries(new URL(request.url).searchParams));
+  if (!query.success) throw new Response("format is md or json; scope is branch or tree.", { status: 400 });
+  const { format, scope } = query.data;
+  if (format === "md" && scope === "tree")
+    throw new Response("Markdown holds one branch; export the whole tree as JSON.", { status: 400 });
+  const { chats } = context.services;
+  const notFound = (error: unknown) => {
     if (isChatNotFound(error)) throw new Response(error.message, { status: 404 });
     throw error;
-  });
-  const filename = `${
+  };
+  const { chat, path } = await chats.getChat(user.id, id.data).catch(notFound);
+  const all = scope === "tree" ? await chats.allMessages(user.id, chat.id).catch(notFound) : [];
+  const name =
     chat.title
       .replace(/[^\p{L}\p{N} _-]+/gu, "")
       .trim()
-      .slice(0, 60) || "conversation"
-  }.${format}`;
+      .slice(0, 60) || "conversation";
+  const filename = `${name}${scope === "tree" ? " (all branches)" : ""}.${format}`;
   const body =
     format === "json"
-      ? JSON.stringify(
-          {
-            id: chat.id,
-            title: chat.title,
-            exportedAt: new Date().toISOString(),
-            messages: path.map((m) => ({
-              id: m.id,
-              parentId: m.parentId,
-              role: m.role,
-              parts: m.parts,
-              modelId: m.modelId,
-              createdAt: m.createdAt,
-            })),
-          },
-          null,
-          2,
-        )
+      ? JSON.stringify(conversationJson(chat, scope, path, all), null, 2)
       : conversationAsMarkdown(chat.title, path);
   return new Response(body, {
     headers: {

@@ -1,6 +1,8 @@
 // The chat layout: the conversation list (with search) beside the open conversation.
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Outlet, useLoaderData } from "@remix-run/react";
+import { useCallback, useState } from "react";
+import { ChatDrawerButton } from "~/components/chat/chat-drawer-button";
 import { ChatSidebar } from "~/components/chat/chat-sidebar";
 import { requireUser } from "~/session.server";
 import { chatInputLimit, type ChatInputLimit } from "../../server/apps/chat";
@@ -34,10 +36,13 @@ async function chatInputLimitOf(context: LoaderFunctionArgs["context"]): Promise
 
 export default function ChatLayout() {
   const { chats } = useLoaderData<typeof loader>();
+  const [drawerOpen, setDrawerOpen] = useState(false);
+  const closeDrawer = useCallback(() => setDrawerOpen(false), []);
   return (
     <div className="flex flex-col gap-4 md:flex-row">
-      <ChatSidebar chats={chats} />
+      <ChatSidebar chats={chats} open={drawerOpen} onClose={closeDrawer} />
       <div className="min-w-0 flex-1">
+        <ChatDrawerButton open={drawerOpen} onOpen={() => setDrawerOpen(true)} />
         <Outlet />
       </div>
     </div>

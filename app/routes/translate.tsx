@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
+import { ArrowLeftRight } from "lucide-react";
 import { useState } from "react";
 import { INPUT_LIMITS } from "../../server/apps/limits";
 import { languageOffer, nameIn, type LanguageOffer } from "../../server/apps/translate-offer";
@@ -133,7 +134,7 @@ export default function Translate() {
             title={canSwap ? "Swap languages" : "This model cannot translate the other way round"}
             className="mb-px h-[38px] px-3"
           >
-            <span aria-hidden="true">⇄</span>
+            <ArrowLeftRight aria-hidden="true" className="size-4" />
           </Button>
           <div className="min-w-0 flex-1">
             <Select

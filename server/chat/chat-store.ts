@@ -173,6 +173,12 @@ export function createChatStore(db: Db) {
     return { chat, path, ratings: Object.fromEntries(ratings.map((r) => [r.messageId, r.rating])) };
   }
 
+  /** Every message of the user's chat, oldest first: the whole tree (an export of every branch). */
+  async function allMessages(userId: string, chatId: string): Promise<MessageRow[]> {
+    await ownedChat(userId, chatId);
+    return db.select().from(messages).where(eq(messages.chatId, chatId)).orderBy(messages.createdAt);
+  }
+
   /** Root → `messageId`, whatever branch is on screen (what the model sees when answering it). */
   async function pathTo(userId: string, chatId: string, messageId: string): Promise<MessageRow[]> {
     await ownedChat(userId, chatId);
@@ -208,6 +214,7 @@ export function createChatStore(db: Db) {
     selectBranch,
     getChat,
     pathTo,
+    allMessages,
     ownedChat,
     setFeedback,
   };

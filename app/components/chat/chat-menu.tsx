@@ -1,4 +1,5 @@
-// The conversation's own actions: rename (inline), export as Markdown or JSON, delete.
+// The conversation's own actions: rename (inline), export (the branch on screen as Markdown or
+// JSON, or every branch as JSON), delete.
 import { useFetcher } from "@remix-run/react";
 import { useState } from "react";
 import { Button, buttonClass } from "~/components/ui";
@@ -30,11 +31,29 @@ export function ChatMenu({ chatId, title }: { chatId: string; title: string }) {
       <Button type="button" variant="ghost" onClick={() => setRenaming(true)}>
         Rename
       </Button>
-      <a href={`/chat/${chatId}/export?format=md`} className={buttonClass("ghost")} download>
+      <a
+        href={`/chat/${chatId}/export?format=md`}
+        className={buttonClass("ghost")}
+        title="The branch on screen"
+        download
+      >
         Export .md
       </a>
-      <a href={`/chat/${chatId}/export?format=json`} className={buttonClass("ghost")} download>
+      <a
+        href={`/chat/${chatId}/export?format=json`}
+        className={buttonClass("ghost")}
+        title="The branch on screen"
+        download
+      >
         Export .json
+      </a>
+      <a
+        href={`/chat/${chatId}/export?format=json&scope=tree`}
+        className={buttonClass("ghost")}
+        title="Every branch: edits and regenerated answers included"
+        download
+      >
+        Export all branches .json
       </a>
       <fetcher.Form
         method="post"

@@ -1,13 +1,16 @@
 // One conversation: its title and menu, the model picker, the messages of the visible branch, and
-// the composer. The state and the actions are useConversation's.
+// the composer. The state and the actions are useConversation's; the page follows the newest
+// message unless the reader scrolls up (useStickToBottom).
 import { useLocation } from "@remix-run/react";
-import { useState } from "react";
+import { useRef, useState } from "react";
 import type { AssignedModel } from "../../../server/registry/assignments";
 import { Alert, Select } from "~/components/ui";
 import { readableError, useConversation } from "~/hooks/use-conversation";
+import { useStickToBottom } from "~/hooks/use-stick-to-bottom";
 import { ChatMenu } from "./chat-menu";
 import type { ChatData } from "./chat-message";
 import { Composer } from "./composer";
+import { JumpToLatest } from "./jump-to-latest";
 import { MessageList } from "./message-list";
 
 export function ChatView({ chat, models }: { chat: ChatData; models: AssignedModel[] }) {
@@ -17,6 +20,8 @@ export function ChatView({ chat, models }: { chat: ChatData; models: AssignedMod
   );
   const conversation = useConversation(chat, modelId);
   const { busy, error, clearError } = conversation;
+  const content = useRef<HTMLDivElement>(null);
+  const { away, jump } = useStickToBottom(content);
 
   return (
     <section aria-label="Conversation" className="flex min-h-[60vh] flex-col gap-4">
@@ -35,13 +40,15 @@ export function ChatView({ chat, models }: { chat: ChatData; models: AssignedMod
         <ChatMenu chatId={chat.id} title={chat.title} />
       </header>
 
-      <MessageList
-        chatId={chat.id}
-        messages={conversation.messages}
-        status={conversation.status}
-        onResend={conversation.resend}
-        onRegenerate={conversation.regenerateAnswer}
-      />
+      <div ref={content} className="flex min-w-0 flex-1 flex-col">
+        <MessageList
+          chatId={chat.id}
+          messages={conversation.messages}
+          status={conversation.status}
+          onResend={conversation.resend}
+          onRegenerate={conversation.regenerateAnswer}
+        />
+      </div>
 
       {error && (
         <Alert>
@@ -51,12 +58,19 @@ export function ChatView({ chat, models }: { chat: ChatData; models: AssignedMod
           </button>
         </Alert>
       )}
-      <Composer
-        disabled={models.length === 0}
-        busy={busy}
-        onSend={conversation.send}
-        onStop={() => void conversation.stopGenerating()}
-      />
+      <div className="sticky bottom-0 z-10">
+        {away && <JumpToLatest onJump={jump} />}
+        <Composer
+          disabled={models.length === 0}
+          busy={busy}
+          onSend={(text) => {
+            // Sending is asking for the answer: follow it, wherever the reader was.
+            jump();
+            return conversation.send(text);
+          }}
+          onStop={() => void conversation.stopGenerating()}
+        />
+      </div>
     </section>
   );
 }

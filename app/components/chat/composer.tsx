@@ -5,6 +5,7 @@ import { useRouteLoaderData } from "@remix-run/react";
 import { useState } from "react";
 import { INPUT_LIMITS } from "../../../server/apps/limits";
 import { Button, formatCount } from "~/components/ui";
+import { useFinePointer } from "~/hooks/use-fine-pointer";
 import type { loader as chatLayoutLoader } from "~/routes/chat";
 
 /**
@@ -36,6 +37,8 @@ export function Composer({
   const [text, setText] = useState("");
   const limit = useMessageLimit();
   const tooLong = text.length > limit.chars;
+  // Key hints only where there is a keyboard to press them on.
+  const keyboard = useFinePointer();
   function submit() {
     if (disabled || busy || tooLong || !text.trim()) return;
     const sent = text.trim();
@@ -60,7 +63,9 @@ export function Composer({
         name="message"
         rows={3}
         placeholder={
-          disabled ? "No model is assigned to Chat yet." : "Ask anything… (Enter to send, Shift+Enter for a new line)"
+          disabled
+            ? "No model is assigned to Chat yet."
+            : `Ask anything…${keyboard ? " (Enter to send, Shift+Enter for a new line)" : ""}`
         }
         disabled={disabled}
         value={text}

@@ -1,9 +1,11 @@
 // One message with its footer: versions, the model and its speed, copy, edit, regenerate, rating.
+import { Pencil, RefreshCw } from "lucide-react";
 import { Markdown } from "~/components/markdown";
 import { Button, CopyButton } from "~/components/ui";
 import { textOf } from "../../../server/common/message-text";
 import { AnswerEndMark } from "./answer-end-mark";
 import type { ChatMessage } from "./chat-message";
+import { EmptyAnswer } from "./empty-answer";
 import { MessageRating } from "./message-rating";
 import { VersionSwitcher } from "./version-switcher";
 
@@ -24,12 +26,14 @@ export function MessageBubble(props: {
   return (
     <article
       aria-label={isUser ? "Your message" : "Assistant message"}
-      className={`rounded-lg px-4 py-3 ${isUser ? "bg-brand-600 text-white" : "border border-slate-200 dark:border-slate-800"}`}
+      className={`rounded-lg px-4 py-3 [overflow-wrap:anywhere] ${isUser ? "bg-brand-600 text-white" : "border border-slate-200 dark:border-slate-800"}`}
     >
       {isUser ? (
         <p className="whitespace-pre-wrap">{text}</p>
+      ) : text || props.streaming ? (
+        <Markdown text={text || "…"} />
       ) : (
-        <Markdown text={text || (props.streaming ? "…" : "")} />
+        <EmptyAnswer status={meta?.status} />
       )}
       <footer
         className={`mt-2 flex flex-wrap items-center gap-2 text-xs ${isUser ? "text-white/80" : "text-slate-500"}`}
@@ -44,15 +48,30 @@ export function MessageBubble(props: {
             {meta.durationMs ? ` · ${((meta.completionTokens / meta.durationMs) * 1000).toFixed(1)} tok/s` : ""}
           </span>
         )}
-        {!props.streaming && text && <CopyButton text={text} />}
+        {!props.streaming && text && (
+          // On the brand-coloured bubble the copy button takes the bubble's white text.
+          <CopyButton text={text} className={isUser ? "text-white hover:bg-white/15" : undefined} />
+        )}
         {props.canEdit && (
           // On the brand-coloured bubble: a darker tint than the ghost button's.
-          <button type="button" onClick={props.onEdit} className="rounded px-2 py-0.5 hover:bg-black/10">
+          <button
+            type="button"
+            onClick={props.onEdit}
+            className="inline-flex items-center gap-1 rounded px-2 py-0.5 text-white hover:bg-white/15"
+          >
+            <Pencil aria-hidden="true" className="size-3.5" />
             Edit
           </button>
         )}
         {props.canRegenerate && (
-          <Button type="button" variant="ghost" size="sm" onClick={props.onRegenerate}>
+          <Button
+            type="button"
+            variant="ghost"
+            size="sm"
+            onClick={props.onRegenerate}
+            className="inline-flex items-center gap-1"
+          >
+            <RefreshCw aria-hidden="true" className="size-3.5" />
             Regenerate
           </Button>
         )}

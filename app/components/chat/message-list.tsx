@@ -27,7 +27,11 @@ export function MessageList({
   return (
     <ol className="flex flex-1 flex-col gap-4" aria-live="polite">
       {messages.map((m, i) => (
-        <li key={m.id} className={m.role === "user" ? "self-end md:max-w-[80%]" : "md:max-w-[90%]"} data-role={m.role}>
+        <li
+          key={m.id}
+          className={`min-w-0 max-w-full ${m.role === "user" ? "self-end md:max-w-[80%]" : "md:max-w-[90%]"}`}
+          data-role={m.role}
+        >
           {editing === m.id ? (
             <EditBox
               initial={textOf(m.parts)}

@@ -1,5 +1,6 @@
-// 👍 / 👎 on an answer (the chat route's "feedback" action); pressing the chosen one again clears it.
+// Thumbs up / down on an answer (the chat route's "feedback" action); pressing the chosen one again clears it.
 import { useFetcher } from "@remix-run/react";
+import { ThumbsDown, ThumbsUp } from "lucide-react";
 
 export function MessageRating({
   chatId,
@@ -23,9 +24,9 @@ export function MessageRating({
         value={rating === 1 ? "0" : "1"}
         aria-label="Good answer"
         aria-pressed={rating === 1}
-        className={`rounded px-1.5 ${rating === 1 ? "bg-green-100 dark:bg-green-900" : ""}`}
+        className={`rounded p-1 ${rating === 1 ? "bg-green-100 dark:bg-green-900" : ""}`}
       >
-        👍
+        <ThumbsUp aria-hidden="true" className="size-4" />
       </button>
       <button
         type="submit"
@@ -33,9 +34,9 @@ export function MessageRating({
         value={rating === -1 ? "0" : "-1"}
         aria-label="Bad answer"
         aria-pressed={rating === -1}
-        className={`rounded px-1.5 ${rating === -1 ? "bg-red-100 dark:bg-red-900" : ""}`}
+        className={`rounded p-1 ${rating === -1 ? "bg-red-100 dark:bg-red-900" : ""}`}
       >
-        👎
+        <ThumbsDown aria-hidden="true" className="size-4" />
       </button>
     </rate.Form>
   );

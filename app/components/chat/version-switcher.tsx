@@ -1,6 +1,7 @@
-// ‹ 2/3 ›: the versions of a message (its siblings: edits, regenerated answers); choosing one
+// < 2/3 >: the versions of a message (its siblings: edits, regenerated answers); choosing one
 // makes its branch the visible one (the chat route's "branch" action).
 import { useFetcher } from "@remix-run/react";
+import { ChevronLeft, ChevronRight } from "lucide-react";
 
 export function VersionSwitcher({ chatId, siblings, index }: { chatId: string; siblings: string[]; index: number }) {
   const branch = useFetcher();
@@ -11,7 +12,7 @@ export function VersionSwitcher({ chatId, siblings, index }: { chatId: string; s
         <input type="hidden" name="intent" value="branch" />
         <input type="hidden" name="messageId" value={siblings[index - 1] ?? ""} />
         <button type="submit" disabled={index === 0} aria-label="Previous version" className="px-1 disabled:opacity-40">
-          ‹
+          <ChevronLeft aria-hidden="true" className="size-4" />
         </button>
       </branch.Form>
       <span>
@@ -26,7 +27,7 @@ export function VersionSwitcher({ chatId, siblings, index }: { chatId: string; s
           aria-label="Next version"
           className="px-1 disabled:opacity-40"
         >
-          ›
+          <ChevronRight aria-hidden="true" className="size-4" />
         </button>
       </branch.Form>
     </nav>

@@ -1,5 +1,6 @@
 // The page's notice banner: what inline updates (fetchers) report, the last error or confirmation,
 // shown at the top of the page until dismissed or replaced.
+import { X } from "lucide-react";
 import { createContext, useCallback, useContext, useMemo, useState } from "react";
 import { alertClass } from "./alert";
 
@@ -47,7 +48,7 @@ export function NoticeBanner() {
         aria-label="Dismiss message"
         className="-my-1 rounded px-2 py-1 text-base leading-none hover:bg-black/5 dark:hover:bg-white/10"
       >
-        <span aria-hidden="true">×</span>
+        <X aria-hidden="true" className="size-4" />
       </button>
     </div>
   );
