@@ -126,6 +126,7 @@ describe("every prompt fits its model", () => {
           model,
           prompts,
           progress: () => {},
+          describe: () => {},
           complete: async (messages, decoding) => {
             assertFits(model, countMessageTokens(model, messages), decoding, "map prompt");
             const piece = String(messages.at(-1)!.content);
@@ -146,7 +147,13 @@ describe("every prompt fits its model", () => {
       for (let i = 0; i < 30; i++) {
         const text = randomText(random, INPUT_LIMITS.translateText);
         const app = translateApp({ text, source: "en", target: "de" });
-        const context: PromptContext = { model, prompts, progress: () => {}, complete: async () => "" };
+        const context: PromptContext = {
+          model,
+          prompts,
+          progress: () => {},
+          describe: () => {},
+          complete: async () => "",
+        };
         try {
           const messages = await app.prepare(context);
           assertFits(model, countMessageTokens(model, messages), app.decoding, "translation");

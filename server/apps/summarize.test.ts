@@ -39,6 +39,7 @@ describe("summarise with loom-chat", () => {
       model,
       prompts: readModelPrompts(model.dir),
       progress: () => {},
+      describe: () => {},
       complete: async (messages, decoding) => {
         onComplete();
         assert.ok(countMessageTokens(model, messages) <= promptBudget(model, decoding));
