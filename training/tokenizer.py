@@ -36,6 +36,8 @@ CHATML_TEMPLATE = (
     "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
 )
 CHATML_SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+# The code model's (loom-code): end of file plus the fill-in-the-middle sentinels (PSM order).
+CODE_SPECIALS = ["<|endoftext|>", "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>"]
 
 
 def bytes_to_unicode():
@@ -363,15 +365,29 @@ if __name__ == "__main__":
     ap.add_argument("--vocab-size", type=int, default=8192)
     ap.add_argument("--out", required=True)
     ap.add_argument("--max-length", type=int, default=2048)
+    ap.add_argument("--specials", choices=["chatml", "code"], default="chatml",
+                    help="chatml: <|endoftext|> <|im_start|> <|im_end|> and the ChatML template; "
+                         "code: <|endoftext|> and the FIM sentinels, no chat template")
+    ap.add_argument("--whole-files", action="store_true",
+                    help="one text per file instead of per line, so merges can span a newline and the "
+                         "next line's indentation (code)")
     args = ap.parse_args()
 
     def lines():
         for path in args.files:
             with open(path, encoding="utf-8") as f:
-                yield from f
+                if args.whole_files:
+                    yield f.read()
+                else:
+                    yield from f
 
-    vocab, merges = train_bpe(lines(), args.vocab_size, verbose=True)
-    tok = ByteLevelBPE(vocab, merges)
+    specials = CODE_SPECIALS if args.specials == "code" else CHATML_SPECIALS
+    vocab, merges = train_bpe(lines(), args.vocab_size, special_tokens=specials, verbose=True)
+    tok = ByteLevelBPE(vocab, merges, specials)
     tj = tok.to_json()
-    save_tokenizer(args.out, tj, tokenizer_config(tj, "<|endoftext|>", "<|im_end|>", args.max_length, CHATML_TEMPLATE, pad_token="<|endoftext|>"))
+    if args.specials == "code":
+        tc = tokenizer_config(tj, "<|endoftext|>", "<|endoftext|>", args.max_length, pad_token="<|endoftext|>")
+    else:
+        tc = tokenizer_config(tj, "<|endoftext|>", "<|im_end|>", args.max_length, CHATML_TEMPLATE, pad_token="<|endoftext|>")
+    save_tokenizer(args.out, tj, tc)
     print(f"wrote {args.out}: {len(vocab)} tokens, {len(merges)} merges")
