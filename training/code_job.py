@@ -31,6 +31,9 @@ from export_onnx import save_decoder_folder
 from model import LlamaForCausalLM
 from tokenizer import tokenizer_config
 
+# The Loom app this model serves (config.json "loom.tasks"); test_apps.py keeps it within
+# server/apps/index.ts's APPS.
+APPS = ["code"]
 EOT = "<|endoftext|>"
 FIM_PREFIX, FIM_MIDDLE, FIM_SUFFIX = "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>"
 CODE_SPECIALS = [EOT, FIM_PREFIX, FIM_MIDDLE, FIM_SUFFIX]
@@ -131,7 +134,7 @@ class CodeJob:
         t0 = time.time()
         mcfg = dict(cfg["model"], vocab_size=len(tok.vocab), bos_token_id=tok.vocab[EOT],
                     eos_token_id=tok.vocab[EOT], pad_token_id=tok.vocab[EOT])
-        mcfg["loom"] = {"tasks": ["code"], "fim": dict(FIM), "prompt_format": PROMPT_FORMAT,
+        mcfg["loom"] = {"tasks": list(APPS), "fim": dict(FIM), "prompt_format": PROMPT_FORMAT,
                         "code_languages": ["javascript", "typescript", "python"]}
         self.model = LlamaForCausalLM(mcfg).init_weights(generator=torch.Generator().manual_seed(seed))
         seg_chars = tcfg.get("segment_chars", 3500)
@@ -205,3 +208,7 @@ class CodeJob:
                "repetition_penalty": 1.0}
         gen.update(self.cfg.get("generation", {}))
         save_decoder_folder(model, out_dir, tok_json, tc, generation_config=gen)
+        # A chat-style code app sends the code as the only (user) message; with no chat template
+        # the engine feeds it as plain text: raw completion of the code before the cursor.
+        with open(os.path.join(out_dir, "loom-prompts.json"), "w", encoding="utf-8") as f:
+            f.write('{\n  "code": { "user": "{code}" }\n}\n')
