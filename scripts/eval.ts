@@ -10,6 +10,9 @@
 //   --model DIR     a model folder (repeatable; default: models/loom-chat, loom-sentiment, loom-extract)
 //   --data DIR      the validation split (default: training/runs/data; write it with
 //                   `make -C training data DATA=<datasets folder>`)
+//   --code-tasks FILE  the code model's next-line tasks (default: training/runs/<model folder
+//                   name>/tasks.jsonl, written by training/evaluate_code.py); scored for a model
+//                   with loom.fim (raw completion and fill-in-the-middle, no chat prompt)
 //   --quick         a few examples per metric
 //   --json FILE     also write all results (with samples) as JSON
 //   --compare FILE  training/evaluate.py's eval.json for the same model (default: training/runs/<model
@@ -29,6 +32,7 @@ import {
   FULL,
   QUICK,
 } from "../server/eval/evaluate";
+import { declaredFim, evaluateCodeCompletion, readCodeTasks } from "../server/eval/code-completion";
 import { comparison, markdownReport, type ModelEval } from "../server/eval/report";
 import { readValidationSplit, type ValidationSplit } from "../server/eval/validation-split";
 import { evaluateExtractive, extractiveReport, readExtractiveDocuments } from "../server/eval/extractive";
@@ -42,6 +46,7 @@ const { values } = parseArgs({
     quick: { type: "boolean", default: false },
     json: { type: "string" },
     compare: { type: "string" },
+    "code-tasks": { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -79,6 +84,16 @@ for (const dir of dirs) {
       else console.error(`${model.id}: skipped, ${docs} is missing (training/train_extract.py writes it)`);
     } else if (model.kind === "classifier") {
       if (split().sentiment.length) result.sentiment = await evaluateSentiment(model, split().sentiment);
+    } else if (declaredFim(model)) {
+      // A raw code model (loom-code): its own held-out tasks, no chat-format rows.
+      const file = values["code-tasks"] ?? path.join(root, "training", "runs", path.basename(dir), "tasks.jsonl");
+      const codeTasks = readCodeTasks(file).slice(0, values.quick ? 40 : undefined);
+      if (codeTasks.length === 0) console.error(`no code tasks at ${file}: run make -C training eval-code first`);
+      else
+        result.code_completion = [
+          await evaluateCodeCompletion(model, codeTasks, "prefix20"),
+          await evaluateCodeCompletion(model, codeTasks, "fim20"),
+        ];
     } else {
       const tasks = ((model.folder.config as { loom?: { tasks?: string[] } }).loom?.tasks ?? []) as string[];
       const rows = split().chat;

@@ -51,11 +51,19 @@ class ClassifierJob:
         t0 = time.time()
         mcfg = encoder_config(cfg["labels"], **dict(cfg["model"], vocab_size=len(tok.vocab)))
         mcfg["loom"] = {"tasks": list(APPS)}
+        if cfg.get("languages"):  # the languages it was trained on (config.json loom.languages)
+            mcfg["loom"]["languages"] = list(cfg["languages"])
         mcfg["pad_token_id"] = self.pad_id
         self.model = EncoderClassifier(mcfg)
         max_len = mcfg["max_position_embeddings"]
-        self.train_items = encode_sentiment(tok, read_jsonl(os.path.join(data_dir, "sentiment.train.jsonl")), max_len)
-        self.val_items = encode_sentiment(tok, read_jsonl(os.path.join(data_dir, "sentiment.val.jsonl")), max_len)
+        train_rows = read_jsonl(os.path.join(data_dir, "sentiment.train.jsonl"))
+        # "source_repeat": {source: n} shows a small source's rows n times an epoch
+        repeat = self.tcfg.get("source_repeat", {})
+        train_rows = [r for r in train_rows for _ in range(repeat.get(r["source"], 1))]
+        self.train_items = encode_sentiment(tok, train_rows, max_len)
+        val_rows = read_jsonl(os.path.join(data_dir, "sentiment.val.jsonl"))
+        self.val_items = encode_sentiment(tok, val_rows, max_len)
+        self.lang_of = {r["source"]: r.get("lang") for r in val_rows if r.get("lang")}
         self.drng = random.Random(cfg.get("seed", 1234))
         self.queue = []  # the current epoch's rows, in batch order
         log(f"tokenized {len(self.train_items)} train / {len(self.val_items)} val in {time.time() - t0:.0f}s")
@@ -89,7 +97,17 @@ class ClassifierJob:
     def validate(self, step, tokens_seen, minutes):
         """The history record; `minutes()` is read after the accuracy."""
         acc, per = classifier_val(self.model, self.val_items, self.pad_id)
+        n = {}
+        for _, _, src in self.val_items:
+            n[src] = n.get(src, 0) + 1
+        by_lang = {}
+        for src, a in per.items():
+            if src in self.lang_of:
+                c = by_lang.setdefault(self.lang_of[src], [0.0, 0])
+                c[0] += a * n[src]
+                c[1] += n[src]
         return {"step": step, "minutes": minutes(), "val_acc": round(acc, 4),
+                **{f"val_acc/lang-{k}": round(c[0] / c[1], 4) for k, c in sorted(by_lang.items())},
                 **{f"val_acc/{k}": round(x, 4) for k, x in per.items()}}
 
     def state(self):

@@ -27,7 +27,7 @@ from tokenizer import CHATML_TEMPLATE, tokenizer_config
 
 # The Loom apps this model serves (config.json "loom.tasks"); test_apps.py keeps them within
 # server/apps/index.ts's APPS.
-APPS = ["chat", "summarize", "translate", "code"]
+APPS = ["chat", "summarize", "translate"]
 
 
 class Mixture:

@@ -93,6 +93,17 @@ def eval_sentiment(model, tok, data_dir):
     res = {"n": n, "accuracy": acc, "majority_baseline": max(pos, 1 - pos),
            "per_source": {k: {"n": c[1], "accuracy": c[0] / c[1], "majority_baseline": max(c[2] / c[1], 1 - c[2] / c[1])}
                           for k, c in sorted(per.items())}}
+    # rows that carry a language (the bilingual split): accuracy per language, the targets' unit
+    langs = {}
+    for r, (_, y, _), p in zip(rows, items, preds):
+        if r.get("lang"):
+            c = langs.setdefault(r["lang"], [0, 0, 0])
+            c[0] += int(p == y)
+            c[1] += 1
+            c[2] += y
+    if langs:
+        res["per_language"] = {k: {"n": c[1], "accuracy": c[0] / c[1], "majority_baseline": max(c[2] / c[1], 1 - c[2] / c[1])}
+                               for k, c in sorted(langs.items())}
     return res
 
 

@@ -10,6 +10,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import classifier_job  # noqa: E402
+import code_job  # noqa: E402
 import decoder_job  # noqa: E402
 from prompts import PROMPTS  # noqa: E402
 
@@ -30,7 +31,7 @@ class AppNames(unittest.TestCase):
 
     def test_each_model_serves_server_apps(self):
         apps = server_apps()
-        for job in (decoder_job, classifier_job):
+        for job in (decoder_job, classifier_job, code_job):
             for name in job.APPS:
                 self.assertIn(name, apps, f"{job.__name__}.APPS")
 

@@ -36,6 +36,8 @@ CHATML_TEMPLATE = (
     "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
 )
 CHATML_SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+# The code model's (loom-code): end of file plus the fill-in-the-middle sentinels (PSM order).
+CODE_SPECIALS = ["<|endoftext|>", "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>"]
 
 
 def bytes_to_unicode():
@@ -61,7 +63,25 @@ def pretokenize(text):
     return ["".join(BYTE_ENCODER[b] for b in piece.encode("utf-8")) for piece in GPT2_PATTERN.findall(text)]
 
 
-def train_bpe(texts, vocab_size, special_tokens=CHATML_SPECIALS, min_frequency=2, verbose=False):
+# Han characters (CJK ideographs, extension A, compatibility ideographs).
+CJK_CHAR = _re.compile("([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")
+
+
+def pretokenize_isolating_cjk(text):
+    """The training-side split of `isolate_cjk`: as pretokenize, but each Han character is a word
+    of its own. GPT-2's regex keeps a whole Chinese run (a clause) as one word, and BPE then
+    learns whole phrases as tokens; learning no merge across two Han characters keeps them
+    apart at encoding time too, in any encoder of the same tokenizer.json (tokenizers.js
+    included), because BPE only applies merges it has."""
+    out = []
+    for piece in GPT2_PATTERN.findall(text):
+        for part in CJK_CHAR.split(piece) if CJK_CHAR.search(piece) else [piece]:
+            if part:
+                out.append("".join(BYTE_ENCODER[b] for b in part.encode("utf-8")))
+    return out
+
+
+def train_bpe(texts, vocab_size, special_tokens=CHATML_SPECIALS, min_frequency=2, verbose=False, isolate_cjk=False):
     """Learn byte-level BPE merges from an iterable of strings.
 
     Returns (vocab, merges): vocab maps token string → id (256 bytes in byte order, then one
@@ -73,8 +93,9 @@ def train_bpe(texts, vocab_size, special_tokens=CHATML_SPECIALS, min_frequency=2
     max-heap over counts), so 16k merges over some tens of MB of text stay affordable.
     """
     word_counts = Counter()
+    split = pretokenize_isolating_cjk if isolate_cjk else pretokenize
     for text in texts:
-        word_counts.update(pretokenize(text))
+        word_counts.update(split(text))
 
     id_to_tok = [BYTE_ENCODER[b] for b in range(256)]
     tok_to_id = {t: i for i, t in enumerate(id_to_tok)}
@@ -363,15 +384,31 @@ if __name__ == "__main__":
     ap.add_argument("--vocab-size", type=int, default=8192)
     ap.add_argument("--out", required=True)
     ap.add_argument("--max-length", type=int, default=2048)
+    ap.add_argument("--specials", choices=["chatml", "code"], default="chatml",
+                    help="chatml: <|endoftext|> <|im_start|> <|im_end|> and the ChatML template; "
+                         "code: <|endoftext|> and the FIM sentinels, no chat template")
+    ap.add_argument("--isolate-cjk", action="store_true",
+                    help="learn no merge across two Han characters (Chinese stays one character a token)")
+    ap.add_argument("--whole-files", action="store_true",
+                    help="one text per file instead of per line, so merges can span a newline and the "
+                         "next line's indentation (code)")
     args = ap.parse_args()
 
     def lines():
         for path in args.files:
             with open(path, encoding="utf-8") as f:
-                yield from f
+                if args.whole_files:
+                    yield f.read()
+                else:
+                    yield from f
 
-    vocab, merges = train_bpe(lines(), args.vocab_size, verbose=True)
-    tok = ByteLevelBPE(vocab, merges)
+    specials = CODE_SPECIALS if args.specials == "code" else CHATML_SPECIALS
+    vocab, merges = train_bpe(lines(), args.vocab_size, special_tokens=specials, verbose=True, isolate_cjk=args.isolate_cjk)
+    tok = ByteLevelBPE(vocab, merges, specials)
     tj = tok.to_json()
-    save_tokenizer(args.out, tj, tokenizer_config(tj, "<|endoftext|>", "<|im_end|>", args.max_length, CHATML_TEMPLATE, pad_token="<|endoftext|>"))
+    if args.specials == "code":
+        tc = tokenizer_config(tj, "<|endoftext|>", "<|endoftext|>", args.max_length, pad_token="<|endoftext|>")
+    else:
+        tc = tokenizer_config(tj, "<|endoftext|>", "<|im_end|>", args.max_length, CHATML_TEMPLATE, pad_token="<|endoftext|>")
+    save_tokenizer(args.out, tj, tc)
     print(f"wrote {args.out}: {len(vocab)} tokens, {len(merges)} merges")

@@ -11,6 +11,7 @@ interface (model; batch, loss, validate; state/load_state for the checkpoint; su
   examples drawn from the multi-task mixture (config "mixture": share of tokens per task,
   "source_weights": up/down-weighting of sources inside a task). Tokens of the assistant's
   replies get loss weight 1, everything else (system/user text, markup) "prompt_loss_weight".
+* "code" (loom-code, code_job.py): a LLaMA decoder on raw source files with fill-in-the-middle.
 * "classifier" (loom-sentiment, classifier_job.py): the Transformer-encoder classifier on the
   sentiment split.
 
@@ -40,10 +41,11 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from classifier_job import ClassifierJob  # noqa: E402
+from code_job import CodeJob  # noqa: E402
 from decoder_job import DecoderJob  # noqa: E402
 from tokenizer import ByteLevelBPE  # noqa: E402
 
-JOBS = {"decoder": DecoderJob, "classifier": ClassifierJob}
+JOBS = {"decoder": DecoderJob, "classifier": ClassifierJob, "code": CodeJob}
 
 
 def log(msg, fh=None):
@@ -179,6 +181,8 @@ def train(args):
                 log(f"wall-clock budget of {max_minutes} min reached at step {step}")
                 break
         lr = lr_at(progress, step, tcfg)
+        if hasattr(job, "set_progress"):  # a job whose rows change with progress (code_job's seq_len)
+            job.set_progress(progress)
         for g in opt.param_groups:
             g["lr"] = lr
         loss, ntok = job.loss(job.batch(bs, dev), autocast(dev, precision))

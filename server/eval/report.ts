@@ -12,6 +12,7 @@ import {
   type SummaryEval,
   type TranslationEval,
 } from "./evaluate";
+import type { CodeCompletionEval } from "./code-completion";
 import type { ExtractiveEval } from "./extractive";
 
 export interface ModelEval {
@@ -21,6 +22,8 @@ export interface ModelEval {
   translation?: Record<string, TranslationEval>;
   summaries?: SummaryEval;
   code?: CodeEval;
+  /** A raw code model's next-line completion (code-completion.ts), one entry per prompt setting. */
+  code_completion?: CodeCompletionEval[];
   perplexity?: PerplexityEval;
   chat_language?: ChatLanguageEval;
   /** The same probes decoded as the chat app samples its replies. */
@@ -93,6 +96,28 @@ export function markdownReport(e: ModelEval): string {
       "",
     );
   }
+  if (e.code_completion) {
+    const rows = e.code_completion.flatMap((c) => [
+      [
+        `${c.setting}: model`,
+        c.model.n,
+        f1(c.model.exact_match),
+        f1(c.model_long.exact_match),
+        f1(c.model.edit_similarity),
+      ],
+      [
+        `${c.setting}: repeat previous line`,
+        c.repeat_previous_line.n,
+        f1(c.repeat_previous_line.exact_match),
+        f1(c.repeat_previous_line_long.exact_match),
+        f1(c.repeat_previous_line.edit_similarity),
+      ],
+    ]);
+    out.push(
+      ...table(["code next line (held-out packages)", "n", "exact match %", "EM % (>= 10 chars)", "edit sim. %"], rows),
+      "",
+    );
+  }
   if (e.perplexity) {
     const tasks = Object.keys(e.perplexity.perplexity);
     out.push(
@@ -132,6 +157,8 @@ export interface PythonResults {
   translation?: Record<string, { n: number; chrF: number; BLEU: number }>;
   summary_bbc?: { n: number; model: { rougeL: number } };
   code?: { n: number; model: { exact_match: number; edit_similarity: number } };
+  /** training/evaluate_code.py's results, by prompt setting. */
+  code_completion?: Record<string, { model: { n: number; exact_match: number; edit_similarity: number } }>;
   perplexity?: Record<string, number>;
   perplexity_n?: Record<string, number>;
 }
@@ -150,6 +177,11 @@ export function comparison(e: ModelEval, py: PythonResults): string {
   if (e.code && py.code?.n === e.code.n) {
     rows.push(["code exact match %", py.code.model.exact_match, e.code.model.exact_match]);
     rows.push(["code edit similarity %", py.code.model.edit_similarity, e.code.model.edit_similarity]);
+  }
+  for (const c of e.code_completion ?? []) {
+    const p = py.code_completion?.[c.setting];
+    if (p?.model.n === c.model.n)
+      rows.push([`code ${c.setting} exact match %`, p.model.exact_match, c.model.exact_match]);
   }
   for (const [task, value] of Object.entries(e.perplexity?.perplexity ?? {})) {
     const p = py.perplexity?.[task];
