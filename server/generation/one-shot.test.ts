@@ -153,8 +153,11 @@ describe("one-shot stream", () => {
         languageModel: async () => ({ row: { id: "tiny-llama", displayName: "Tiny Llama" }, model, loaded }),
       },
     };
-    const task = codeApp({ code: "x = 1", language: "python", mode: "block" });
-    task.decoding = { temperature: 0, maxOutputTokens: 200, stopSequences: [] };
+    // A plain app: code suggestions end early by their own stop rules (server/apps/code-stops.ts).
+    const task: OneShotApp = {
+      decoding: { temperature: 0, maxOutputTokens: 200, stopSequences: [] },
+      prepare: async () => [{ role: "user", content: "x = 1" }],
+    };
     const earlier = new Set((await runsOf()).map((r) => r.id));
     const chunks = await readAll(
       await streamOneShot(paced, { userId, app: "code", task }, new AbortController().signal),

@@ -1,10 +1,12 @@
 // The engine's public loaders: a causal LM runs in a worker thread of its own (worker-model.ts),
 // so its steps never hold the server's event loop; a classifier (one short batched pass per
-// call) stays in this thread (engine.ts). Another model kind gets its branch here.
+// call) and an extractive summariser stay in this thread (engine.ts, extractive.ts). Another
+// model kind gets its branch here.
 
 import path from "node:path";
 import { loadClassifierFolder } from "./engine";
 import { ModelFolderError } from "./errors";
+import { loadExtractiveSummarizerFolder } from "./extractive";
 import type { LoadedCausalLM, LoadedClassifier, LoadedModel } from "./loaded-model";
 import { readModelFolder, type ModelFolder } from "./model-folder";
 import { loadCausalLMInWorker, type WorkerModelOptions } from "./worker-model";
@@ -12,6 +14,7 @@ import { loadCausalLMInWorker, type WorkerModelOptions } from "./worker-model";
 /** Load any supported model folder; check `.kind` for what came back. */
 export async function loadModel(dir: string, options: WorkerModelOptions = {}): Promise<LoadedModel> {
   const folder = await readModelFolder(dir);
+  if (folder.kind === "extractive-summarizer") return loadExtractiveSummarizerFolder(folder, options);
   return folder.kind === "classifier" ? loadClassifierFolder(folder, options) : causalLM(folder, options);
 }
 

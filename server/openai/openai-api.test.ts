@@ -21,6 +21,8 @@ import { createServices, type AppServices } from "../services";
 import { createOpenAiRouter } from "./router";
 
 const MODEL = "loom-chat";
+/** The Code app's default (a raw code model, models/loom-code). */
+const CODE_MODEL = "loom-code";
 const PASSWORD = "a-long-password";
 
 describe("the OpenAI API, through the openai client", { timeout: 300_000 }, () => {
@@ -119,7 +121,15 @@ describe("the OpenAI API, through the openai client", { timeout: 300_000 }, () =
     const chat = models.data.find((m) => m.id === MODEL) as unknown as { apps: { app: string }[]; object: string };
     assert.ok(chat, JSON.stringify(models.data));
     assert.equal(chat.object, "model");
-    assert.deepEqual(chat.apps.map((a) => a.app).sort(), ["chat", "code"]);
+    assert.ok(
+      chat.apps.some((a) => a.app === "chat"),
+      JSON.stringify(chat.apps),
+    );
+    const code = models.data.find((m) => m.id === CODE_MODEL) as unknown as { apps: { app: string }[] };
+    assert.deepEqual(
+      code?.apps.map((a) => a.app),
+      ["code"],
+    );
     assert.ok(!models.data.some((m) => m.id === "loom-sentiment"), "a classifier is not offered");
     assert.equal((await client.models.retrieve(MODEL)).id, MODEL);
   });
@@ -209,26 +219,33 @@ describe("the OpenAI API, through the openai client", { timeout: 300_000 }, () =
   });
 
   test("a stream the client abandons is recorded as stopped", async () => {
-    const stream = await client.chat.completions.create({
-      model: MODEL,
-      messages: [{ role: "user", content: "Tell a long story" }],
-      max_tokens: 400,
-      temperature: 1,
-      stream: true,
-    });
-    let id = "";
-    for await (const chunk of stream) {
-      id = chunk.id;
-      if (chunk.choices[0]?.delta.content) break; // leaving the loop aborts the request
+    // The 3 M model can finish a short story before the abort arrives (then the run is rightly
+    // "completed"): try a few times; an abandoned stream must be recorded as stopped.
+    let stopped: Awaited<ReturnType<typeof settledRun>> | undefined;
+    for (let attempt = 0; attempt < 5 && !stopped; attempt++) {
+      const stream = await client.chat.completions.create({
+        model: MODEL,
+        messages: [{ role: "user", content: "Tell a long story" }],
+        max_tokens: 400,
+        temperature: 1,
+        stream: true,
+      });
+      let id = "";
+      for await (const chunk of stream) {
+        id = chunk.id;
+        if (chunk.choices[0]?.delta.content) break; // leaving the loop aborts the request
+      }
+      const row = await settledRun(id);
+      assert.ok(row.status === "stopped" || row.status === "completed", row.status);
+      if (row.status === "stopped") stopped = row;
     }
-    const row = await settledRun(id);
-    assert.equal(row.status, "stopped");
-    assert.ok(row.completionTokens >= 1 && row.completionTokens < 400);
+    assert.ok(stopped, "one of five abandoned streams was recorded as stopped");
+    assert.ok(stopped.completionTokens >= 1 && stopped.completionTokens < 400);
   });
 
   test("completions: a raw prompt, whole and streamed, run as the Code app", async () => {
     const prompt = "def add(a, b):\n";
-    const whole = await client.completions.create({ model: MODEL, prompt, max_tokens: 16, temperature: 0 });
+    const whole = await client.completions.create({ model: CODE_MODEL, prompt, max_tokens: 16, temperature: 0 });
     assert.equal(whole.object, "text_completion");
     const row = await runRow(whole.id);
     assert.equal(row.app, "code");
@@ -237,7 +254,7 @@ describe("the OpenAI API, through the openai client", { timeout: 300_000 }, () =
     assert.equal(whole.usage?.prompt_tokens, row.promptTokens);
     let streamed = "";
     const stream = await client.completions.create({
-      model: MODEL,
+      model: CODE_MODEL,
       prompt,
       max_tokens: 16,
       temperature: 0,
