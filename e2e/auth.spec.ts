@@ -12,7 +12,7 @@ test("a visitor signs up, visits every application, and signs out", async ({ pag
   await expect(page.getByRole("heading", { name: "Welcome to Loom" })).toBeVisible();
 
   const nav = page.getByRole("navigation", { name: "Applications" });
-  await expect(nav.getByRole("link", { name: "Admin" })).toHaveCount(0);
+  await expect(nav.getByRole("link", { name: "Admin", exact: true })).toHaveCount(0);
   for (const app of APP_LIST) {
     await nav.getByRole("link", { name: app.title, exact: true }).click();
     await expect(page).toHaveURL(app.path);
@@ -102,7 +102,10 @@ test("an admin sees the admin area and can promote a user", async ({ page, brows
   await userContext.close();
 
   await signIn(page, E2E_ADMIN);
-  await page.getByRole("navigation", { name: "Applications" }).getByRole("link", { name: "Admin" }).click();
+  await page
+    .getByRole("navigation", { name: "Applications" })
+    .getByRole("link", { name: "Admin", exact: true })
+    .click();
   await expect(page.getByRole("heading", { name: "Administration" })).toBeVisible();
   await page.getByRole("link", { name: "Users" }).click();
   const row = page.getByRole("row").filter({ hasText: user.email });

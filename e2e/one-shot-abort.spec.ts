@@ -1,6 +1,6 @@
 // A closed tab stops its one-shot generation (issue 12, item 3). The server runs with a full
 // garbage collection every 200 ms (e2e/force-gc.ts), which is what lost Remix's request.signal:
-// 20 code completions are aborted after their first piece; every decode slot must be free at once
+// 20 translations are aborted after their first piece; every decode slot must be free at once
 // and every run recorded stopped with the tokens that reached the client. API only, no browser.
 import { expect, test } from "@playwright/test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -13,6 +13,9 @@ import { newUser } from "./accounts";
 import { startServer } from "./server";
 
 const STREAMS = 20;
+const TEXT =
+  "The old lighthouse stood on the cliff for a hundred years. Every night its keeper climbed the stairs " +
+  "and lit the lamp. The ships that passed in the storm saw the light and found their way home.";
 
 test.describe.configure({ timeout: 240_000 });
 
@@ -33,16 +36,17 @@ async function signUp(baseUrl: string) {
 }
 
 /**
- * Starts a block completion (up to 256 tokens) and leaves as soon as the first text arrived, as a
- * closed tab does; returns the text deltas that had arrived by then.
+ * Starts a translation of a few sentences (paced, so it takes seconds) and leaves as soon as the
+ * first text arrived, as a closed tab does; returns the text deltas that had arrived by then. (Not
+ * a code completion: those end at their statement, often before a client could leave.)
  */
 async function openAndLeave(baseUrl: string, cookie: string): Promise<number> {
   const leave = new AbortController();
-  const response = await fetch(`${baseUrl}/api/code`, {
+  const response = await fetch(`${baseUrl}/api/translate`, {
     method: "POST",
     signal: leave.signal,
     headers: { "Content-Type": "application/json", Cookie: cookie },
-    body: JSON.stringify({ code: "def fibonacci(n):", language: "python", mode: "block" }),
+    body: JSON.stringify({ text: TEXT, source: "en", target: "de" }),
   });
   expect(response.status).toBe(200);
   const decoder = new TextDecoder();
