@@ -60,7 +60,7 @@ describe("sentiment", () => {
   });
 
   test("texts surely in a language the model does not declare are flagged, not labelled", async () => {
-    // The fixture as an English-only model (config.json `loom.languages: ["en"]`, as loom-sentiment).
+    // The fixture as an English-only model (config.json `loom.languages: ["en"]`).
     const english = {
       ...classifier,
       folder: { ...classifier.folder, config: { ...classifier.folder.config, loom: { languages: ["en"] } } },
