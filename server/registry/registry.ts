@@ -364,8 +364,8 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
 
   /** Counts by status, for /healthz and the admin overview; `generating` sums the decode slots. */
   async function status() {
-    const rows = await db.select({ status: models.status, n: count() }).from(models).groupBy(models.status);
-    const [assigned] = await db.select({ n: count() }).from(appAssignments);
+    // The engines' counts first: a snapshot of the moment status() was called, not of whenever the
+    // database answered (a decode slot can be taken and freed within one round trip).
     const generating = { active: 0, waiting: 0 };
     for (const model of ready.values()) {
       if (model.kind !== "causal-lm") continue;
@@ -373,6 +373,8 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
       generating.active += active;
       generating.waiting += waiting;
     }
+    const rows = await db.select({ status: models.status, n: count() }).from(models).groupBy(models.status);
+    const [assigned] = await db.select({ n: count() }).from(appAssignments);
     return {
       models: Object.fromEntries(rows.map((r) => [r.status, r.n])),
       assignments: assigned?.n ?? 0,
