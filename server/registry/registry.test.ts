@@ -86,9 +86,8 @@ describe("model registry", () => {
     assert.equal(listed.loaded, true);
     assert.equal(listed.device, "cpu");
 
-    // A long answer (past end-of-sequence) holds its slot until it is stopped. status() counts the
-    // slots before it reads the database, so the first piece finds the answer still running (the
-    // worker decodes ahead of any pacing, so pacing would not hold it).
+    // A long answer (past end-of-sequence) holds its slot until it ends or is stopped. Polled while
+    // it runs: the worker may write all 200 tokens before the first one reaches this reader.
     const stop = new AbortController();
     const long = streamText({
       model: model as LanguageModelV3,
@@ -97,10 +96,16 @@ describe("model registry", () => {
       abortSignal: stop.signal,
       providerOptions: { loom: { ignoreEos: true } },
     });
-    for await (const _ of long.textStream) {
-      assert.deepEqual((await registry.status()).generating, { active: 1, waiting: 0 }, "its slot is counted");
-      stop.abort();
+    let finished = false;
+    const reading = long.consumeStream().finally(() => (finished = true));
+    let counted = false;
+    while (!finished && !counted) {
+      counted = (await registry.status()).generating.active === 1;
+      await new Promise((resolve) => setImmediate(resolve)); // the worker's messages are macrotasks
     }
+    stop.abort();
+    await reading;
+    assert.ok(counted, "its slot is counted while it runs");
     assert.deepEqual((await registry.status()).generating, { active: 0, waiting: 0 });
   });
 
