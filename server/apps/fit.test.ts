@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { isPublicError } from "../http-error";
-import type { LoadedCausalLM } from "../inference";
+import { createRandom, type LoadedCausalLM } from "../inference";
 import { countMessageTokens, promptBudget } from "./budget";
 import { chatDecoding, fitChatPrompt, measureMessage, type TextTurn } from "./chat";
 import { codeDecoding, fitCodeMessages } from "./code";
@@ -18,17 +18,6 @@ import { zeroShotSentiment } from "./sentiment-zero-shot";
 import { SUMMARY_LENGTHS, summarizeApp } from "./summarize";
 import { translateApp } from "./translate";
 import { loadCausalModels } from "./test-models";
-
-function seeded(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PIECES = [
   "The committee met on Tuesday to discuss the budget. ",
@@ -77,7 +66,7 @@ describe("every prompt fits its model", () => {
   });
 
   test("chat: newest turns first, the answer's room within the context, or a refusal", () => {
-    const random = seeded(1);
+    const random = createRandom(1);
     for (const model of models) {
       const prompts = readModelPrompts(model.dir);
       const count = (m: Parameters<typeof countMessageTokens>[1]) => countMessageTokens(model, m);
@@ -99,7 +88,7 @@ describe("every prompt fits its model", () => {
   });
 
   test("code: the window fits, whatever is before the cursor", () => {
-    const random = seeded(2);
+    const random = createRandom(2);
     for (const model of models) {
       const prompts = readModelPrompts(model.dir);
       for (let i = 0; i < 40; i++) {
@@ -112,7 +101,7 @@ describe("every prompt fits its model", () => {
   });
 
   test("summarise: every map prompt and the final one fit, even when a piece's summary does not shrink", async () => {
-    const random = seeded(3);
+    const random = createRandom(3);
     for (const model of models) {
       const prompts = readModelPrompts(model.dir);
       for (let i = 0; i < 12; i++) {
@@ -140,7 +129,7 @@ describe("every prompt fits its model", () => {
   });
 
   test("translate: a text the model cannot read is refused with a 413 naming its context", async () => {
-    const random = seeded(4);
+    const random = createRandom(4);
     for (const model of models) {
       const prompts = readModelPrompts(model.dir);
       let refused = 0;
@@ -168,7 +157,7 @@ describe("every prompt fits its model", () => {
   });
 
   test("sentiment without a classifier: long texts are read from their start, never over the context", async () => {
-    const random = seeded(5);
+    const random = createRandom(5);
     for (const model of models) {
       const prompts = readModelPrompts(model.dir);
       const texts = Array.from({ length: 6 }, (_, i) =>

@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CODE_LANGUAGES } from "./code";
+import { createRandom } from "../inference";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const SOURCES: { dir: string; language: (typeof CODE_LANGUAGES)[number]; ext: RegExp }[] = [
@@ -35,21 +36,9 @@ function filesUnder(dir: string, ext: RegExp, depth = 3): string[] {
     });
 }
 
-/** mulberry32: a small seeded generator, so a run picks the same positions every time. */
-function seeded(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `count` positions, half in JS/TS and half in Python, each in a file of its own where possible. */
 export function realCursorPositions(count: number, seed = 16): CursorPosition[] {
-  const random = seeded(seed);
+  const random = createRandom(seed);
   const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
   const byKind = {
     js: SOURCES.filter((s) => s.language !== "python").flatMap((s) =>

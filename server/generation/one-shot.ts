@@ -23,6 +23,7 @@ import type { RunOutcome, RunRecorder } from "../usage/runs";
 import { startRunTimer } from "../usage/timing";
 import { finishAfterError, GENERATION_FAILED, heldUntilFirstOutput } from "./first-output";
 import type { RunMetadata } from "./run-metadata";
+import { abortedByEither } from "../common/aborted-by-either";
 
 /** What the stream needs: the app's model (as the registry resolves it) and the runs table. */
 export interface OneShotServices {
@@ -151,25 +152,4 @@ export async function streamOneShot(
     const completionTokens = usage.outputTokens ?? 0;
     return { promptTokens: usage.inputTokens ?? 0, completionTokens, ...timer.read(completionTokens) };
   }
-}
-
-/**
- * A signal that aborts when either does, with that one's reason. Plain listeners rather than
- * AbortSignal.any, whose links are weak (decision 013); `release` removes the listener from the
- * long-lived shutdown signal once the run is recorded, so requests do not pile listeners on it.
- */
-function abortedByEither(first: AbortSignal, second?: AbortSignal) {
-  if (!second) return { signal: first, release: () => {} };
-  const controller = new AbortController();
-  const onFirst = () => controller.abort(first.reason);
-  const onSecond = () => controller.abort(second.reason);
-  const release = () => {
-    first.removeEventListener("abort", onFirst);
-    second.removeEventListener("abort", onSecond);
-  };
-  if (first.aborted) onFirst();
-  else if (second.aborted) onSecond();
-  first.addEventListener("abort", onFirst, { once: true });
-  second.addEventListener("abort", onSecond, { once: true });
-  return { signal: controller.signal, release };
 }

@@ -26,6 +26,7 @@ export { splitSentences, selectSentences, type ExtractiveSummary, type LoadedExt
 export type { ChatMessage, ChatRole } from "./chat-template";
 export type { SchedulerOptions, SchedulerStats } from "./scheduler";
 export type { FinishReason } from "./stopping";
+export { createRandom } from "./sampler";
 export { readModelFolder, type ModelFolder, type ModelKind, type DecoderShape } from "./model-folder";
 export type { SessionSettings, Device, DeviceSetting, GraphOptimizationLevel } from "./session";
 export {

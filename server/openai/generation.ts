@@ -11,6 +11,7 @@ import { logger } from "../logger";
 import type { Quotas } from "../usage/quotas";
 import type { RunOutcome, RunRecorder } from "../usage/runs";
 import { startRunTimer } from "../usage/timing";
+import { abortedByEither } from "../common/aborted-by-either";
 
 export interface ApiGenerationServices {
   registry: {
@@ -172,24 +173,4 @@ function finishReasonOf(reason: string): FinishReason {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/**
- * A signal that aborts when either does (plain listeners, not AbortSignal.any: decision 013);
- * `release` takes the listener off the long-lived shutdown signal once the run is recorded.
- */
-function abortedByEither(first: AbortSignal, second?: AbortSignal) {
-  if (!second) return { signal: first, release: () => {} };
-  const controller = new AbortController();
-  const onFirst = () => controller.abort(first.reason);
-  const onSecond = () => controller.abort(second.reason);
-  const release = () => {
-    first.removeEventListener("abort", onFirst);
-    second.removeEventListener("abort", onSecond);
-  };
-  if (first.aborted) onFirst();
-  else if (second.aborted) onSecond();
-  first.addEventListener("abort", onFirst, { once: true });
-  second.addEventListener("abort", onSecond, { once: true });
-  return { signal: controller.signal, release };
 }

@@ -97,7 +97,7 @@ describe("model registry", () => {
       providerOptions: { loom: { ignoreEos: true } },
     });
     let finished = false;
-    const reading = long.consumeStream().finally(() => (finished = true));
+    const reading = Promise.resolve(long.consumeStream()).finally(() => (finished = true));
     let counted = false;
     while (!finished && !counted) {
       counted = (await registry.status()).generating.active === 1;
