@@ -11,6 +11,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { lockDatabaseFolder } from "./lock";
+import { yieldBetweenStatements } from "./pglite-turns";
 import * as schema from "./schema";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -58,6 +59,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     }
   };
   try {
+    await yieldBetweenStatements(client);
     await migratePglite(db, { migrationsFolder });
   } catch (error) {
     await close().catch(() => {});

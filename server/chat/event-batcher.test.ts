@@ -4,35 +4,14 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import type { PGlite } from "@electric-sql/pglite";
 import { asc, eq, inArray } from "drizzle-orm";
-import type { Sql } from "postgres";
-import type { Database, Db } from "../../db/client";
+import type { Database } from "../../db/client";
+import { countStatements } from "../../db/count-statements";
 import { generationEvents, generations, users } from "../../db/schema";
 import { openTestDatabase } from "../../db/test-database";
 import { createChatStore, type ChatStore } from "./chat-store";
 import { createEventBatcher, type EventRow } from "./event-batcher";
 import { createGenerationLog } from "./generation-log";
-
-/**
- * Counts the statements the database runs from now on (a transaction counts once), at the
- * driver's own entry points — PGlite's `query`/`transaction`, postgres.js's `unsafe`/`begin`
- * (what drizzle calls) — so it counts on both databases, however the query was built.
- */
-function countStatements(db: Db) {
-  const client = (db as Db & { $client: PGlite | Sql }).$client as unknown as Record<string, unknown>;
-  const entryPoints = "transaction" in client && "query" in client ? ["query", "transaction"] : ["unsafe", "begin"];
-  const originals = Object.fromEntries(entryPoints.map((name) => [name, client[name]]));
-  const counter = { statements: 0, restore: () => Object.assign(client, originals) };
-  for (const name of entryPoints) {
-    const original = originals[name] as (...args: unknown[]) => unknown;
-    client[name] = (...args: unknown[]) => {
-      counter.statements++;
-      return original.apply(client, args);
-    };
-  }
-  return counter;
-}
 
 const textRows = (generationId: string, from: number, count: number): EventRow[] =>
   Array.from({ length: count }, (_, i) => ({

@@ -7,6 +7,7 @@ import { and, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { generationEvents, generations } from "../../db/schema";
 import type { EventBatcher } from "./event-batcher";
+import { createHeartbeat, type BeatRow, type Heartbeat } from "./heartbeat";
 import type { FinalStatus, GenerationEvent, StoredEvent } from "./generation-log";
 import { isReferenceGone, isRefusedWrite, retryDelay, sleep, type RetryPolicy } from "./write-faults";
 
@@ -49,9 +50,13 @@ export function createEventWriter(
   settings: WriterSettings,
   link: WriterLink,
   hooks: WriterHooks = {},
-  /** Shared with the other writers: one statement for all their batches (event-batcher.ts). */
-  batcher?: EventBatcher,
+  /**
+   * Shared with the other writers of this process: one statement for all their batches
+   * (event-batcher.ts) and one for all their heartbeats (heartbeat.ts). Without them, its own.
+   */
+  shared: { batcher?: EventBatcher; heartbeat?: Heartbeat } = {},
 ) {
+  const { batcher } = shared;
   const { retry } = settings;
   let seq = 0;
   let storedSeq = 0;
@@ -65,22 +70,12 @@ export function createEventWriter(
   let finishing = false;
   let ended: { status: FinalStatus; error?: string } | undefined;
 
-  const heartbeat = setInterval(() => void beat(), settings.heartbeatMs);
-  heartbeat.unref();
+  const leaveHeartbeat = (shared.heartbeat ?? createHeartbeat(db, settings.heartbeatMs)).join(generationId, onBeat);
 
-  async function beat() {
-    try {
-      const [row] = await db
-        .update(generations)
-        .set({ heartbeatAt: new Date() })
-        .where(eq(generations.id, generationId))
-        .returning({ status: generations.status, stopRequestedAt: generations.stopRequestedAt });
-      if (finishing) return;
-      if (!row || row.status !== "running") abandon("gone");
-      else if (row.stopRequestedAt) hooks.onStopRequested?.();
-    } catch {
-      // A missed beat only delays: the next one retries, and only a long silence marks it interrupted.
-    }
+  function onBeat(row: BeatRow) {
+    if (finishing) return;
+    if (!row || row.status !== "running") abandon("gone");
+    else if (row.stopRequestedAt) hooks.onStopRequested?.();
   }
 
   /**
@@ -174,7 +169,7 @@ export function createEventWriter(
   function abandon(reason: AbandonReason, error?: unknown) {
     if (state !== "writing") return;
     state = reason;
-    clearInterval(heartbeat);
+    leaveHeartbeat();
     clearTimeout(timer);
     pending = [];
     // Readers here get the end even while the database is away; when it is back, the sweep
@@ -195,7 +190,7 @@ export function createEventWriter(
   /** Stores the finish event with the final status. Never rejects. */
   async function finish(status: FinalStatus, error?: string) {
     finishing = true;
-    clearInterval(heartbeat);
+    leaveHeartbeat();
     ended = { status, ...(error && { error }) };
     append({ type: "finish", data: ended });
     await flush();

@@ -9,6 +9,7 @@ import { generationEvents, generations } from "../../db/schema";
 import type { Logger } from "../logger";
 import { createEventBatcher } from "./event-batcher";
 import { createEventWriter, type WriterHooks } from "./event-writer";
+import { createHeartbeat } from "./heartbeat";
 import { recoverStaleGenerations } from "./generation-recovery";
 import { DEFAULT_RETRY_POLICY, sleep, type RetryPolicy } from "./write-faults";
 
@@ -41,6 +42,8 @@ export function createGenerationLog(db: Db, options: GenerationLogOptions = {}) 
   const staleAfterMs = settings.heartbeatMs * 5;
   // One statement for the batches of every generation written here (event-batcher.ts).
   const batcher = createEventBatcher(db, { windowMs: Math.ceil(settings.flushIntervalMs / 2) });
+  // And one heartbeat statement for all of them (heartbeat.ts).
+  const heartbeat = createHeartbeat(db, settings.heartbeatMs);
   const live = new EventEmitter();
   live.setMaxListeners(0);
   // Generations whose writer runs in this process.
@@ -73,7 +76,7 @@ export function createGenerationLog(db: Db, options: GenerationLogOptions = {}) 
         },
       },
       hooks,
-      batcher,
+      { batcher, heartbeat },
     );
   }
 
@@ -140,7 +143,10 @@ export function createGenerationLog(db: Db, options: GenerationLogOptions = {}) 
             signal?.removeEventListener("abort", done);
             resolve();
           };
-          const poll = setTimeout(done, 500);
+          // A writer here wakes its readers on every store and at its end: the poll is only a
+          // safety net then. One in another instance is polled (a reader of a generation
+          // still waiting for a decode slot polled every 500 ms: 383 selects in one load run).
+          const poll = setTimeout(done, writing.has(generationId) ? 5_000 : 500);
           wake = done;
           signal?.addEventListener("abort", done, { once: true });
         });

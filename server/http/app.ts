@@ -6,6 +6,7 @@ import { bodyDeadline, type BodyDeadline } from "./body-timeout";
 import { noStore } from "./cache-control";
 import { contentSecurityPolicy } from "./content-security-policy";
 import { bodySizeLimit, sameOriginMutations, securityHeaders, sendError } from "./guards";
+import { createHealthCheck } from "./health";
 import { createInFlightTracker } from "./in-flight";
 import { requestLog } from "./request-log";
 
@@ -61,17 +62,14 @@ export function createHttpApp(options: HttpAppOptions) {
   app.use(noStore);
   if (options.contentSecurityPolicy) app.use(contentSecurityPolicy);
 
+  const health = createHealthCheck(services);
   app.get("/healthz", async (_req, res) => {
-    const [database, registry] = await Promise.allSettled([services.database.ping(), services.registry.status()]);
-    const healthy = database.status === "fulfilled";
-    res.status(healthy ? 200 : 503).json({
-      status: healthy ? "ok" : "degraded",
-      database: {
-        driver: services.database.driver,
-        ok: healthy,
-        ...(database.status === "rejected" && { error: String(database.reason) }),
-      },
-      registry: registry.status === "fulfilled" ? registry.value : { error: String(registry.reason) },
+    const report = await health.report();
+    res.status(report.healthy ? 200 : 503).json({
+      status: report.healthy ? "ok" : "degraded",
+      database: { driver: services.database.driver, ...report.database },
+      registry: report.registry,
+      checked_ms_ago: report.checkedMsAgo,
       // Each fallback from LOOM_DEVICE this process has made, with its reason (none: as asked).
       device: { fallbacks: deviceFallbacks() },
     });
