@@ -215,6 +215,27 @@ describe("rated answers", () => {
     assert.equal((await answers()).length, 5);
   });
 
+  test("a changed rating is dated when it changed", async () => {
+    const chat = (await chats.createChat(bob, "Changed")).id;
+    const q = (await chats.addMessage(bob, chat, { role: "user", parts: text("Q"), parentId: null })).id;
+    const { id } = await chats.addMessage(bob, chat, {
+      role: "assistant",
+      parts: text("Changed mind."),
+      parentId: q,
+      modelId: "loom-chat",
+    });
+    await chats.setFeedback(bob, id, 1);
+    await database.db
+      .update(feedback)
+      .set({ createdAt: new Date("2026-01-01T00:00:00Z") })
+      .where(eq(feedback.messageId, id));
+    await chats.setFeedback(bob, id, -1);
+    const [row] = (await rowsOf<MessagesRow>({ model: "loom-chat" })).filter((r) => r.message_id === id);
+    assert.equal(row!.rating, -1);
+    assert.ok(Date.now() - Date.parse(row!.created_at) < 60_000, row!.created_at);
+    await chats.setFeedback(bob, id, 0);
+  });
+
   test("the export reads in batches: more rows than one batch, each once, in order", async () => {
     const chat = (await chats.createChat(bob, "Many")).id;
     const q = (await chats.addMessage(bob, chat, { role: "user", parts: text("Count"), parentId: null })).id;
