@@ -57,6 +57,8 @@ export const users = pgTable(
     passwordHash: text("password_hash").notNull(),
     role: text("role", { enum: ROLES }).notNull().default("user"),
     disabledAt: timestamp("disabled_at", { withTimezone: true }),
+    /** Settings › Privacy: never export this user's chats as training data (server/feedback). */
+    trainingOptOut: boolean("training_opt_out").notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("users_email_key").on(t.email), check("users_role_check", sql`${t.role} in ('admin', 'user')`)],

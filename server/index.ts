@@ -11,6 +11,7 @@ import { cspNonceOf } from "./http/content-security-policy";
 import { listen, StartupProblem } from "./http/listen";
 import { shutDown } from "./http/shutdown";
 import { clientGoneSignal } from "./http/client-gone";
+import { FEEDBACK_EXPORT_PATH, feedbackExportOverChannel } from "./feedback/export-cli";
 import { startLocalAdminChannel } from "./local-admin/channel";
 import { runAdminRequest } from "./local-admin/commands";
 import { logger } from "./logger";
@@ -58,6 +59,7 @@ async function main() {
       ? await startLocalAdminChannel({
           dataDir: config.dataDir,
           run: (request) => runAdminRequest({ ...services, maxUploadBytes: config.maxUploadBytes }, request),
+          streams: { [FEEDBACK_EXPORT_PATH]: (body) => feedbackExportOverChannel(services.feedback, body) },
           logger,
         })
       : undefined;

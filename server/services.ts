@@ -9,6 +9,8 @@ import { stopUserTurns } from "./chat/chat-turn";
 import { createGenerationLog, type GenerationLog } from "./chat/generation-log";
 import { createGenerationRunner, type GenerationRunner } from "./chat/generation-runner";
 import type { Config } from "./config";
+import { createFeedbackStore, type FeedbackStore } from "./feedback/rated-answers";
+import { createTrainingConsent, type TrainingConsent } from "./feedback/training-consent";
 import { logger } from "./logger";
 import { createRegistry, type Registry } from "./registry/registry";
 import { SHUTDOWN_REASON } from "./shutdown-notice";
@@ -29,6 +31,10 @@ export interface AppServices {
   apiKeys: ApiKeys;
   registry: Registry;
   chats: ChatStore;
+  /** Rated answers for Admin › Feedback and its exports. */
+  feedback: FeedbackStore;
+  /** Settings › Privacy: who opted out of training data. */
+  trainingConsent: TrainingConsent;
   generationLog: GenerationLog;
   generations: GenerationRunner;
   runs: RunRecorder;
@@ -112,6 +118,8 @@ export async function createServices(config: Config): Promise<AppServices> {
     apiKeys: createApiKeys(db),
     registry,
     chats,
+    feedback: createFeedbackStore(db),
+    trainingConsent: createTrainingConsent(db),
     generationLog,
     generations,
     runs,

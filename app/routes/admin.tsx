@@ -25,6 +25,9 @@ export default function AdminLayout() {
         <NavLink to="/admin/users" className={tabClass}>
           Users
         </NavLink>
+        <NavLink to="/admin/feedback" className={tabClass}>
+          Feedback
+        </NavLink>
       </nav>
       <Outlet />
     </div>

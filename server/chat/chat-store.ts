@@ -201,7 +201,11 @@ export function createChatStore(db: Db) {
     await db
       .insert(feedback)
       .values({ messageId, userId, rating, comment: comment?.slice(0, 2000) })
-      .onConflictDoUpdate({ target: [feedback.messageId, feedback.userId], set: { rating, comment } });
+      // A changed rating is a new rating: its time is what the feedback exports filter and report.
+      .onConflictDoUpdate({
+        target: [feedback.messageId, feedback.userId],
+        set: { rating, comment, createdAt: sql`now()` },
+      });
   }
 
   return {

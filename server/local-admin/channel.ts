@@ -21,10 +21,39 @@ export interface LocalAdminChannel {
   close(): Promise<void>;
 }
 
+/**
+ * A streamed answer: an error before the first chunk (a bad request) is a 422 with its message; one
+ * after it cuts the response, which the CLI reports as an incomplete answer. Writes wait for the
+ * CLI to read (backpressure): a large export never piles up in memory.
+ */
+async function streamAnswer(
+  stream: (body: unknown) => AsyncIterable<string>,
+  body: string,
+  res: http.ServerResponse,
+  reply: (status: number, body: { error: string }) => void,
+) {
+  let chunks: AsyncIterator<string>;
+  let first: IteratorResult<string>;
+  try {
+    chunks = stream(JSON.parse(body))[Symbol.asyncIterator]();
+    first = await chunks.next();
+  } catch (error) {
+    return reply(422, { error: error instanceof Error ? error.message : String(error) });
+  }
+  res.writeHead(200, { "Content-Type": "application/x-ndjson" });
+  for (let next = first; !next.done; next = await chunks.next()) {
+    if (res.destroyed) return void (await chunks.return?.());
+    if (!res.write(next.value)) await new Promise((resolve) => res.once("drain", resolve).once("close", resolve));
+  }
+  res.end();
+}
+
 /** Only for a server that holds its data folder's lock: an old socket there is then a dead server's. */
 export async function startLocalAdminChannel(options: {
   dataDir: string;
   run: (request: AdminRequest) => Promise<string[]>;
+  /** Answers streamed as they are made (`npm run feedback -- export`): path → chunks for a JSON body. */
+  streams?: Record<string, (body: unknown) => AsyncIterable<string>>;
   logger: Logger;
 }): Promise<LocalAdminChannel | undefined> {
   const { logger } = options;
@@ -50,12 +79,14 @@ export async function startLocalAdminChannel(options: {
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const reply = (status: number, body: { output?: string[]; error?: string }) =>
       res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body));
-    if (req.method !== "POST" || req.url !== "/run") return reply(404, { error: "Not found." });
+    const stream = req.url ? options.streams?.[req.url] : undefined;
+    if (req.method !== "POST" || (req.url !== "/run" && !stream)) return reply(404, { error: "Not found." });
     let body = "";
     for await (const chunk of req) {
       body += String(chunk);
       if (body.length > MAX_BODY_BYTES) return reply(413, { error: "Request too large." });
     }
+    if (stream) return streamAnswer(stream, body, res, reply);
     let request: AdminRequest;
     try {
       const parsed = adminRequest.safeParse(JSON.parse(body));
