@@ -2,7 +2,13 @@
 // standard evaluation (it needs no validation split).
 import { writeFileSync } from "node:fs";
 import { engineOptionsFromEnv } from "../server/config";
-import { evaluateFeedback, feedbackMetrics, feedbackReport, readFeedbackExport } from "../server/eval/feedback-slice";
+import {
+  evaluateFeedback,
+  FeedbackExportError,
+  feedbackMetrics,
+  feedbackReport,
+  readFeedbackExport,
+} from "../server/eval/feedback-slice";
 import { loadModel } from "../server/inference/index";
 
 export async function evaluateFeedbackSlice(file: string, dirs: string[], json: string | undefined): Promise<void> {
@@ -24,5 +30,18 @@ export async function evaluateFeedbackSlice(file: string, dirs: string[], json: 
   if (json) {
     writeFileSync(json, JSON.stringify({ feedback: file, results }, null, 1));
     console.log(`wrote ${json}`);
+  }
+}
+
+/** The CLI's entry: a bad or missing export is a message and exit code 2, not a stack trace. */
+export async function feedbackCommand(file: string, dirs: string[], json: string | undefined): Promise<number> {
+  try {
+    await evaluateFeedbackSlice(file, dirs, json);
+    return 0;
+  } catch (error) {
+    const unreadable = (error as NodeJS.ErrnoException).code === "ENOENT";
+    if (!(error instanceof FeedbackExportError) && !unreadable) throw error;
+    console.error(unreadable ? `no such feedback export: ${file}` : (error as Error).message);
+    return 2;
   }
 }

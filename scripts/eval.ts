@@ -40,7 +40,7 @@ import { comparison, markdownReport, type ModelEval } from "../server/eval/repor
 import { readValidationSplit, type ValidationSplit } from "../server/eval/validation-split";
 import { evaluateExtractive, extractiveReport, readExtractiveDocuments } from "../server/eval/extractive";
 import { loadModel } from "../server/inference/index";
-import { evaluateFeedbackSlice } from "./eval-feedback";
+import { feedbackCommand } from "./eval-feedback";
 
 const root = path.resolve(import.meta.dirname, "..");
 const { values } = parseArgs({
@@ -61,8 +61,9 @@ if (values.help) {
 }
 
 if (values.feedback) {
-  await evaluateFeedbackSlice(values.feedback, values.model ?? [path.join(root, "models", "loom-chat")], values.json);
-  process.exit(0);
+  process.exit(
+    await feedbackCommand(values.feedback, values.model ?? [path.join(root, "models", "loom-chat")], values.json),
+  );
 }
 
 // Read when a model needs it: an extractive summariser has its own validation file.

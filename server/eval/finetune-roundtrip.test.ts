@@ -60,6 +60,18 @@ describe("feedback export parsing", () => {
   });
 });
 
+test("npm run eval -- --feedback with a bad export says why and exits 2", () => {
+  const bad = path.join(mkdtempSync(path.join(tmpdir(), "loom-feedback-")), "bad.jsonl");
+  writeFileSync(bad, '{"messages":[{"role":"user","content":"hi"}],"rating":1,"chat_id":"c"}\n');
+  const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/eval.ts", "--feedback", bad], {
+    cwd: repoRoot,
+    encoding: "utf8",
+  });
+  rmSync(path.dirname(bad), { recursive: true, force: true });
+  assert.equal(run.status, 2, run.stderr);
+  assert.match(run.stderr, /bad\.jsonl:1: a rated row needs messages ending with the assistant answer/);
+});
+
 describe("smoke fine-tune → before/after → card → install → answer", { skip: missing }, () => {
   const dir = mkdtempSync(path.join(tmpdir(), "loom-finetune-"));
   after(() => rmSync(dir, { recursive: true, force: true }));
