@@ -17,6 +17,9 @@
 //   --json FILE     also write all results (with samples) as JSON
 //   --compare FILE  training/evaluate.py's eval.json for the same model (default: training/runs/<model
 //                   folder name>/eval.json when it exists): prints PyTorch vs engine side by side
+//   --feedback FILE a feedback export (or training/finetune.py's heldback.jsonl): only the
+//                   log-likelihood of the liked and disliked answers (server/eval/feedback-slice.ts);
+//                   --json then writes {feedback: FILE, results: [{model, feedback, metrics}]}
 
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -37,6 +40,7 @@ import { comparison, markdownReport, type ModelEval } from "../server/eval/repor
 import { readValidationSplit, type ValidationSplit } from "../server/eval/validation-split";
 import { evaluateExtractive, extractiveReport, readExtractiveDocuments } from "../server/eval/extractive";
 import { loadModel } from "../server/inference/index";
+import { feedbackCommand } from "./eval-feedback";
 
 const root = path.resolve(import.meta.dirname, "..");
 const { values } = parseArgs({
@@ -47,12 +51,19 @@ const { values } = parseArgs({
     json: { type: "string" },
     compare: { type: "string" },
     "code-tasks": { type: "string" },
+    feedback: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
 if (values.help) {
   console.log("usage: npm run eval -- [--model DIR]… [--data DIR] [--quick] [--json FILE] [--compare FILE]");
   process.exit(0);
+}
+
+if (values.feedback) {
+  process.exit(
+    await feedbackCommand(values.feedback, values.model ?? [path.join(root, "models", "loom-chat")], values.json),
+  );
 }
 
 // Read when a model needs it: an extractive summariser has its own validation file.
