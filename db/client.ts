@@ -22,6 +22,13 @@ export interface Database {
   /** "pglite" or "postgres": shown by /healthz, never the URL (it may hold a password). */
   driver: "pglite" | "postgres";
   ping(): Promise<void>;
+  /**
+   * Calls `onMessage` for each NOTIFY on `channel` (pg_notify); resolves to the unsubscribe. On
+   * PostgreSQL that reaches every server sharing the database (postgres.js listens on a connection
+   * of its own and listens again after a reconnect; notices sent in between are lost, so callers
+   * also poll); on PGlite, this process only.
+   */
+  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -65,6 +72,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       db: db as unknown as Db,
       driver: "postgres",
       ping: async () => void (await db.execute(sql`select 1`)),
+      listen: async (channel, onMessage) => {
+        const { unlisten } = await client.listen(channel, onMessage);
+        return unlisten;
+      },
       close: () => client.end({ timeout: 5 }),
     };
   }
@@ -89,6 +100,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     db: db as unknown as Db,
     driver: "pglite",
     ping: async () => void (await db.execute(sql`select 1`)),
+    listen: async (channel, onMessage) => {
+      const unlisten = await client.listen(channel, onMessage);
+      return () => unlisten();
+    },
     close,
   };
 }
