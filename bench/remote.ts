@@ -32,6 +32,8 @@ const PROMPT = "Write a short story about a lighthouse keeper who finds a messag
 interface StreamStats {
   ttftMs: number;
   tokens: number;
+  /** After the first token: what streaming costs, apart from the request's own setup. */
+  decodeTokensPerSecond: number;
 }
 
 async function oneStream(model: LanguageModelV3): Promise<StreamStats> {
@@ -49,11 +51,19 @@ async function oneStream(model: LanguageModelV3): Promise<StreamStats> {
     if (part.type === "text-delta") ttftMs ??= performance.now() - started;
     else if (part.type === "error") throw part.error;
   }
-  return { ttftMs: ttftMs ?? performance.now() - started, tokens: (await result.usage).outputTokens ?? 0 };
+  const tokens = (await result.usage).outputTokens ?? 0;
+  const totalMs = performance.now() - started;
+  const first = ttftMs ?? totalMs;
+  return {
+    ttftMs: first,
+    tokens,
+    decodeTokensPerSecond: totalMs > first ? ((tokens - 1) * 1000) / (totalMs - first) : 0,
+  };
 }
 
 interface Measured {
   tokensPerSecond: number;
+  decodeTokensPerSecond: number;
   ttftMs: number;
   tokensPerStream: number;
 }
@@ -66,6 +76,7 @@ async function measure(model: LanguageModelV3, concurrency: number): Promise<Mea
   const rates: number[] = [];
   const ttfts: number[] = [];
   const tokens: number[] = [];
+  const decodeRates: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const started = performance.now();
     const streams = await Promise.all(Array.from({ length: concurrency }, () => oneStream(model)));
@@ -74,9 +85,15 @@ async function measure(model: LanguageModelV3, concurrency: number): Promise<Mea
     for (const s of streams) {
       ttfts.push(s.ttftMs);
       tokens.push(s.tokens);
+      decodeRates.push(s.decodeTokensPerSecond);
     }
   }
-  return { tokensPerSecond: median(rates), ttftMs: median(ttfts), tokensPerStream: median(tokens) };
+  return {
+    tokensPerSecond: median(rates),
+    decodeTokensPerSecond: median(decodeRates),
+    ttftMs: median(ttfts),
+    tokensPerStream: median(tokens),
+  };
 }
 
 // On the embedded PGlite (a fresh data folder); on the PostgreSQL of DATABASE_URL when it is set.
@@ -117,6 +134,7 @@ try {
     rows.push(
       `| ${concurrency} | ${inProcess.tokensPerSecond.toFixed(1)} | ${viaV1.tokensPerSecond.toFixed(1)} | ` +
         `${(cost * 100).toFixed(1)} % | ${Math.round(inProcess.ttftMs)} | ${Math.round(viaV1.ttftMs)} | ` +
+        `${inProcess.decodeTokensPerSecond.toFixed(1)} / ${viaV1.decodeTokensPerSecond.toFixed(1)} | ` +
         `${inProcess.tokensPerStream} / ${viaV1.tokensPerStream} |`,
     );
   }
@@ -127,9 +145,9 @@ try {
       .join(" ")}\n`,
   );
   console.log(
-    "| streams | tokens/s in-process | tokens/s via /v1 | hop's cost | TTFT in-process (ms) | TTFT via /v1 (ms) | tokens per answer |",
+    "| streams | tokens/s in-process | tokens/s via /v1 | hop's cost | TTFT in-process (ms) | TTFT via /v1 (ms) | after the first token, tokens/s per stream (in-process / via /v1) | tokens per answer |",
   );
-  console.log("| --- | --- | --- | --- | --- | --- | --- |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
   for (const row of rows) console.log(row);
 } finally {
   await server.stop();
