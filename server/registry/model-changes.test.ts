@@ -120,6 +120,8 @@ describe("several servers' registries on one database", { timeout: 120_000 }, ()
 
   test("notices lost: B's poll drops what A removed within its interval", async () => {
     const polling = registryOn(databaseB);
+    // The one stand-in here: a database whose LISTEN fails, since a lost listening connection
+    // cannot be produced on PGlite (in-process notices); the rows, models and queries are real.
     const listenLost = {
       listen: () => Promise.reject(new Error("connection lost")),
     } satisfies Pick<Database, "listen">;
