@@ -106,6 +106,12 @@ export const models = pgTable(
     decodeTokensPerSecond: real("decode_tokens_per_second"),
     source: text("source", { enum: MODEL_SOURCES }).notNull().default("local"),
     remote: jsonb("remote").$type<RemoteEndpoint>(),
+    /**
+     * New whenever what the row serves changes (a folder installed or registered again, an
+     * endpoint added): a server holding a loaded copy of another revision drops it (several
+     * servers share one database: server/registry/loaded-models.ts).
+     */
+    revision: uuid("revision").notNull().defaultRandom(),
     uploadedBy: uuid("uploaded_by").references(() => users.id, { onDelete: "set null" }),
     createdAt: createdAt(),
   },

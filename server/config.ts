@@ -96,6 +96,11 @@ const envSchema = z.object({
   LOOM_REQUESTS_PER_MINUTE: z.coerce.number().int().positive().default(30),
   /** Pause before each streamed text delta (demos, e2e tests); 0 = off. */
   LOOM_STREAM_DELAY_MS: z.coerce.number().int().min(0).max(5000).default(0),
+  /**
+   * How often a server checks that the models it holds in memory still match their rows (another
+   * server on the same database may have replaced or removed them); notices usually come first.
+   */
+  LOOM_MODEL_SYNC_MS: z.coerce.number().int().min(1000).max(600_000).default(15_000),
   /** How long in-flight requests may run on after SIGTERM before the server closes anyway. */
   LOOM_SHUTDOWN_GRACE_MS: z.coerce.number().int().nonnegative().default(10_000),
   /** Comma-separated list of proxy addresses to trust for X-Forwarded-For (Express "trust proxy"). */
@@ -168,6 +173,9 @@ export function loadConfig(env: EnvVars = process.env) {
     maxUploadBytes: e.LOOM_MAX_UPLOAD_BYTES,
     requestsPerMinute: e.LOOM_REQUESTS_PER_MINUTE,
     streamDelayMs: e.LOOM_STREAM_DELAY_MS,
+    modelSyncMs: e.LOOM_MODEL_SYNC_MS,
+    /** Whether SESSION_SECRET was given: servers sharing a database must sign cookies alike. */
+    sharedSessionSecret: e.SESSION_SECRET !== undefined,
     shutdownGraceMs: e.LOOM_SHUTDOWN_GRACE_MS,
     trustProxy: e.LOOM_TRUST_PROXY,
     production: e.NODE_ENV === "production",

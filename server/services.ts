@@ -12,6 +12,7 @@ import type { Config } from "./config";
 import { createFeedbackStore, type FeedbackStore } from "./feedback/rated-answers";
 import { createTrainingConsent, type TrainingConsent } from "./feedback/training-consent";
 import { logger } from "./logger";
+import { watchModelChanges } from "./registry/model-changes";
 import { createRegistry, type Registry } from "./registry/registry";
 import { SHUTDOWN_REASON } from "./shutdown-notice";
 import { createUploadStaging, type UploadStaging } from "./uploads/staging";
@@ -56,6 +57,8 @@ export interface AppServices {
 export async function createServices(config: Config): Promise<AppServices> {
   const database = await openDatabase({ url: config.databaseUrl, pgliteDir: config.pgliteDir });
   logger.info("database ready", { driver: database.driver });
+  if (database.driver === "postgres" && !config.sharedSessionSecret)
+    logger.warn("SESSION_SECRET is not set: this server's sessions are not valid on other servers of this database");
   const { db } = database;
 
   const chats = createChatStore(db);
@@ -85,6 +88,13 @@ export async function createServices(config: Config): Promise<AppServices> {
     secretKey: config.secretKey,
   });
   await registry.sync();
+  // Another server on this database may replace or remove a model this one holds in memory.
+  const modelChanges = await watchModelChanges({
+    database,
+    sweep: registry.dropStale,
+    intervalMs: config.modelSyncMs,
+    logger,
+  });
 
   // Generations left "running" by a process that died are interrupted, their text rebuilt from
   // their logs (idempotent: generation-recovery.ts); keep sweeping, since another instance sharing
@@ -141,6 +151,7 @@ export async function createServices(config: Config): Promise<AppServices> {
     cutStreams,
     async close() {
       clearInterval(sweeper);
+      await modelChanges.close();
       await cutStreams();
       // One-shot runs outlive their requests by a decode step or so (a client that left, a cut
       // stream): their outcomes are written before the models and the database close.

@@ -1,24 +1,22 @@
 // The model registry: the one place every application asks which model serves it. Rows live in
 // the database (models, task_assignments); folders live in the model store (LOOM_MODELS_DIR);
-// loaded models live in memory here, one per folder, shared by every application. This file
-// composes the parts: validate.ts proves a folder works, assignments.ts says which models serve
-// which application, install.ts moves folders in and out of the store.
+// loaded models live in memory (loaded-models.ts), one per folder, shared by every application.
+// This file composes the parts: validate.ts proves a folder works, assignments.ts says which
+// models serve which application, install.ts moves folders in and out of the store. Rows and
+// assignments are read on every request (never cached), so several servers on one database agree;
+// what each holds in memory follows the rows' revisions (model-changes.ts).
+import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { readdir } from "node:fs/promises";
 import path from "node:path";
 import type { LanguageModelV3 } from "@ai-sdk/provider";
 import { wrapLanguageModel } from "ai";
-import { asc, count, eq } from "drizzle-orm";
+import { asc, count, eq, inArray } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { models, appAssignments, type ModelRow } from "../../db/schema";
 import { APP_TITLES, type AppName } from "../apps";
-import { isDedicatedKind } from "../apps/model-kinds";
-import { isModelId } from "../common/model-id";
 import { HttpError, isPublicError } from "../http-error";
 import {
   createLoomLanguageModel,
-  loadModel,
-  readModelFolder,
   type LoadedCausalLM,
   type LoadedClassifier,
   type LoadedExtractiveSummarizer,
@@ -30,7 +28,10 @@ import { checkExternalData } from "../uploads/onnx-external-data";
 import { createAssignments } from "./assignments";
 import { listFiles, refuseSymlinks } from "./folder-info";
 import { installModelFolder, removeModelFolder } from "./install";
+import { createLoadedModels } from "./loaded-models";
+import { announceModelChange } from "./model-changes";
 import { createRemoteModels } from "./remote/remote-models";
+import { syncStore } from "./store-sync";
 import { pacingMiddleware } from "./stream-pacing";
 import { validateModelFolder } from "./validate";
 
@@ -48,11 +49,9 @@ export interface RegistryOptions {
 
 export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelayMs = 0, secretKey }: RegistryOptions) {
   const remotes = createRemoteModels({ db, secretKey, logger });
-  const loaded = new Map<string, Promise<LoadedModel>>();
-  /** The loads that have finished: what status() counts without waiting on a load in progress. */
-  const ready = new Map<string, LoadedModel>();
-
   const folderOf = (modelId: string) => path.join(modelsDir, modelId);
+  const loaded = createLoadedModels({ folderOf, logger, loadOptions });
+  const announce = (modelId: string) => announceModelChange(db, modelId, logger);
 
   /** Loads a folder and proves it works (validate.ts); measures decode speed on the way. */
   const validateFolder = (dir: string, fallbackName: string) =>
@@ -60,35 +59,8 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
 
   const { modelsForApp, resolve, assignDeclaredDefaults, assign, unassign } = createAssignments({ db, requireModel });
 
-  /**
-   * At start: folders in the store that the database does not know are validated and registered
-   * (so the shipped defaults appear on a fresh machine); rows whose folder vanished are marked failed.
-   */
-  async function sync() {
-    const rows = new Map((await db.select().from(models)).map((r) => [r.id, r]));
-    const folders = existsSync(modelsDir)
-      ? (await readdir(modelsDir, { withFileTypes: true }))
-          .filter((e) => e.isDirectory() && !e.name.startsWith("."))
-          .map((e) => e.name)
-      : [];
-    for (const id of await dedicatedKindsFirst(folders.filter((f) => !rows.has(f)))) {
-      if (!isModelId(id)) {
-        logger.warn("model folder ignored: its name is not a valid model id", { folder: id });
-        continue;
-      }
-      await registerFolder(id, { uploadedBy: null });
-    }
-    for (const [id, row] of rows) {
-      if (row.source === "remote") continue; // no folder: an endpoint
-      if (!folders.includes(id) && row.status === "ready") {
-        await db
-          .update(models)
-          .set({ status: "failed", statusReason: `Folder ${folderOf(id)} is missing.` })
-          .where(eq(models.id, id));
-        logger.warn("model folder missing", { modelId: id });
-      }
-    }
-  }
+  /** At start: the store's new folders registered, rows whose folder vanished marked failed. */
+  const sync = () => syncStore({ db, modelsDir, logger, registerFolder });
 
   /** Validates a folder already in the store and records it; failures are recorded, not thrown. */
   async function registerFolder(id: string, options: { uploadedBy: string | null; displayName?: string }) {
@@ -116,9 +88,11 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
           files: await listFiles(dir),
           status: "ready",
           statusReason: null,
+          revision: randomUUID(), // the folder may be another than a copy some server holds
         })
         .where(eq(models.id, id));
       await assignDeclaredDefaults(id, report.tasks);
+      await announce(id);
       logger.info("model registered", {
         modelId: id,
         kind: report.kind,
@@ -174,47 +148,48 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
       })
       .onConflictDoUpdate({
         target: models.id,
-        set: { status: "ready", statusReason: null, kind: validation.kind, architecture: validation.architecture },
+        set: {
+          status: "ready",
+          statusReason: null,
+          kind: validation.kind,
+          architecture: validation.architecture,
+          revision: randomUUID(),
+        },
       })
       .returning();
+    await announce(input.modelId);
     logger.info("model installed", { modelId: input.modelId, kind: validation.kind });
     return { row: row!, declaredApps: validation.tasks };
   }
 
-  /** Loads on first use; concurrent callers share one load. A failed load is not cached. */
-  function load(modelId: string): Promise<LoadedModel> {
-    let model = loaded.get(modelId);
-    if (!model) {
-      model = loadModel(folderOf(modelId), { ...loadOptions, id: modelId, logger });
-      loaded.set(modelId, model);
-      const pending = model;
-      pending.then(
-        (m) => {
-          if (loaded.get(modelId) === pending) ready.set(modelId, m); // not unloaded meanwhile
-        },
-        () => loaded.delete(modelId),
-      );
-    }
-    return model;
+  /** The loaded copy of a model (Admin's "Load"); the row says which revision. */
+  async function load(modelId: string): Promise<LoadedModel> {
+    return loaded.load(await requireModel(modelId));
   }
 
   /** Unloads from memory; a causal LM first finishes what it is generating. */
-  async function unload(modelId: string) {
-    const model = loaded.get(modelId);
-    if (!model) return;
-    loaded.delete(modelId);
-    ready.delete(modelId);
-    const m = await model.catch(() => undefined);
-    if (m?.kind === "causal-lm") {
-      while (m.stats().active + m.stats().waiting > 0) await new Promise((r) => setTimeout(r, 100));
-    }
-    await m?.dispose();
+  const unload = (modelId: string) => loaded.unload(modelId);
+
+  /**
+   * Drops the loaded copies and remote clients whose rows another server removed or replaced
+   * (model-changes.ts runs it); returns the ids unloaded.
+   */
+  async function dropStale(): Promise<string[]> {
+    const held = [...new Set([...loaded.ids(), ...remotes.ids()])];
+    if (held.length === 0) return [];
+    const rows = await db
+      .select({ id: models.id, revision: models.revision })
+      .from(models)
+      .where(inArray(models.id, held));
+    const current = new Map(rows.map((r) => [r.id, r.revision]));
+    remotes.dropStale(current);
+    return loaded.dropStale(current);
   }
 
   async function causalLM(app: AppName, requested?: string): Promise<{ row: ModelRow; model: LoadedCausalLM }> {
     const row = await resolve(app, requested);
     refuseRemote(row, app);
-    const model = await load(row.id);
+    const model = await loaded.load(row);
     if (model.kind !== "causal-lm")
       throw new HttpError(
         409,
@@ -265,7 +240,7 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
   ): Promise<{ row: ModelRow; model: LoadedClassifier | LoadedCausalLM }> {
     const row = await resolve("sentiment", requested);
     refuseRemote(row, "sentiment");
-    const model = await load(row.id);
+    const model = await loaded.load(row);
     if (model.kind === "extractive-summarizer")
       throw new HttpError(
         409,
@@ -281,7 +256,7 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
   ): Promise<{ row: ModelRow; model: LoadedExtractiveSummarizer } | undefined> {
     const row = await resolve("summarize", requested);
     if (row.kind !== "extractive-summarizer") return undefined;
-    const model = await load(row.id);
+    const model = await loaded.load(row);
     if (model.kind !== "extractive-summarizer")
       throw new HttpError(
         409,
@@ -291,26 +266,12 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
     return { row, model };
   }
 
-  /**
-   * New folders in registration order: the kinds made for one application first (isDedicatedKind),
-   * so on a fresh store Summarise's default is the extractive summariser, not the chat model that
-   * also declares it. A folder that cannot be read keeps its place; registering it records why.
-   */
-  async function dedicatedKindsFirst(ids: string[]): Promise<string[]> {
-    const dedicated = new Set<string>();
-    for (const id of ids) {
-      const folder = await readModelFolder(folderOf(id)).catch(() => undefined);
-      if (folder && isDedicatedKind(folder.kind)) dedicated.add(id);
-    }
-    return [...ids.filter((id) => dedicated.has(id)), ...ids.filter((id) => !dedicated.has(id))];
-  }
-
   async function listModels() {
     const rows = await db.select().from(models).orderBy(asc(models.id));
     const assignments = await db.select().from(appAssignments);
     return Promise.all(
       rows.map(async (row) => {
-        const model = loaded.has(row.id) ? await loaded.get(row.id)!.catch(() => undefined) : undefined;
+        const model = await loaded.settled(row.id);
         return {
           ...row,
           assignments: assignments
@@ -360,6 +321,7 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
     remotes.forget(modelId);
     await db.delete(models).where(eq(models.id, modelId));
     if (existsSync(folderOf(modelId))) await removeModelFolder(modelsDir, modelId);
+    await announce(modelId);
   }
 
   /** Counts by status, for /healthz and the admin overview; `generating` sums the decode slots. */
@@ -367,7 +329,7 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
     // The engines' counts first: a snapshot of the moment status() was called, not of whenever the
     // database answered (a decode slot can be taken and freed within one round trip).
     const generating = { active: 0, waiting: 0 };
-    for (const model of ready.values()) {
+    for (const model of loaded.ready()) {
       if (model.kind !== "causal-lm") continue;
       const { active, waiting } = model.stats();
       generating.active += active;
@@ -384,7 +346,7 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
   }
 
   async function close() {
-    await Promise.all([...loaded.keys()].map(unload));
+    await loaded.close();
   }
 
   return {
@@ -398,9 +360,14 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
     resolve,
     load,
     unload,
+    dropStale,
     languageModel,
     endpointModel,
-    addRemote: remotes.add,
+    async addRemote(...args: Parameters<typeof remotes.add>) {
+      const added = await remotes.add(...args);
+      await announce(added.row.id);
+      return added;
+    },
     testRemote: remotes.test,
     causalLM,
     sentimentModel,

@@ -1,7 +1,8 @@
 // The registry's remote models: rows with source "remote" and an endpoint instead of a folder.
 // Adding one proves it answers (a short generation, timed) before the row is written; the API
 // key is sealed at rest and opened only to build the client. One client per model, so that its
-// concurrency cap holds across requests.
+// concurrency cap holds across requests; made again when the row's revision changes (another server
+// removed and added it again).
 import { streamText } from "ai";
 import { eq } from "drizzle-orm";
 import type { Db } from "../../../db/client";
@@ -38,7 +39,7 @@ export interface RemoteTest {
 export function createRemoteModels(options: { db: Db; secretKey?: string; logger: Logger }) {
   const { db, logger } = options;
   const box = options.secretKey ? createSecretBox(options.secretKey) : undefined;
-  const clients = new Map<string, RemoteModel>();
+  const clients = new Map<string, { revision: string; client: RemoteModel }>();
 
   function endpointOf(input: AddRemoteInput): { endpoint: RemoteEndpoint; apiKey?: string } {
     let url: URL;
@@ -123,9 +124,9 @@ export function createRemoteModels(options: { db: Db; secretKey?: string; logger
     return { row: row!, test: measured };
   }
 
-  /** The client of a remote row, made once. */
+  /** The client of a remote row, made once per revision. */
   function clientFor(row: ModelRow): RemoteModel {
-    let client = clients.get(row.id);
+    let client = clients.get(row.id)?.revision === row.revision ? clients.get(row.id)!.client : undefined;
     if (!client) {
       const endpoint = row.remote;
       if (!endpoint) throw new HttpError(500, "BAD_REMOTE", `Model "${row.id}" has no endpoint.`);
@@ -143,7 +144,7 @@ export function createRemoteModels(options: { db: Db; secretKey?: string; logger
         }
       }
       client = createRemoteModel(row.id, endpoint, apiKey);
-      clients.set(row.id, client);
+      clients.set(row.id, { revision: row.revision, client });
     }
     return client;
   }
@@ -156,7 +157,12 @@ export function createRemoteModels(options: { db: Db; secretKey?: string; logger
     },
     clientFor,
     forget: (id: string) => clients.delete(id),
-    activeRequests: () => [...clients.values()].reduce((n, c) => n + c.active(), 0),
+    ids: () => [...clients.keys()],
+    /** Forgets the clients whose row is gone or has another revision now (requests running keep theirs). */
+    dropStale(current: ReadonlyMap<string, string>) {
+      for (const [id, held] of clients) if (current.get(id) !== held.revision) clients.delete(id);
+    },
+    activeRequests: () => [...clients.values()].reduce((n, c) => n + c.client.active(), 0),
   };
 }
 

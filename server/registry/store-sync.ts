@@ -1,0 +1,64 @@
+// At start: folders in the store that the database does not know are validated and registered
+// (so the shipped defaults appear on a fresh machine); rows whose folder vanished are marked failed.
+import { existsSync } from "node:fs";
+import { readdir } from "node:fs/promises";
+import path from "node:path";
+import { eq } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { models } from "../../db/schema";
+import { isDedicatedKind } from "../apps/model-kinds";
+import { isModelId } from "../common/model-id";
+import { readModelFolder } from "../inference";
+import type { Logger } from "../logger";
+
+export interface StoreSyncOptions {
+  db: Db;
+  modelsDir: string;
+  logger: Logger;
+  /** Validates a folder and records it (the registry's); failures are recorded, not thrown. */
+  registerFolder: (id: string, options: { uploadedBy: string | null }) => Promise<void>;
+}
+
+export async function syncStore({ db, modelsDir, logger, registerFolder }: StoreSyncOptions) {
+  const folderOf = (id: string) => path.join(modelsDir, id);
+  const rows = new Map((await db.select().from(models)).map((r) => [r.id, r]));
+  const folders = existsSync(modelsDir)
+    ? (await readdir(modelsDir, { withFileTypes: true }))
+        .filter((e) => e.isDirectory() && !e.name.startsWith("."))
+        .map((e) => e.name)
+    : [];
+  for (const id of await dedicatedKindsFirst(
+    folders.filter((f) => !rows.has(f)),
+    folderOf,
+  )) {
+    if (!isModelId(id)) {
+      logger.warn("model folder ignored: its name is not a valid model id", { folder: id });
+      continue;
+    }
+    await registerFolder(id, { uploadedBy: null });
+  }
+  for (const [id, row] of rows) {
+    if (row.source === "remote") continue; // no folder: an endpoint
+    if (!folders.includes(id) && row.status === "ready") {
+      await db
+        .update(models)
+        .set({ status: "failed", statusReason: `Folder ${folderOf(id)} is missing.` })
+        .where(eq(models.id, id));
+      logger.warn("model folder missing", { modelId: id });
+    }
+  }
+}
+
+/**
+ * New folders in registration order: the kinds made for one application first (isDedicatedKind),
+ * so on a fresh store Summarise's default is the extractive summariser, not the chat model that
+ * also declares it. A folder that cannot be read keeps its place; registering it records why.
+ */
+async function dedicatedKindsFirst(ids: string[], folderOf: (id: string) => string): Promise<string[]> {
+  const dedicated = new Set<string>();
+  for (const id of ids) {
+    const folder = await readModelFolder(folderOf(id)).catch(() => undefined);
+    if (folder && isDedicatedKind(folder.kind)) dedicated.add(id);
+  }
+  return [...ids.filter((id) => dedicated.has(id)), ...ids.filter((id) => !dedicated.has(id))];
+}
