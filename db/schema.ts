@@ -17,6 +17,7 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 import { APPS } from "../server/apps";
+import type { ChatSettings } from "../server/apps/chat-settings";
 
 export const ROLES = ["admin", "user"] as const;
 export type Role = (typeof ROLES)[number];
@@ -148,11 +149,24 @@ export const chats = pgTable(
     title: text("title").notNull().default("New chat"),
     /** The last message of the branch the user is looking at (messages form a tree). */
     currentLeafId: uuid("current_leaf_id"),
+    /** System prompt and decoding (server/apps/chat-settings.ts), copied from the owner's defaults. */
+    settings: jsonb("settings").$type<ChatSettings>(),
+    /** Not kept: out of the list, search and exports, deleted on leaving or when idle (chat-store.ts). */
+    temporary: boolean("temporary").notNull().default(false),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index("chats_user_updated_idx").on(t.userId, t.updatedAt)],
 );
+
+/** A user's defaults for new chats (Settings › Chat); none stored means Loom's defaults. */
+export const chatDefaults = pgTable("chat_defaults", {
+  userId: uuid("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  settings: jsonb("settings").$type<ChatSettings>().notNull(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
 
 /** Messages form a tree (parent id): regenerate and edit add siblings, nothing is overwritten. */
 export const messages = pgTable(

@@ -6,6 +6,8 @@ import { newUser, signUp } from "./accounts";
 test("create a key, use it on /v1, revoke it", async ({ page, request }) => {
   await signUp(page, newUser());
   await page.getByRole("link", { name: /Tester/ }).click();
+  // The user's name opens Settings; API keys is one of its pages.
+  await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "API keys" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "API keys" })).toBeVisible();
   await expect(page.getByText("You have no API keys yet.")).toBeVisible();
 

@@ -5,6 +5,7 @@ import { openDatabase, type Database } from "../db/client";
 import { createApiKeys, type ApiKeys } from "./auth/api-keys";
 import { createAuthService, type AuthService } from "./auth/auth-service";
 import { createChatStore, type ChatStore } from "./chat/chat-store";
+import { createChatDefaults, type ChatDefaults } from "./chat/chat-defaults";
 import { stopUserTurns } from "./chat/chat-turn";
 import { createGenerationLog, type GenerationLog } from "./chat/generation-log";
 import { createGenerationRunner, type GenerationRunner } from "./chat/generation-runner";
@@ -36,6 +37,8 @@ export interface AppServices {
   feedback: FeedbackStore;
   /** Settings › Privacy: who opted out of training data. */
   trainingConsent: TrainingConsent;
+  /** Each user's defaults for new chats (Settings › Chat). */
+  chatDefaults: ChatDefaults;
   generationLog: GenerationLog;
   generations: GenerationRunner;
   runs: RunRecorder;
@@ -62,6 +65,7 @@ export async function createServices(config: Config): Promise<AppServices> {
   const { db } = database;
 
   const chats = createChatStore(db);
+  const chatDefaults = createChatDefaults(db);
   const generationLog = createGenerationLog(db, { logger });
   const runs = createRunRecorder(db);
   const generations = createGenerationRunner({ log: generationLog, store: chats, runs, logger });
@@ -107,6 +111,7 @@ export async function createServices(config: Config): Promise<AppServices> {
     void generationLog.markInterrupted(undefined, generations.liveIds()).catch(() => {});
     void auth.purgeExpired().catch(() => {});
     void uploads.purgeStaleUploads(24 * 3600_000).catch(() => {});
+    void chats.purgeTemporaryChats().catch(() => {});
   }, 30_000);
   sweeper.unref();
 
@@ -130,6 +135,7 @@ export async function createServices(config: Config): Promise<AppServices> {
     chats,
     feedback: createFeedbackStore(db),
     trainingConsent: createTrainingConsent(db),
+    chatDefaults,
     generationLog,
     generations,
     runs,

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { DEFAULT_CHAT_SETTINGS } from "../../server/apps/chat-settings";
 import { LimitExceededError } from "../../server/usage/errors";
 import { answerOf, contextFor, signedInRequest } from "~/test-helpers";
 import { action } from "./api.chats";
@@ -33,10 +34,11 @@ function services({ overQuota = false } = {}) {
         },
       }),
     },
+    chatDefaults: { get: async () => DEFAULT_CHAT_SETTINGS },
     chats: {
-      createChat: async (_userId: string, title: string, id: string) => {
+      createChat: async (_userId: string, title: string, { id, temporary }: { id: string; temporary: boolean }) => {
         created.push(id);
-        return { id, title };
+        return { id, title, temporary };
       },
     },
   };
@@ -51,7 +53,7 @@ describe("POST /api/chats", () => {
     const answer = await answerOf(async () =>
       action({ request: await post({ id, firstMessage: "Hello there" }), context: contextFor(s), params: {} }),
     );
-    assert.deepEqual(answer, { status: 201, body: { chat: { id, title: "Hello there" } } });
+    assert.deepEqual(answer, { status: 201, body: { chat: { id, title: "Hello there", temporary: false } } });
     assert.deepEqual(s.created, [id]);
   });
 

@@ -23,20 +23,26 @@ const createChat = z.object({
   firstMessage: cleanText("Message").max(20_000).optional(),
   /** The model the first message is for (the chat's default when absent). */
   modelId: z.string().max(128).optional(),
+  /** Not kept: out of the list and search, deleted when left or idle (decision 028). */
+  temporary: z.boolean().default(false),
 });
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requireApiUser(request, context);
   if (request.method !== "POST") apiError(405, "Use POST to create a conversation.");
   const input = await readJson(request, createChat);
-  const { chats, quotas } = context.services;
+  const { chats, chatDefaults, quotas } = context.services;
   try {
+    // A new chat takes its owner's defaults (Settings › Chat).
+    const settings = await chatDefaults.get(user.id);
     if (input.firstMessage?.trim()) {
       await quotas.assertWithinQuota(user.id);
-      await assertFirstMessageFits(context.services, input.firstMessage.trim(), input.modelId);
+      await assertFirstMessageFits(context.services, input.firstMessage.trim(), input.modelId, settings.systemPrompt);
     }
-    const chat = await chats.createChat(user.id, titleFrom(input.firstMessage ?? ""), input.id);
-    return Response.json({ chat: { id: chat.id, title: chat.title } }, { status: 201 });
+    const title = titleFrom(input.firstMessage ?? "");
+    const { id, temporary } = input;
+    const chat = await chats.createChat(user.id, title, { id, settings, temporary });
+    return Response.json({ chat: { id: chat.id, title: chat.title, temporary: chat.temporary } }, { status: 201 });
   } catch (error) {
     rethrowAsApiError(error);
   }

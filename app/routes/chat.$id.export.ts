@@ -27,6 +27,8 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     throw error;
   };
   const { chat, path } = await chats.getChat(user.id, id.data).catch(notFound);
+  // Not kept, so not exported (decision 028).
+  if (chat.temporary) throw new Response("A temporary chat is not exported.", { status: 409 });
   const all = scope === "tree" ? await chats.allMessages(user.id, chat.id).catch(notFound) : [];
   const name =
     chat.title

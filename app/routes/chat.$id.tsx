@@ -1,7 +1,9 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useLoaderData, useRouteLoaderData } from "@remix-run/react";
 import { z } from "zod";
+import { chatSettingsOf } from "../../server/apps/chat-settings";
 import { isChatNotFound } from "../../server/chat/chat-store";
+import { publicErrorOf } from "../../server/http-error";
 import { cleanText } from "../../server/common/user-text";
 import { deleteChatAfterStopping } from "../../server/chat/chat-turn";
 import { ChatView } from "~/components/chat/chat-view";
@@ -36,6 +38,8 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     // The answer being written is left out: the page reattaches to it and replays it.
     messages: toUiMessages(view.path, view.ratings, names, running?.messageId),
     generating: Boolean(running),
+    settings: chatSettingsOf(view.chat.settings),
+    temporary: view.chat.temporary,
   };
 }
 
@@ -56,6 +60,8 @@ async function changedMessage(change: Promise<unknown>): Promise<boolean> {
     return true;
   } catch (error) {
     if (isChatNotFound(error)) return false;
+    const known = publicErrorOf(error); // e.g. rating an answer in a temporary chat
+    if (known) throw data({ error: known.message }, { status: known.status });
     throw error;
   }
 }

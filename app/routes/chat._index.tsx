@@ -2,6 +2,7 @@
 // with a client-made id and the page moves to /chat/:id, which sends the message. A refusal (the
 // daily quota, a message the model cannot read) is shown here and the message stays in the box.
 import { useNavigate, useRouteLoaderData } from "@remix-run/react";
+import { EyeOff } from "lucide-react";
 import { useState } from "react";
 import { APP_INFO } from "~/apps";
 import { AppPage } from "~/components/app-page";
@@ -14,6 +15,8 @@ export default function NewChat() {
   const layout = useRouteLoaderData<typeof chatLayoutLoader>("routes/chat");
   const navigate = useNavigate();
   const [error, setError] = useState<string>();
+  // A temporary chat is not kept (decision 028): the choice is made before the first message.
+  const [temporary, setTemporary] = useState(false);
   const models = layout?.models ?? [];
   const modelId = useSelectedModel(models);
 
@@ -22,7 +25,7 @@ export default function NewChat() {
     const response = await fetch("/api/chats", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ id, firstMessage: text, modelId }),
+      body: JSON.stringify({ id, firstMessage: text, modelId, temporary }),
     }).catch(() => undefined);
     if (!response) {
       setError("Could not reach Loom. Check your connection and send again.");
@@ -41,6 +44,22 @@ export default function NewChat() {
 
   return (
     <AppPage app={APP_INFO.chat} models={models} isAdmin={layout?.isAdmin ?? false}>
+      <label className="flex w-fit items-center gap-2 text-sm text-slate-700 dark:text-slate-300">
+        <input
+          type="checkbox"
+          checked={temporary}
+          onChange={(e) => setTemporary(e.target.checked)}
+          className="size-4 accent-brand-600"
+        />
+        <EyeOff aria-hidden="true" className="size-4" />
+        Temporary chat
+      </label>
+      {temporary && (
+        <p role="note" className="text-sm text-slate-600 dark:text-slate-400">
+          Not kept: left out of your chat list, search and exports, and deleted when you leave it or an hour after its
+          last message.
+        </p>
+      )}
       {error && <Alert>{error}</Alert>}
       <Composer disabled={models.length === 0} busy={false} onSend={(text) => start(text, modelId)} onStop={() => {}} />
     </AppPage>

@@ -3,6 +3,7 @@ import type { ModelMessage } from "ai";
 import { z } from "zod";
 import { cleanText, clipText } from "../common/user-text";
 import { countMessageTokens, promptBudget, roughCharacters, type PromptModel } from "./budget";
+import { chatDecodingOf, DEFAULT_CHAT_SETTINGS } from "./chat-settings";
 import type { Decoding } from "./decoding";
 import { INPUT_LIMITS } from "./limits";
 import type { AppPrompts } from "./prompts";
@@ -28,7 +29,12 @@ export const chatRequest = z.object({
 });
 export type ChatRequest = z.infer<typeof chatRequest>;
 
-export const chatDecoding: Decoding = { temperature: 0.7, topP: 0.9, maxOutputTokens: 256 };
+export const chatDecoding: Decoding = chatDecodingOf(DEFAULT_CHAT_SETTINGS);
+
+/** The prompts a chat uses: its own system prompt, when it has one, instead of the model's. */
+export function withSystemPrompt(prompts: AppPrompts, systemPrompt: string): AppPrompts {
+  return systemPrompt ? { ...prompts, chat: { ...prompts.chat, system: systemPrompt } } : prompts;
+}
 
 /** A title from the first message: its first line, cut at a word boundary. */
 export function titleFrom(text: string, max = 60): string {

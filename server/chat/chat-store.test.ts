@@ -157,7 +157,7 @@ describe("chat store: path to a message", () => {
         (await store.pathTo(u!.id, chat.id, a1.id)).map((m) => m.id),
         [q.id, a1.id],
       );
-      await assert.rejects(store.createChat(u!.id, "dup", chat.id), { httpStatus: 409 });
+      await assert.rejects(store.createChat(u!.id, "dup", { id: chat.id }), { httpStatus: 409 });
     } finally {
       await database.close();
     }

@@ -1,9 +1,10 @@
 // Conversations as message trees. Regenerate and edit add a sibling under the same parent; the
 // chat remembers which leaf the user looks at, and the visible conversation is the path from the
 // root to that leaf. Nothing is overwritten or deleted except by deleting the whole chat.
-import { and, desc, eq, getTableColumns, ilike, inArray, or, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, ilike, inArray, lt, notExists, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { chats, feedback, messages, type RUN_STATUSES } from "../../db/schema";
+import { chats, feedback, generations, messages, type RUN_STATUSES } from "../../db/schema";
+import type { ChatSettings } from "../apps/chat-settings";
 import { HttpError, isPublicError, PublicError } from "../http-error";
 import { newestLeaf, pathToRoot, siblingsOf } from "./message-tree";
 
@@ -29,6 +30,21 @@ export interface PathMessage extends MessageRow {
   siblingIds: string[];
   siblingIndex: number;
   status: (typeof RUN_STATUSES)[number] | null;
+}
+
+/**
+ * How long a temporary chat outlives its last message when its page is not left through Loom (a
+ * closed tab, a lost connection): the service's sweep deletes it then (decision 028).
+ */
+export const TEMPORARY_CHAT_IDLE_MS = 60 * 60_000;
+
+export class TemporaryChatError extends HttpError<"TEMPORARY_CHAT"> {}
+
+export interface NewChatOptions {
+  id?: string;
+  /** The chat's settings: its owner's defaults when it is made. */
+  settings?: ChatSettings;
+  temporary?: boolean;
 }
 
 export interface NewMessage {
@@ -60,30 +76,52 @@ export function createChatStore(db: Db) {
   }
 
   /** `id` may come from the client (a UUID it generated); an id already taken is a 409. */
-  async function createChat(userId: string, title = "New chat", id?: string) {
+  async function createChat(userId: string, title = "New chat", { id, settings, temporary }: NewChatOptions = {}) {
     const [chat] = await db
       .insert(chats)
-      .values({ userId, title: title.slice(0, 200), ...(id && { id }) })
+      .values({ userId, title: title.slice(0, 200), ...(id && { id }), settings, temporary })
       .onConflictDoNothing()
       .returning();
     if (!chat) throw new HttpError(409, "CHAT_EXISTS", "A conversation with this id already exists.");
     return chat;
   }
 
-  /** The user's chats, newest activity first; `query` searches titles and message text. */
+  /** The user's kept chats (temporary ones never show), newest activity first; `query` searches titles and message text. */
   async function listChats(userId: string, query?: string) {
     const base = db
       .select({ id: chats.id, title: chats.title, updatedAt: chats.updatedAt })
       .from(chats)
       .orderBy(desc(chats.updatedAt))
       .limit(200);
-    if (!query?.trim()) return base.where(eq(chats.userId, userId));
+    const kept = and(eq(chats.userId, userId), eq(chats.temporary, false));
+    if (!query?.trim()) return base.where(kept);
     const pattern = `%${query.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const matching = db
       .select({ chatId: messages.chatId })
       .from(messages)
       .where(sql`${messages.parts}::text ilike ${pattern}`);
-    return base.where(and(eq(chats.userId, userId), or(ilike(chats.title, pattern), inArray(chats.id, matching))));
+    return base.where(and(kept, or(ilike(chats.title, pattern), inArray(chats.id, matching))));
+  }
+
+  async function setChatSettings(userId: string, chatId: string, settings: ChatSettings) {
+    await ownedChat(userId, chatId);
+    await db.update(chats).set({ settings }).where(eq(chats.id, chatId));
+  }
+
+  /**
+   * Deletes temporary chats idle for `idleMs` (no message since) with no answer being written;
+   * returns how many. Their messages, events and feedback go with them (foreign keys cascade).
+   */
+  async function purgeTemporaryChats(idleMs = TEMPORARY_CHAT_IDLE_MS): Promise<number> {
+    const running = db
+      .select({ id: generations.id })
+      .from(generations)
+      .where(and(eq(generations.chatId, chats.id), eq(generations.status, "running")));
+    const deleted = await db
+      .delete(chats)
+      .where(and(eq(chats.temporary, true), lt(chats.updatedAt, new Date(Date.now() - idleMs)), notExists(running)))
+      .returning({ id: chats.id });
+    return deleted.length;
   }
 
   async function renameChat(userId: string, chatId: string, title: string) {
@@ -189,11 +227,14 @@ export function createChatStore(db: Db) {
 
   async function setFeedback(userId: string, messageId: string, rating: -1 | 1 | 0, comment?: string) {
     const [message] = await db
-      .select({ chatId: messages.chatId })
+      .select({ chatId: messages.chatId, temporary: chats.temporary })
       .from(messages)
       .innerJoin(chats, eq(chats.id, messages.chatId))
       .where(and(eq(messages.id, messageId), eq(chats.userId, userId)));
     if (!message) throw new ChatNotFoundError();
+    // Not kept, so not rated: a rating would be kept apart from the chat it speaks of.
+    if (message.temporary)
+      throw new TemporaryChatError(409, "TEMPORARY_CHAT", "Answers in a temporary chat cannot be rated.");
     if (rating === 0) {
       await db.delete(feedback).where(and(eq(feedback.messageId, messageId), eq(feedback.userId, userId)));
       return;
@@ -211,6 +252,8 @@ export function createChatStore(db: Db) {
   return {
     createChat,
     listChats,
+    setChatSettings,
+    purgeTemporaryChats,
     renameChat,
     deleteChat,
     addMessage,

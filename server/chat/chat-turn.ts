@@ -8,7 +8,16 @@ import type { ModelRow } from "../../db/schema";
 import { HttpError } from "../http-error";
 import type { LoadedCausalLM } from "../inference";
 import { textOf } from "../common/message-text";
-import { fitChatPrompt, measureMessage, messageTooLongText, type ChatRequest, type TextTurn } from "../apps/chat";
+import {
+  fitChatPrompt,
+  measureMessage,
+  messageTooLongText,
+  withSystemPrompt,
+  type ChatRequest,
+  type TextTurn,
+} from "../apps/chat";
+import { chatDecodingOf, chatSettingsOf } from "../apps/chat-settings";
+import { assertSystemPromptFits } from "../apps/chat-settings-fit";
 import { readModelPrompts, type AppPrompts } from "../apps/prompts";
 import type { ChatStore } from "./chat-store";
 import type { GenerationLog } from "./generation-log";
@@ -61,9 +70,11 @@ export async function assertFirstMessageFits(
   services: Pick<ChatTurnServices, "registry">,
   text: string,
   modelId?: string,
+  systemPrompt = "",
 ) {
   const chatModel = await services.registry.languageModel("chat", modelId);
-  assertMessageFits(chatModel, readModelPrompts(chatModel.loaded.dir), text);
+  assertSystemPromptFits(systemPrompt, chatModel.loaded, chatModel.row.displayName);
+  assertMessageFits(chatModel, withSystemPrompt(readModelPrompts(chatModel.loaded.dir), systemPrompt), text);
 }
 
 /** Starts the answer to `input` in the user's chat; one answer at a time per conversation. */
@@ -83,7 +94,12 @@ export async function startChatTurn(
   }
   const chatModel = await registry.languageModel("chat", input.modelId);
   const { row, model, loaded } = chatModel;
-  const prompts = readModelPrompts(loaded.dir);
+  // The chat's own settings: its system prompt counts against the budget like any turn, and a
+  // model other than the one they were checked with may not take it (refused, the limit shown);
+  // max tokens is cut to what the model leaves an answer (fitChatPrompt).
+  const settings = chatSettingsOf(chat.settings);
+  assertSystemPromptFits(settings.systemPrompt, loaded, row.displayName);
+  const prompts = withSystemPrompt(readModelPrompts(loaded.dir), settings.systemPrompt);
 
   let parentId = input.parentId;
   if (input.message) {
@@ -107,7 +123,7 @@ export async function startChatTurn(
   const question = turns.at(-1);
   if (!input.message && question?.role === "user") assertMessageFits(chatModel, prompts, question.text);
   // Newest turns first, and an answer's room that keeps prompt + answer within the context.
-  const { messages, decoding } = fitChatPrompt(turns, prompts, loaded);
+  const { messages, decoding } = fitChatPrompt(turns, prompts, loaded, chatDecodingOf(settings));
 
   const assistant = await chats.addMessage(userId, chat.id, {
     role: "assistant",

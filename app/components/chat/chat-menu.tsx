@@ -4,7 +4,8 @@ import { useFetcher } from "@remix-run/react";
 import { useState } from "react";
 import { Button, buttonClass } from "~/components/ui";
 
-export function ChatMenu({ chatId, title }: { chatId: string; title: string }) {
+/** `temporary`: no export (a temporary chat is not kept, decision 028). */
+export function ChatMenu({ chatId, title, temporary = false }: { chatId: string; title: string; temporary?: boolean }) {
   const fetcher = useFetcher();
   const [renaming, setRenaming] = useState(false);
   if (renaming) {
@@ -31,6 +32,26 @@ export function ChatMenu({ chatId, title }: { chatId: string; title: string }) {
       <Button type="button" variant="ghost" onClick={() => setRenaming(true)}>
         Rename
       </Button>
+      {!temporary && <ExportLinks chatId={chatId} />}
+      <fetcher.Form
+        method="post"
+        action={`/chat/${chatId}`}
+        onSubmit={(e) => {
+          if (!confirm("Delete this conversation? This cannot be undone.")) e.preventDefault();
+        }}
+      >
+        <input type="hidden" name="intent" value="delete" />
+        <button type="submit" className="rounded px-2 py-1 text-red-600 hover:bg-red-50 dark:hover:bg-red-950">
+          Delete
+        </button>
+      </fetcher.Form>
+    </div>
+  );
+}
+
+function ExportLinks({ chatId }: { chatId: string }) {
+  return (
+    <>
       <a
         href={`/chat/${chatId}/export?format=md`}
         className={buttonClass("ghost")}
@@ -55,18 +76,6 @@ export function ChatMenu({ chatId, title }: { chatId: string; title: string }) {
       >
         Export all branches .json
       </a>
-      <fetcher.Form
-        method="post"
-        action={`/chat/${chatId}`}
-        onSubmit={(e) => {
-          if (!confirm("Delete this conversation? This cannot be undone.")) e.preventDefault();
-        }}
-      >
-        <input type="hidden" name="intent" value="delete" />
-        <button type="submit" className="rounded px-2 py-1 text-red-600 hover:bg-red-50 dark:hover:bg-red-950">
-          Delete
-        </button>
-      </fetcher.Form>
-    </div>
+    </>
   );
 }

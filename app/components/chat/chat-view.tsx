@@ -6,12 +6,15 @@ import { useRef, useState } from "react";
 import type { AssignedModel } from "../../../server/registry/assignments";
 import { Alert, Select } from "~/components/ui";
 import { readableError, useConversation } from "~/hooks/use-conversation";
+import { useDiscardOnLeave } from "~/hooks/use-discard-on-leave";
 import { useStickToBottom } from "~/hooks/use-stick-to-bottom";
 import { ChatMenu } from "./chat-menu";
 import type { ChatData } from "./chat-message";
+import { ChatSettingsPanel } from "./chat-settings-panel";
 import { Composer } from "./composer";
 import { JumpToLatest } from "./jump-to-latest";
 import { MessageList } from "./message-list";
+import { TemporaryChatBanner } from "./temporary-chat-banner";
 
 export function ChatView({ chat, models }: { chat: ChatData; models: AssignedModel[] }) {
   const location = useLocation();
@@ -22,6 +25,8 @@ export function ChatView({ chat, models }: { chat: ChatData; models: AssignedMod
   const { busy, error, clearError } = conversation;
   const content = useRef<HTMLDivElement>(null);
   const { away, jump } = useStickToBottom(content);
+  const [settings, setSettings] = useState(chat.settings);
+  useDiscardOnLeave(chat.id, chat.temporary);
 
   return (
     <section aria-label="Conversation" className="flex min-h-[60vh] flex-col gap-4">
@@ -37,8 +42,10 @@ export function ChatView({ chat, models }: { chat: ChatData; models: AssignedMod
             />
           </div>
         )}
-        <ChatMenu chatId={chat.id} title={chat.title} />
+        <ChatMenu chatId={chat.id} title={chat.title} temporary={chat.temporary} />
+        <ChatSettingsPanel chatId={chat.id} modelId={modelId} settings={settings} onSaved={setSettings} />
       </header>
+      {chat.temporary && <TemporaryChatBanner />}
 
       <div ref={content} className="flex min-w-0 flex-1 flex-col">
         <MessageList
@@ -47,6 +54,7 @@ export function ChatView({ chat, models }: { chat: ChatData; models: AssignedMod
           status={conversation.status}
           onResend={conversation.resend}
           onRegenerate={conversation.regenerateAnswer}
+          rateable={!chat.temporary}
         />
       </div>
 

@@ -17,6 +17,7 @@ export function MessageBubble(props: {
   canEdit: boolean;
   onEdit: () => void;
   onRegenerate: () => void;
+  rateable?: boolean;
 }) {
   const { message, chatId } = props;
   const meta = message.metadata;
@@ -75,7 +76,9 @@ export function MessageBubble(props: {
             Regenerate
           </Button>
         )}
-        {!isUser && !props.streaming && <MessageRating chatId={chatId} messageId={message.id} rating={meta?.rating} />}
+        {!isUser && !props.streaming && props.rateable !== false && (
+          <MessageRating chatId={chatId} messageId={message.id} rating={meta?.rating} />
+        )}
       </footer>
     </article>
   );

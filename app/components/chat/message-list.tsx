@@ -12,8 +12,11 @@ export function MessageList({
   status,
   onResend,
   onRegenerate,
+  rateable = true,
 }: {
   chatId: string;
+  /** False in a temporary chat: its answers are not rated (decision 028). */
+  rateable?: boolean;
   messages: ChatMessage[];
   status: ChatStatus;
   /** Sends an edited message in place of the one at `index`. */
@@ -50,6 +53,7 @@ export function MessageList({
               canEdit={!busy && m.role === "user"}
               onEdit={() => setEditing(m.id)}
               onRegenerate={() => onRegenerate(i)}
+              rateable={rateable}
             />
           )}
         </li>
