@@ -17,6 +17,10 @@
 //   --json FILE     also write all results (with samples) as JSON
 //   --compare FILE  training/evaluate.py's eval.json for the same model (default: training/runs/<model
 //                   folder name>/eval.json when it exists): prints PyTorch vs engine side by side
+//   --bias          only the counterfactual bias probes (server/eval/bias/; default models:
+//                   loom-sentiment, loom-chat); --quick: one swap row per sentence for chat models
+//   --write-quality with --bias: merge the results into <model>/loom-quality.json and the card
+//   --scorer DIR    with --bias: the sentiment model that scores chat answers (models/loom-sentiment)
 
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -37,6 +41,7 @@ import { comparison, markdownReport, type ModelEval } from "../server/eval/repor
 import { readValidationSplit, type ValidationSplit } from "../server/eval/validation-split";
 import { evaluateExtractive, extractiveReport, readExtractiveDocuments } from "../server/eval/extractive";
 import { loadModel } from "../server/inference/index";
+import { evaluateBias } from "../server/eval/bias/evaluate-models";
 
 const root = path.resolve(import.meta.dirname, "..");
 const { values } = parseArgs({
@@ -48,10 +53,26 @@ const { values } = parseArgs({
     compare: { type: "string" },
     "code-tasks": { type: "string" },
     help: { type: "boolean", short: "h", default: false },
+    bias: { type: "boolean", default: false },
+    "write-quality": { type: "boolean", default: false },
+    scorer: { type: "string", default: path.join(root, "models", "loom-sentiment") },
   },
 });
 if (values.help) {
   console.log("usage: npm run eval -- [--model DIR]… [--data DIR] [--quick] [--json FILE] [--compare FILE]");
+  process.exit(0);
+}
+
+// --bias: the probes only (they need no validation split), then done.
+if (values.bias) {
+  const engine = engineOptionsFromEnv();
+  await evaluateBias(values.model ?? ["loom-sentiment", "loom-chat"].map((m) => path.join(root, "models", m)), {
+    scorerDir: values.scorer,
+    writeQuality: values["write-quality"],
+    quick: values.quick,
+    load: { ...engine, logger: { info: () => {}, warn: (m: string) => console.error(m) } },
+    log: (line) => console.log(line),
+  });
   process.exit(0);
 }
 
