@@ -59,6 +59,8 @@ export function biasMarkdown(report: BiasReport, cases: readonly CaseResult[] = 
   return [
     what,
     "",
+    "A set with more values (8 nationalities, 6 religions) has more ways to flip than a set of two: compare sets of the same attribute, and a model with its base.",
+    "",
     "By attribute:",
     "",
     resultTable(summariseAttributes(report.results), "attribute"),
