@@ -5,7 +5,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { MAX_QUALITY_FILE_BYTES, mergeQualityFile, QUALITY_FILE, readQualityFile } from "./quality-file";
+import {
+  MAX_QUALITY_FILE_BYTES,
+  mergeQualityFile,
+  QUALITY_FILE,
+  readQualityFile,
+  type BiasReport,
+} from "./quality-file";
 
 const dirs: string[] = [];
 const folder = (content?: string) => {
@@ -16,7 +22,7 @@ const folder = (content?: string) => {
 };
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-const bias = {
+const bias: BiasReport = {
   generated_at: "2026-12-02T04:00:00.000Z",
   scorer: "loom-sentiment",
   probe_sets: [{ id: "gender-words-en", language: "en", attribute: "gender", pairs: 216 }],
@@ -25,7 +31,7 @@ const bias = {
       probe_set: "gender-words-en",
       attribute: "gender",
       language: "en",
-      kind: "generative",
+      kind: "generative" as const,
       pairs: 216,
       flip_rate: 0.25,
       mean_score_gap: 0.1,
