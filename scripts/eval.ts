@@ -59,7 +59,9 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log("usage: npm run eval -- [--model DIR]… [--data DIR] [--quick] [--json FILE] [--compare FILE]");
+  console.log(
+    "usage: npm run eval -- [--model DIR]… [--data DIR] [--quick] [--json FILE] [--compare FILE] | --bias [--model DIR]… [--write-quality]",
+  );
   process.exit(0);
 }
 
