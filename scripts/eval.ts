@@ -20,6 +20,10 @@
 //   --feedback FILE a feedback export (or training/finetune.py's heldback.jsonl): only the
 //                   log-likelihood of the liked and disliked answers (server/eval/feedback-slice.ts);
 //                   --json then writes {feedback: FILE, results: [{model, feedback, metrics}]}
+//   --bias          only the counterfactual bias probes (server/eval/bias/; default models:
+//                   loom-sentiment, loom-chat); --quick: one swap row per sentence for chat models
+//   --write-quality with --bias: merge the results into <model>/loom-quality.json and the card
+//   --scorer DIR    with --bias: the sentiment model that scores chat answers (models/loom-sentiment)
 
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -41,6 +45,7 @@ import { readValidationSplit, type ValidationSplit } from "../server/eval/valida
 import { evaluateExtractive, extractiveReport, readExtractiveDocuments } from "../server/eval/extractive";
 import { loadModel } from "../server/inference/index";
 import { feedbackCommand } from "./eval-feedback";
+import { evaluateBias } from "../server/eval/bias/evaluate-models";
 
 const root = path.resolve(import.meta.dirname, "..");
 const { values } = parseArgs({
@@ -53,10 +58,28 @@ const { values } = parseArgs({
     "code-tasks": { type: "string" },
     feedback: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
+    bias: { type: "boolean", default: false },
+    "write-quality": { type: "boolean", default: false },
+    scorer: { type: "string", default: path.join(root, "models", "loom-sentiment") },
   },
 });
 if (values.help) {
-  console.log("usage: npm run eval -- [--model DIR]… [--data DIR] [--quick] [--json FILE] [--compare FILE]");
+  console.log(
+    "usage: npm run eval -- [--model DIR]… [--data DIR] [--quick] [--json FILE] [--compare FILE] | --bias [--model DIR]… [--write-quality]",
+  );
+  process.exit(0);
+}
+
+// --bias: the probes only (they need no validation split), then done.
+if (values.bias) {
+  const engine = engineOptionsFromEnv();
+  await evaluateBias(values.model ?? ["loom-sentiment", "loom-chat"].map((m) => path.join(root, "models", m)), {
+    scorerDir: values.scorer,
+    writeQuality: values["write-quality"],
+    quick: values.quick,
+    load: { ...engine, logger: { info: () => {}, warn: (m: string) => console.error(m) } },
+    log: (line) => console.log(line),
+  });
   process.exit(0);
 }
 

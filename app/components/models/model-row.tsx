@@ -1,4 +1,5 @@
 // One model's row on the models page: name, details, status, runtime, applications, actions.
+import { Link } from "@remix-run/react";
 import { formatBytes } from "../../../server/common/format";
 import { APP_LIST } from "~/apps";
 import { CellLabel, formatCompact, formatRate, responsiveTable as t } from "~/components/ui";
@@ -33,6 +34,13 @@ export function ModelRow({ model, pendingDefault }: { model: ModelView; pendingD
     <tr className={t.row}>
       <td className={`${t.cell} min-w-44`}>
         <ModelNameCell model={model} />
+        <Link
+          to={`/admin/models/${model.id}/quality`}
+          className="mt-1 inline-block text-xs underline"
+          aria-label={`Quality of ${model.displayName}`}
+        >
+          Quality
+        </Link>
       </td>
       <td className={t.cell}>
         <CellLabel>Details</CellLabel>
