@@ -8,6 +8,7 @@ import { AppPage } from "~/components/app-page";
 import { CodeEditor, type CodeEditorHandle, type EditorLanguage } from "~/components/code-editor";
 import { APP_FORM_ID, CharCount, ErrorBanner, RunOrStop, RunStats } from "~/components/one-shot";
 import { Button, Kbd, Select, Spinner } from "~/components/ui";
+import { useFinePointer } from "~/hooks/use-fine-pointer";
 import { useHydrated, useModKeyLabel } from "~/hooks/use-hydrated";
 import { useSelectedModel } from "~/hooks/use-selected-model";
 import { useOneShotStream } from "~/hooks/use-one-shot-stream";
@@ -42,6 +43,8 @@ export default function Code() {
   const modelId = useSelectedModel(models);
   const hydrated = useHydrated();
   const mod = useModKeyLabel();
+  // Key hints only where there is a keyboard to press them on (as the chat composer).
+  const keyboard = useFinePointer();
   const [lastStats, setLastStats] = useState<RunMetadata>();
   const task = useOneShotStream("/api/code", {
     onFinish: (message, { isAbort, isError }) => {
@@ -165,9 +168,15 @@ export default function Code() {
           </div>
           <div className="mt-1 flex flex-wrap items-start justify-between gap-x-4 gap-y-1 text-xs">
             <p id={hintId} className="text-slate-500 dark:text-slate-400">
-              {autoSuggest ? "Pause typing or press " : "Press "}
-              <Kbd>{mod}</Kbd>+<Kbd>Space</Kbd> for a suggestion, <Kbd>{mod}</Kbd>+<Kbd>Enter</Kbd> for a longer one.{" "}
-              <Kbd>Tab</Kbd> accepts, <Kbd>Esc</Kbd> dismisses.
+              {keyboard ? (
+                <>
+                  {autoSuggest ? "Pause typing or press " : "Press "}
+                  <Kbd>{mod}</Kbd>+<Kbd>Space</Kbd> for a suggestion, <Kbd>{mod}</Kbd>+<Kbd>Enter</Kbd> for a longer
+                  one. <Kbd>Tab</Kbd> accepts, <Kbd>Esc</Kbd> dismisses.
+                </>
+              ) : (
+                `${autoSuggest ? "Pause typing or tap" : "Tap"} Complete for a suggestion.`
+              )}
             </p>
             <CharCount length={docLength} limit={LIMIT} limitMessage={LIMIT_MESSAGE} />
           </div>
@@ -178,7 +187,7 @@ export default function Code() {
           {suggestionShown && (
             <>
               <Button type="button" variant="secondary" onClick={accept}>
-                Accept <Kbd>Tab</Kbd>
+                Accept {keyboard && <Kbd>Tab</Kbd>}
               </Button>
               <Button
                 type="button"
@@ -188,7 +197,7 @@ export default function Code() {
                   editor.current?.focus();
                 }}
               >
-                Dismiss <Kbd>Esc</Kbd>
+                Dismiss {keyboard && <Kbd>Esc</Kbd>}
               </Button>
             </>
           )}
