@@ -32,7 +32,7 @@ const LANGUAGES: { value: EditorLanguage; label: string }[] = [
 ];
 
 const LIMIT = INPUT_LIMITS.codeContext;
-const LIMIT_MESSAGE = `Code context is limited to ${LIMIT.toLocaleString("en")} characters: only the last ${LIMIT.toLocaleString("en")} before the cursor are sent.`;
+const LIMIT_MESSAGE = `Code context is limited to ${LIMIT.toLocaleString("en")} characters: only the last ${LIMIT.toLocaleString("en")} before the cursor (and the first after it) are sent.`;
 /** Pause after typing before a suggestion is asked for. */
 const DEBOUNCE_MS = 600;
 
@@ -78,7 +78,10 @@ export default function Code() {
     editor.current?.clearGhost();
     task.reset();
     setAnchor({ pos: context.pos, mode });
-    void task.run({ code: context.prefix.slice(-LIMIT), language, mode, modelId });
+    // The nearest code on both sides of the cursor; the server fits it to the model (a model
+    // without fill-in-the-middle reads only the code before).
+    const suffix = context.suffix.slice(0, LIMIT);
+    void task.run({ code: context.prefix.slice(-LIMIT), suffix, language, mode, modelId });
     if (mode === "block") editor.current?.focus();
   }
 
