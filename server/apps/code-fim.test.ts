@@ -39,7 +39,7 @@ async function textOf(stream: ReadableStream<UIMessageChunk>) {
   return text;
 }
 
-const before_ = "function area(width, height) {\n  const w = Number(width);\n  ";
+const before_ = "function area(width, height) {\n  const w = Number(width);\n  const h = ";
 const after_ = "\n  return w * h;\n}\n\n// <|fim_middle|> is text here\nexport default area;\n";
 
 describe("code completion with fill-in-the-middle", () => {
