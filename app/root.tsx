@@ -88,7 +88,14 @@ export function ErrorBoundary() {
 
 function statusTitle(status: number) {
   return (
-    { 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 413: "Payload Too Large" }[status] ??
-    ""
+    {
+      400: "Bad Request",
+      401: "Unauthorized",
+      403: "Forbidden",
+      404: "Not Found",
+      410: "Gone",
+      413: "Payload Too Large",
+      429: "Too Many Requests",
+    }[status] ?? ""
   );
 }

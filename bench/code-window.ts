@@ -3,8 +3,8 @@
 // shipped and fixture causal LM, in both modes. A position fails when its prompt is over the
 // model's budget or the engine refuses it (each is prefilled with one token to generate).
 // Prints failures per model; exits 1 on any. The issue's done-when: 0 of 150.
-import { codeDecoding, fitCodeMessages } from "../server/apps/code";
-import { countMessageTokens, promptBudget } from "../server/apps/budget";
+import { codeDecoding, prepareCodePrompt } from "../server/apps/code";
+import { promptBudget } from "../server/apps/budget";
 import { readModelPrompts } from "../server/apps/prompts";
 import { realCursorPositions } from "../server/apps/real-code-positions";
 import { loadCausalModels } from "../server/apps/test-models";
@@ -21,18 +21,22 @@ for (const model of models) {
   let preparing = 0;
   const started = performance.now();
   for (const position of positions) {
-    // What the page sends: everything before the cursor, up to the character limit.
+    // What the page sends: the code before and after the cursor, up to the character limit.
     const code = position.before.slice(-INPUT_LIMITS.codeContext);
+    const suffix = position.after.slice(0, INPUT_LIMITS.codeContext);
     for (const mode of ["inline", "block"] as const) {
       try {
         const t0 = performance.now();
-        const { messages } = fitCodeMessages({ code, language: position.language, mode }, model, prompts);
+        const prompt = prepareCodePrompt({ code, suffix, language: position.language, mode }, model, prompts);
         preparing += performance.now() - t0;
-        const n = countMessageTokens(model, messages);
+        const n = prompt.promptTokens;
         tokens += n;
         if (n > promptBudget(model, codeDecoding[mode])) throw new Error(`${n} tokens over the budget`);
-        const chat = messages.map((m) => ({ role: m.role, content: String(m.content) }));
-        for await (const event of model.generate({ messages: chat, maxNewTokens: 1 })) void event;
+        // As the route sends it: FIM token ids, or the messages.
+        const request = prompt.promptIds
+          ? { promptIds: prompt.promptIds }
+          : { messages: prompt.messages.map((m) => ({ role: m.role, content: String(m.content) })) };
+        for await (const event of model.generate({ ...request, maxNewTokens: 1 })) void event;
       } catch (error) {
         failed.push(`${mode} ${position.file} at ${position.before.length}: ${(error as Error).message}`);
       }

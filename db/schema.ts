@@ -306,7 +306,50 @@ export const quotas = pgTable(
   (t) => [uniqueIndex("quotas_user_key").on(sql`coalesce(${t.userId}, '00000000-0000-0000-0000-000000000000'::uuid)`)],
 );
 
+/**
+ * Settings of the whole instance that admins change at run time (Admin page), one row per key;
+ * a key without a row takes its default from server/config.ts (server/settings/instance-settings.ts).
+ */
+export const instanceSettings = pgTable("instance_settings", {
+  key: text("key").primaryKey(),
+  value: jsonb("value").$type<unknown>().notNull(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** One message of a shared snapshot: what the read-only page shows (decision 029). */
+export interface SharedMessage {
+  role: "system" | "user" | "assistant";
+  parts: unknown[];
+  /** The answering model's display name at the time of sharing. */
+  model?: string;
+}
+
+/**
+ * Read-only links to a chat. The link carries 256 random bits; only their sha256 is kept (as API
+ * keys: decision 021). A link holds a snapshot of the visible branch taken when it was made
+ * (decision 029); deleting the chat deletes its links, revoking one keeps the row to answer 410.
+ */
+export const shareLinks = pgTable(
+  "share_links",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    chatId: uuid("chat_id")
+      .notNull()
+      .references(() => chats.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    tokenHash: text("token_hash").notNull(),
+    title: text("title").notNull(),
+    messages: jsonb("messages").$type<SharedMessage[]>().notNull(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("share_links_token_key").on(t.tokenHash), index("share_links_chat_idx").on(t.chatId)],
+);
+
 export type User = typeof users.$inferSelect;
 export type ModelRow = typeof models.$inferSelect;
 export type RunRow = typeof runs.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type ShareLinkRow = typeof shareLinks.$inferSelect;

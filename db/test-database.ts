@@ -4,6 +4,8 @@ import { sql } from "drizzle-orm";
 import { openDatabase, type Database } from "./client";
 
 const TABLES = [
+  "share_links",
+  "instance_settings",
   "quotas",
   "api_keys",
   "generation_events",

@@ -94,6 +94,8 @@ const envSchema = z.object({
     .default(20 * 1024 ** 3),
   /** Generation requests per user per minute (bursts; daily quotas are set by admins). */
   LOOM_REQUESTS_PER_MINUTE: z.coerce.number().int().positive().default(30),
+  /** Whether share links need a signed-in account, until an admin changes it on the Admin page. */
+  LOOM_SHARE_LINKS_REQUIRE_SIGN_IN: z.enum(["true", "false"]).default("true"),
   /** Pause before each streamed text delta (demos, e2e tests); 0 = off. */
   LOOM_STREAM_DELAY_MS: z.coerce.number().int().min(0).max(5000).default(0),
   /**
@@ -172,6 +174,8 @@ export function loadConfig(env: EnvVars = process.env) {
     maxBodyBytes: e.LOOM_MAX_BODY_BYTES,
     maxUploadBytes: e.LOOM_MAX_UPLOAD_BYTES,
     requestsPerMinute: e.LOOM_REQUESTS_PER_MINUTE,
+    /** Defaults of the settings admins change at run time (server/settings/instance-settings.ts). */
+    instanceDefaults: { shareLinksRequireSignIn: e.LOOM_SHARE_LINKS_REQUIRE_SIGN_IN === "true" },
     streamDelayMs: e.LOOM_STREAM_DELAY_MS,
     modelSyncMs: e.LOOM_MODEL_SYNC_MS,
     /** Whether SESSION_SECRET was given: servers sharing a database must sign cookies alike. */

@@ -6,6 +6,7 @@ import { createApiKeys, type ApiKeys } from "./auth/api-keys";
 import { createAuthService, type AuthService } from "./auth/auth-service";
 import { createChatStore, type ChatStore } from "./chat/chat-store";
 import { createChatDefaults, type ChatDefaults } from "./chat/chat-defaults";
+import { createShareLinks, type ShareLinks } from "./chat/share-links";
 import { stopUserTurns } from "./chat/chat-turn";
 import { createGenerationLog, type GenerationLog } from "./chat/generation-log";
 import { createGenerationRunner, type GenerationRunner } from "./chat/generation-runner";
@@ -15,15 +16,19 @@ import { createTrainingConsent, type TrainingConsent } from "./feedback/training
 import { logger } from "./logger";
 import { watchModelChanges } from "./registry/model-changes";
 import { createRegistry, type Registry } from "./registry/registry";
+import { createInstanceSettings, type InstanceSettings } from "./settings/instance-settings";
 import { SHUTDOWN_REASON } from "./shutdown-notice";
 import { createUploadStaging, type UploadStaging } from "./uploads/staging";
 import { createMetrics, type Metrics } from "./usage/metrics";
+import { createPersonalUsage, type PersonalUsage } from "./usage/personal-usage";
 import { createQuotas, type Quotas } from "./usage/quotas";
 import { createRateLimiter } from "./usage/rate-limiter";
 import { createRunRecorder, type RunRecorder } from "./usage/runs";
 
 /** How long shutdown waits for the outcomes of runs still ending, after their streams are cut. */
 const RUN_OUTCOME_WAIT_MS = 5_000;
+/** Share-link page views per client address per minute: plenty to read, far too few to guess. */
+const SHARE_LOOKUPS_PER_MINUTE = 60;
 
 export interface AppServices {
   config: Pick<Config, "dataDir" | "modelsDir" | "maxBodyBytes" | "maxUploadBytes">;
@@ -39,11 +44,19 @@ export interface AppServices {
   trainingConsent: TrainingConsent;
   /** Each user's defaults for new chats (Settings › Chat). */
   chatDefaults: ChatDefaults;
+  /** Read-only links to chat snapshots (decision 029). */
+  shareLinks: ShareLinks;
+  /** Bursts of share-link lookups per client address: tokens are not to be guessed at speed. */
+  shareLookupLimiter: ReturnType<typeof createRateLimiter>;
+  /** Settings admins change at run time (Admin page). */
+  settings: InstanceSettings;
   generationLog: GenerationLog;
   generations: GenerationRunner;
   runs: RunRecorder;
   quotas: Quotas;
   metrics: Metrics;
+  /** A user's own requests and tokens per day and application (/usage). */
+  personalUsage: PersonalUsage;
   /** Bursts per user on the generation APIs. */
   rateLimiter: ReturnType<typeof createRateLimiter>;
   /** Model uploads being assembled under the data dir, before validation and install. */
@@ -136,11 +149,15 @@ export async function createServices(config: Config): Promise<AppServices> {
     feedback: createFeedbackStore(db),
     trainingConsent: createTrainingConsent(db),
     chatDefaults,
+    shareLinks: createShareLinks(db, chats),
+    shareLookupLimiter: createRateLimiter({ limit: SHARE_LOOKUPS_PER_MINUTE, windowMs: 60_000 }),
+    settings: createInstanceSettings(db, config.instanceDefaults),
     generationLog,
     generations,
     runs,
     quotas: createQuotas(db),
     metrics: createMetrics(db),
+    personalUsage: createPersonalUsage(db),
     uploads: uploads,
     rateLimiter: createRateLimiter({ limit: config.requestsPerMinute, windowMs: 60_000 }),
     sessionCookie: createCookie("loom_session", {

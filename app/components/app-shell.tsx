@@ -60,6 +60,9 @@ export function AppShell({ user, children }: { user: ShellUser | null; children:
                 )}
               </ul>
               <div className="mt-3 flex items-center gap-3 border-t border-slate-200 pt-3 md:mt-0 md:ml-auto md:border-0 md:pt-0 dark:border-slate-800">
+                <NavLink to="/usage" className="text-sm text-slate-600 hover:underline dark:text-slate-400">
+                  Usage
+                </NavLink>
                 <NavLink
                   to="/settings"
                   className="truncate text-sm text-slate-600 hover:underline dark:text-slate-400"

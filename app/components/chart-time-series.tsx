@@ -41,6 +41,14 @@ const MARGIN = { top: 10, right: 10, bottom: 24, left: 44 };
 /** "2026-03-01T14:00:00Z" → "14:00" (UTC, as the buckets are). */
 export const hourOf = (iso: string) => iso.slice(11, 16);
 
+/** Buckets are hours (the admin's last 24 hours) or UTC days (a user's last 30 days). */
+export type BucketStep = "hour" | "day";
+/** The axis label of a bucket: "14:00" for an hour, "03-01" for a day. */
+const labelOf = (iso: string, step: BucketStep) => (step === "hour" ? hourOf(iso) : iso.slice(5, 10));
+/** The table's row heading of a bucket. */
+const rowLabelOf = (iso: string, step: BucketStep) =>
+  step === "hour" ? `${iso.slice(0, 10)} ${hourOf(iso)}` : iso.slice(0, 10);
+
 function niceScale(maxValue: number, integer: boolean): { max: number; ticks: number[] } {
   if (!(maxValue > 0)) return { max: 1, ticks: [0, 1] };
   const raw = maxValue / 4;
@@ -80,6 +88,8 @@ interface ChartProps {
   /** What one value is, for the summary ("requests", "tok/s"). */
   unit: string;
   summary: string;
+  /** Hourly buckets unless said otherwise. */
+  step?: BucketStep;
 }
 
 function Frame({
@@ -89,6 +99,7 @@ function Frame({
   buckets,
   series,
   format,
+  step = "hour",
   children,
 }: ChartProps & { children: (width: number) => React.ReactNode }) {
   const [ref, width] = useWidth<HTMLDivElement>(560);
@@ -132,7 +143,7 @@ function Frame({
             <thead>
               <tr className="border-b border-slate-200 dark:border-slate-800">
                 <th scope="col" className="py-1 pr-3 font-medium">
-                  Hour (UTC)
+                  {step === "hour" ? "Hour" : "Day"} (UTC)
                 </th>
                 {series.map((s) => (
                   <th key={s.key} scope="col" className="py-1 pr-3 font-medium break-all">
@@ -146,7 +157,7 @@ function Frame({
                 series.some((s) => s.values[i] !== null && s.values[i] !== 0) ? (
                   <tr key={b} className="border-b border-slate-100 dark:border-slate-900">
                     <th scope="row" className="py-1 pr-3 font-normal">
-                      {b.slice(0, 10)} {hourOf(b)}
+                      {rowLabelOf(b, step)}
                     </th>
                     {series.map((s) => (
                       <td key={s.key} className="py-1 pr-3">
@@ -170,17 +181,22 @@ function Axes({
   ticks,
   y,
   format,
+  step = "hour",
 }: {
   width: number;
   buckets: string[];
   ticks: number[];
   y: (v: number) => number;
   format: (v: number) => string;
+  step?: BucketStep;
 }) {
   const plotWidth = width - MARGIN.left - MARGIN.right;
   const band = plotWidth / buckets.length;
-  // Label every k-th hour so labels never crowd (about 44 px each).
+  // Label every k-th bucket so labels never crowd (about 44 px each): hours on round hours, days
+  // counted back from the newest.
   const every = [1, 2, 3, 4, 6, 12].find((k) => (buckets.length / k) * 44 <= plotWidth) ?? 12;
+  const labelled = (b: string, i: number) =>
+    step === "hour" ? Number(b.slice(11, 13)) % every === 0 : (buckets.length - 1 - i) % every === 0;
   return (
     <g>
       {ticks.map((tick) => (
@@ -205,7 +221,7 @@ function Axes({
         </g>
       ))}
       {buckets.map((b, i) => {
-        if (Number(b.slice(11, 13)) % every !== 0) return null;
+        if (!labelled(b, i)) return null;
         const x = MARGIN.left + i * band + band / 2;
         // A label centred on the last bucket would run off the right edge: end-align it there.
         const anchor = x + 18 > width ? "end" : "middle";
@@ -217,7 +233,7 @@ function Axes({
             textAnchor={anchor}
             className="fill-slate-500 dark:fill-slate-400"
           >
-            {hourOf(b)}
+            {labelOf(b, step)}
           </text>
         );
       })}
@@ -244,7 +260,7 @@ export function StackedBarChart(props: ChartProps) {
         const barWidth = Math.max(2, band * 0.7);
         return (
           <>
-            <Axes width={width} buckets={buckets} ticks={ticks} y={y} format={format} />
+            <Axes width={width} buckets={buckets} ticks={ticks} y={y} format={format} step={props.step} />
             {buckets.map((b, i) => {
               let base = 0;
               return (
@@ -265,7 +281,7 @@ export function StackedBarChart(props: ChartProps) {
                         className={colorOf(s.color)}
                         fill="currentColor"
                       >
-                        <title>{`${hourOf(b)} UTC · ${s.label}: ${format(v)} ${unit}`}</title>
+                        <title>{`${labelOf(b, props.step ?? "hour")} UTC · ${s.label}: ${format(v)} ${unit}`}</title>
                       </rect>
                     );
                   })}
@@ -292,7 +308,7 @@ export function LineChart(props: ChartProps) {
         const x = (i: number) => MARGIN.left + i * band + band / 2;
         return (
           <>
-            <Axes width={width} buckets={buckets} ticks={ticks} y={y} format={format} />
+            <Axes width={width} buckets={buckets} ticks={ticks} y={y} format={format} step={props.step} />
             {series.map((s) => {
               let d = "";
               let drawing = false;
@@ -310,7 +326,7 @@ export function LineChart(props: ChartProps) {
                   {s.values.map((v, i) =>
                     v === null ? null : (
                       <circle key={i} cx={x(i)} cy={y(v)} r={3} fill="currentColor">
-                        <title>{`${hourOf(buckets[i]!)} UTC · ${s.label}: ${format(v)} ${unit}`}</title>
+                        <title>{`${labelOf(buckets[i]!, props.step ?? "hour")} UTC · ${s.label}: ${format(v)} ${unit}`}</title>
                       </circle>
                     ),
                   )}

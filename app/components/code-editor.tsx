@@ -157,8 +157,8 @@ const baseTheme = EditorView.theme({
 // ---- the component ---------------------------------------------------------------------------
 
 export interface CodeEditorHandle {
-  /** Code before the cursor and the cursor's offset (undefined with a selection). */
-  cursorContext(): { prefix: string; pos: number } | undefined;
+  /** Code before and after the cursor and the cursor's offset (undefined with a selection). */
+  cursorContext(): { prefix: string; suffix: string; pos: number } | undefined;
   showGhost(pos: number, text: string): void;
   clearGhost(): void;
   hasGhost(): boolean;
@@ -303,7 +303,11 @@ export const CodeEditor = forwardRef<
         if (!v) return undefined;
         const sel = v.state.selection.main;
         if (!sel.empty) return undefined;
-        return { prefix: v.state.doc.sliceString(0, sel.head), pos: sel.head };
+        return {
+          prefix: v.state.doc.sliceString(0, sel.head),
+          suffix: v.state.doc.sliceString(sel.head),
+          pos: sel.head,
+        };
       },
       showGhost(pos, text) {
         const v = view.current;

@@ -1,11 +1,20 @@
 // The admin overview: the state of the instance at a glance, and the last 24 hours of the runs
-// table: requests per hour, decode speed, time to first token per model and application, failures.
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+// table: requests per hour, decode speed, time to first token per model and application, failures;
+// and the instance's settings (whether share links need sign-in).
+import {
+  data as withStatus,
+  type ActionFunctionArgs,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
+import { z } from "zod";
 import type { AppName } from "../../server/apps";
 import { APP_TITLES } from "../../server/apps";
 import { LineChart, StackedBarChart, type TimeSeries } from "~/components/chart-time-series";
 import { formatCompact, formatCount, formatMs, formatRate, formatUtc, PageHeader } from "~/components/ui";
+import { InstanceSettingsForm } from "~/components/admin/instance-settings-form";
+import { parseForm } from "~/forms.server";
 import { requireAdmin } from "~/session.server";
 
 export const meta: MetaFunction = () => [{ title: "Admin · Loom" }];
@@ -22,14 +31,15 @@ function hourBuckets(now: number): string[] {
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireAdmin(request, context);
-  const { registry, auth, metrics, database } = context.services;
-  const [status, users, models, summary, hourly, failures] = await Promise.all([
+  const { registry, auth, metrics, database, settings } = context.services;
+  const [status, users, models, summary, hourly, failures, shareLinksRequireSignIn] = await Promise.all([
     registry.status(),
     auth.listUsers(),
     registry.listModels(),
     metrics.summary(HOURS),
     metrics.hourly(HOURS),
     metrics.recentFailures(10),
+    settings.get("shareLinksRequireSignIn"),
   ]);
   const names = new Map(models.map((m) => [m.id, m.displayName]));
   const buckets = hourBuckets(Date.now());
@@ -47,6 +57,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     modelIds.map((id, color) => ({ key: id, label: names.get(id) ?? id, values: values.get(id)!, color }));
 
   return {
+    shareLinksRequireSignIn,
     database: database.driver,
     registry: status,
     users: { total: users.length, admins: users.filter((u) => u.role === "admin").length },
@@ -68,6 +79,20 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       createdAt: f.createdAt.toISOString(),
     })),
   };
+}
+
+// A checkbox sends "on" when ticked and nothing when not.
+const settingsAction = z.object({
+  intent: z.literal("settings"),
+  shareLinksRequireSignIn: z.literal("on").optional(),
+});
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  await requireAdmin(request, context);
+  const { values } = await parseForm(request, settingsAction);
+  if (!values) return withStatus({ error: "Invalid settings." }, { status: 400 });
+  await context.services.settings.set("shareLinksRequireSignIn", values.shareLinksRequireSignIn === "on");
+  return { error: null };
 }
 
 const cell = "py-2 pr-4";
@@ -110,6 +135,8 @@ export default function AdminOverview() {
           </div>
         ))}
       </dl>
+
+      <InstanceSettingsForm shareLinksRequireSignIn={data.shareLinksRequireSignIn} />
 
       <h2 className="mt-8 mb-3 text-lg font-semibold">Last 24 hours</h2>
       {totals.requests === 0 ? (

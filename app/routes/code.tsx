@@ -8,6 +8,7 @@ import { AppPage } from "~/components/app-page";
 import { CodeEditor, type CodeEditorHandle, type EditorLanguage } from "~/components/code-editor";
 import { APP_FORM_ID, CharCount, ErrorBanner, RunOrStop, RunStats } from "~/components/one-shot";
 import { Button, Kbd, Select, Spinner } from "~/components/ui";
+import { useFinePointer } from "~/hooks/use-fine-pointer";
 import { useHydrated, useModKeyLabel } from "~/hooks/use-hydrated";
 import { useSelectedModel } from "~/hooks/use-selected-model";
 import { useOneShotStream } from "~/hooks/use-one-shot-stream";
@@ -31,7 +32,7 @@ const LANGUAGES: { value: EditorLanguage; label: string }[] = [
 ];
 
 const LIMIT = INPUT_LIMITS.codeContext;
-const LIMIT_MESSAGE = `Code context is limited to ${LIMIT.toLocaleString("en")} characters: only the last ${LIMIT.toLocaleString("en")} before the cursor are sent.`;
+const LIMIT_MESSAGE = `Code context is limited to ${LIMIT.toLocaleString("en")} characters: only the last ${LIMIT.toLocaleString("en")} before the cursor (and the first after it) are sent.`;
 /** Pause after typing before a suggestion is asked for. */
 const DEBOUNCE_MS = 600;
 
@@ -42,6 +43,8 @@ export default function Code() {
   const modelId = useSelectedModel(models);
   const hydrated = useHydrated();
   const mod = useModKeyLabel();
+  // Key hints only where there is a keyboard to press them on (as the chat composer).
+  const keyboard = useFinePointer();
   const [lastStats, setLastStats] = useState<RunMetadata>();
   const task = useOneShotStream("/api/code", {
     onFinish: (message, { isAbort, isError }) => {
@@ -75,7 +78,10 @@ export default function Code() {
     editor.current?.clearGhost();
     task.reset();
     setAnchor({ pos: context.pos, mode });
-    void task.run({ code: context.prefix.slice(-LIMIT), language, mode, modelId });
+    // The nearest code on both sides of the cursor; the server fits it to the model (a model
+    // without fill-in-the-middle reads only the code before).
+    const suffix = context.suffix.slice(0, LIMIT);
+    void task.run({ code: context.prefix.slice(-LIMIT), suffix, language, mode, modelId });
     if (mode === "block") editor.current?.focus();
   }
 
@@ -165,9 +171,15 @@ export default function Code() {
           </div>
           <div className="mt-1 flex flex-wrap items-start justify-between gap-x-4 gap-y-1 text-xs">
             <p id={hintId} className="text-slate-500 dark:text-slate-400">
-              {autoSuggest ? "Pause typing or press " : "Press "}
-              <Kbd>{mod}</Kbd>+<Kbd>Space</Kbd> for a suggestion, <Kbd>{mod}</Kbd>+<Kbd>Enter</Kbd> for a longer one.{" "}
-              <Kbd>Tab</Kbd> accepts, <Kbd>Esc</Kbd> dismisses.
+              {keyboard ? (
+                <>
+                  {autoSuggest ? "Pause typing or press " : "Press "}
+                  <Kbd>{mod}</Kbd>+<Kbd>Space</Kbd> for a suggestion, <Kbd>{mod}</Kbd>+<Kbd>Enter</Kbd> for a longer
+                  one. <Kbd>Tab</Kbd> accepts, <Kbd>Esc</Kbd> dismisses.
+                </>
+              ) : (
+                `${autoSuggest ? "Pause typing or tap" : "Tap"} Complete for a suggestion.`
+              )}
             </p>
             <CharCount length={docLength} limit={LIMIT} limitMessage={LIMIT_MESSAGE} />
           </div>
@@ -178,7 +190,7 @@ export default function Code() {
           {suggestionShown && (
             <>
               <Button type="button" variant="secondary" onClick={accept}>
-                Accept <Kbd>Tab</Kbd>
+                Accept {keyboard && <Kbd>Tab</Kbd>}
               </Button>
               <Button
                 type="button"
@@ -188,7 +200,7 @@ export default function Code() {
                   editor.current?.focus();
                 }}
               >
-                Dismiss <Kbd>Esc</Kbd>
+                Dismiss {keyboard && <Kbd>Esc</Kbd>}
               </Button>
             </>
           )}

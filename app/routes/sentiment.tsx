@@ -10,6 +10,7 @@ import { parseCsvTexts, parseLines, resultsToCsv } from "../../server/apps/senti
 import { LabelChart, ResultItem, labelsOf } from "~/components/sentiment-results";
 import { ErrorBanner, ResultPanel, RunOrStop, AppForm } from "~/components/one-shot";
 import { Button, cx, fieldClass, FileButton, formatCount, Kbd, Label } from "~/components/ui";
+import { useFinePointer } from "~/hooks/use-fine-pointer";
 import { useAdoptTypedText, useHydrated, useModKeyLabel } from "~/hooks/use-hydrated";
 import { useSelectedModel } from "~/hooks/use-selected-model";
 import { errorOfResponse, readRequestError, type RequestError } from "~/hooks/request-error";
@@ -40,6 +41,8 @@ export default function Sentiment() {
   const modelId = useSelectedModel(models);
   const hydrated = useHydrated();
   const mod = useModKeyLabel();
+  // Key hints only where there is a keyboard to press them on (as the chat composer).
+  const keyboard = useFinePointer();
   const [input, setInput] = useState("");
   const [perLine, setPerLine] = useState(true);
   const [csv, setCsv] = useState<{ name: string; texts: string[] }>();
@@ -177,7 +180,11 @@ export default function Sentiment() {
 
           <div className="flex flex-wrap items-start justify-between gap-x-4 gap-y-1 text-xs">
             <span className="text-slate-500 dark:text-slate-400">
-              <Kbd>{mod}</Kbd>+<Kbd>Enter</Kbd> analyses
+              {keyboard && (
+                <>
+                  <Kbd>{mod}</Kbd>+<Kbd>Enter</Kbd> analyses
+                </>
+              )}
             </span>
             <span
               id={ids.count}

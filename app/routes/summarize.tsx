@@ -9,6 +9,7 @@ import { Markdown } from "~/components/markdown";
 import { SummaryKind } from "~/components/summary-kind";
 import { ErrorBanner, LimitedTextArea, ResultPanel, RunOrStop, RunStats, AppForm } from "~/components/one-shot";
 import { Button, CopyButton, FileButton, Kbd } from "~/components/ui";
+import { useFinePointer } from "~/hooks/use-fine-pointer";
 import { useHydrated, useModKeyLabel } from "~/hooks/use-hydrated";
 import { useSelectedModel } from "~/hooks/use-selected-model";
 import { useOneShotStream } from "~/hooks/use-one-shot-stream";
@@ -41,6 +42,8 @@ export default function Summarize() {
   const hydrated = useHydrated();
   const task = useOneShotStream("/api/summarize");
   const mod = useModKeyLabel();
+  // Key hints only where there is a keyboard to press them on (as the chat composer).
+  const keyboard = useFinePointer();
   const [text, setText] = useState("");
   const [length, setLength] = useState<Length>("medium");
   const [fileNote, setFileNote] = useState<{ tone: "ok" | "error"; text: string }>();
@@ -119,9 +122,11 @@ export default function Summarize() {
               disabled={noModel}
               className="min-h-64"
               hint={
-                <>
-                  <Kbd>{mod}</Kbd>+<Kbd>Enter</Kbd> summarises
-                </>
+                keyboard && (
+                  <>
+                    <Kbd>{mod}</Kbd>+<Kbd>Enter</Kbd> summarises
+                  </>
+                )
               }
             />
             {dragging && (

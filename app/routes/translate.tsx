@@ -11,6 +11,7 @@ import { loadAppPage } from "~/app-loader.server";
 import { AppPage } from "~/components/app-page";
 import { ErrorBanner, LimitedTextArea, ResultPanel, RunOrStop, RunStats, AppForm } from "~/components/one-shot";
 import { Alert, Button, CopyButton, Kbd, Select } from "~/components/ui";
+import { useFinePointer } from "~/hooks/use-fine-pointer";
 import { useHydrated, useModKeyLabel } from "~/hooks/use-hydrated";
 import { useSelectedModel } from "~/hooks/use-selected-model";
 import { useOneShotStream } from "~/hooks/use-one-shot-stream";
@@ -56,6 +57,8 @@ export default function Translate() {
   const offer = (modelId && offers[modelId]) || EMPTY_OFFER;
   const task = useOneShotStream("/api/translate");
   const mod = useModKeyLabel();
+  // Key hints only where there is a keyboard to press them on (as the chat composer).
+  const keyboard = useFinePointer();
   const [text, setText] = useState("");
   const [sourceChoice, setSource] = useState(AUTO);
   const [targetChoice, setTarget] = useState<string>();
@@ -161,9 +164,11 @@ export default function Translate() {
               placeholder="Type or paste text…"
               lang={source === AUTO ? undefined : source}
               hint={
-                <>
-                  <Kbd>{mod}</Kbd>+<Kbd>Enter</Kbd> translates
-                </>
+                keyboard && (
+                  <>
+                    <Kbd>{mod}</Kbd>+<Kbd>Enter</Kbd> translates
+                  </>
+                )
               }
             />
             <div className="mt-3 flex flex-wrap gap-2">

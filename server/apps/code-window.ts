@@ -61,9 +61,15 @@ export function fitCodeWindow(
   const completeLines = splitKeepingEnds(input.before.slice(0, cut));
 
   if (input.fim) {
-    const cursor: CursorLine = { placement: "middle", baseIndent: indentOf(linePrefix) };
+    // On a line with only indentation before the cursor, the model writes that line whole (its
+    // indentation dropped, as without FIM); elsewhere the suggestion goes in at the cursor as is.
+    const onIndent = !linePrefix.trim();
+    const cursor: CursorLine = onIndent
+      ? { placement: "rest-of-line", baseIndent: linePrefix.length }
+      : { placement: "middle", baseIndent: indentOf(linePrefix) };
     const afterLines = splitKeepingEnds(input.after ?? "");
-    const beforeLines = [...completeLines, ...(linePrefix ? [linePrefix] : [])];
+    const beforeLines = [...completeLines, ...(linePrefix && !onIndent ? [linePrefix] : [])];
+    if (beforeLines.length === 0) return undefined;
     const window = (b: number, a: number): CodeWindow => ({
       ...cursor,
       before: lastLines(beforeLines, b),

@@ -1,11 +1,14 @@
 // Code completion: the prompt (the code window fitted to the model's budget) and the stop rules
-// that keep a completion to the statement or block being written (code-stops.ts).
+// that keep a completion to the statement or block being written (code-stops.ts). A model that
+// declares `loom.fim` gets a fill-in-the-middle prompt of token ids (the code before and after the
+// cursor between its sentinels); any other model continues the code before the cursor.
 import type { ModelMessage } from "ai";
+import type { LoadedCausalLM } from "../inference";
 import { z } from "zod";
 import { HttpError } from "../http-error";
 import { countMessageTokens, promptBudget, type PromptModel } from "./budget";
 import { suggestionTransform } from "./code-stops";
-import { fitCodeWindow, type CodeWindow } from "./code-window";
+import { fimPromptParts, fimTokensOf, fitCodeWindow, type CodeWindow, type FimTokens } from "./code-window";
 import type { Decoding } from "./decoding";
 import { INPUT_LIMITS } from "./limits";
 import type { OneShotApp } from "./one-shot-app";
@@ -31,6 +34,14 @@ export const codeInput = z.object({
       INPUT_LIMITS.codeContext,
       `Code context is limited to ${INPUT_LIMITS.codeContext.toLocaleString("en")} characters.`,
     ),
+  /** The code after the cursor: only a model with fill-in-the-middle reads it. */
+  suffix: z
+    .string()
+    .max(
+      INPUT_LIMITS.codeContext,
+      `Code after the cursor is limited to ${INPUT_LIMITS.codeContext.toLocaleString("en")} characters.`,
+    )
+    .default(""),
   language: z.enum(CODE_LANGUAGES),
   /** inline: ghost text at the cursor; block: the "Complete" button, longer. */
   mode: z.enum(["inline", "block"]).default("inline"),
@@ -71,25 +82,67 @@ export function fitCodeMessages(
   const window = fitCodeWindow({ before: input.code, fim: false }, (w) => {
     return countMessageTokens(model, messagesOf(w)) <= budget;
   });
-  if (!window) {
-    throw new HttpError(
-      422,
-      "NOTHING_TO_COMPLETE",
-      input.code.trim()
-        ? "This model's context is too small for a code completion prompt."
-        : "Write some code before the cursor first.",
-    );
-  }
+  if (!window) throw nothingToComplete(input.code);
   return { messages: messagesOf(window), window };
 }
 
+function nothingToComplete(code: string) {
+  return new HttpError(
+    422,
+    "NOTHING_TO_COMPLETE",
+    code.trim()
+      ? "This model's context is too small for a code completion prompt."
+      : "Write some code before the cursor first.",
+  );
+}
+
+/** A FIM prompt's token ids: the sentinels as special tokens, the code as untrusted text. */
+export function fimPromptIds(model: Pick<LoadedCausalLM, "tokenizer">, window: CodeWindow, fim: FimTokens) {
+  return model.tokenizer.encodeParts(fimPromptParts(window, fim), { addSpecialTokens: false });
+}
+
+/** What the engine is given for a completion: messages, or (FIM) token ids that take their place. */
+export interface CodePrompt {
+  messages: ModelMessage[];
+  /** FIM models only: the prompt as token ids, sent instead of the messages. */
+  promptIds?: number[];
+  window: CodeWindow;
+  promptTokens: number;
+}
+
+/**
+ * The prompt for a completion: for a model with `loom.fim`, the nearest lines before and after
+ * the cursor that fit the budget, as FIM token ids; otherwise the code app's messages.
+ */
+export function prepareCodePrompt(
+  input: Pick<CodeInput, "code" | "language" | "mode"> & { suffix?: string },
+  model: PromptModel & Pick<LoadedCausalLM, "tokenizer" | "folder">,
+  prompts: AppPrompts,
+): CodePrompt {
+  const fim = fimTokensOf(model.folder.config);
+  if (!fim) {
+    const { messages, window } = fitCodeMessages(input, model, prompts);
+    return { messages, window, promptTokens: countMessageTokens(model, messages) };
+  }
+  const budget = promptBudget(model, codeDecoding[input.mode]);
+  const window = fitCodeWindow(
+    { before: input.code, after: input.suffix ?? "", fim: true },
+    (w) => fimPromptIds(model, w, fim).length <= budget,
+  );
+  if (!window) throw nothingToComplete(input.code);
+  const promptIds = fimPromptIds(model, window, fim);
+  // The messages stand in for the ids where a provider cannot take ids: the code to continue.
+  return { messages: [{ role: "user", content: window.before }], promptIds, window, promptTokens: promptIds.length };
+}
+
 /** The one-shot stream's plan for a completion: the fitted window, and the suggestion's stop rules. */
-export function codeApp(input: CodeInput): OneShotApp {
+export function codeApp(input: Omit<CodeInput, "suffix"> & { suffix?: string }): OneShotApp {
   const app: OneShotApp = {
     decoding: codeDecoding[input.mode],
     prepare: async ({ model, prompts }) => {
-      const { messages, window } = fitCodeMessages(input, model, prompts);
-      app.transform = suggestionTransform(window, input.mode, countMessageTokens(model, messages));
+      const { messages, promptIds, window, promptTokens } = prepareCodePrompt(input, model, prompts);
+      app.transform = suggestionTransform(window, input.mode, promptTokens);
+      if (promptIds) app.providerOptions = { loom: { promptIds } };
       return messages;
     },
   };

@@ -1,7 +1,7 @@
 // What a one-shot application (summarise, translate, code) gives the one-shot stream
 // (server/generation/one-shot.ts): how to decode, and how to build the final prompt.
 import type { ModelMessage, StreamTextTransform, ToolSet } from "ai";
-import type { LoadedCausalLM } from "../inference";
+import type { LoadedCausalLM, LoomProviderOptions } from "../inference";
 import type { Decoding } from "./decoding";
 import type { AppPrompts } from "./prompts";
 
@@ -23,4 +23,6 @@ export interface OneShotApp {
   prepare: (context: PromptContext) => Promise<ModelMessage[]>;
   /** Set by `prepare` when the answer's text is shaped or cut as it streams (code suggestions). */
   transform?: StreamTextTransform<ToolSet>;
+  /** Set by `prepare` for what messages cannot say (a FIM prompt's token ids). */
+  providerOptions?: { loom: LoomProviderOptions };
 }

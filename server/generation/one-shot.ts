@@ -102,6 +102,7 @@ export async function streamOneShot(
         abortSignal: signal,
         ...task.decoding,
         ...(task.transform && { experimental_transform: task.transform }),
+        ...(task.providerOptions && { providerOptions: task.providerOptions }),
         onError: () => {},
       });
       writer.merge(

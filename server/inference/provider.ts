@@ -29,6 +29,11 @@ export const loomProviderOptionsSchema = z.object({
    * e.g. for code completion. Base models without a template always work that way.
    */
   chatTemplate: z.boolean().optional(),
+  /**
+   * The prompt as token ids, continued as they are; the messages are then not read. For prompts
+   * whose control tokens only the server may place (code fill-in-the-middle sentinels).
+   */
+  promptIds: z.array(z.number().int().nonnegative()).max(1_000_000).optional(),
 });
 export type LoomProviderOptions = z.infer<typeof loomProviderOptionsSchema>;
 
@@ -145,7 +150,11 @@ export class LoomLanguageModel implements LanguageModelV3 {
     if (!parsed.success) throw new InvalidRequestError(`providerOptions.loom: ${parsed.error.issues[0]!.message}`);
     const loom = parsed.data;
     const request: GenerateRequest = {
-      ...(loom.chatTemplate === false ? { prompt: messages.map((m) => m.content).join("\n\n") } : { messages }),
+      ...(loom.promptIds
+        ? { promptIds: loom.promptIds }
+        : loom.chatTemplate === false
+          ? { prompt: messages.map((m) => m.content).join("\n\n") }
+          : { messages }),
       maxNewTokens: options.maxOutputTokens,
       temperature: options.temperature,
       topK: options.topK,

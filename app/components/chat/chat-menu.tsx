@@ -1,6 +1,6 @@
-// The conversation's own actions: rename (inline), export (the branch on screen as Markdown or
+// The conversation's own actions: rename (inline), share (read-only links), export (the branch on screen as Markdown or
 // JSON, or every branch as JSON), delete.
-import { useFetcher } from "@remix-run/react";
+import { Link, useFetcher } from "@remix-run/react";
 import { useState } from "react";
 import { Button, buttonClass } from "~/components/ui";
 
@@ -32,6 +32,11 @@ export function ChatMenu({ chatId, title, temporary = false }: { chatId: string;
       <Button type="button" variant="ghost" onClick={() => setRenaming(true)}>
         Rename
       </Button>
+      {!temporary && (
+        <Link to={`/chat/${chatId}/share`} className={buttonClass("ghost")}>
+          Share
+        </Link>
+      )}
       {!temporary && <ExportLinks chatId={chatId} />}
       <fetcher.Form
         method="post"
