@@ -13,6 +13,7 @@ const TABLES = [
   "feedback",
   "runs",
   "messages",
+  "chat_defaults",
   "chats",
   "task_assignments",
   "models",

@@ -33,16 +33,14 @@ describe("share links", () => {
     chats = createChatStore(database.db);
     shareLinks = createShareLinks(database.db, chats);
     settings = createInstanceSettings(database.db, { shareLinksRequireSignIn: true });
-    await database.db
-      .insert(users)
-      .values(
-        [testUser, testAdmin, stranger].map((u) => ({
-          id: u.id,
-          email: `${u.id}@example.com`,
-          name: u.name,
-          passwordHash: "x",
-        })),
-      );
+    await database.db.insert(users).values(
+      [testUser, testAdmin, stranger].map((u) => ({
+        id: u.id,
+        email: `${u.id}@example.com`,
+        name: u.name,
+        passwordHash: "x",
+      })),
+    );
     chatId = (await chats.createChat(testUser.id, "Recipes")).id;
     const q = await chats.addMessage(testUser.id, chatId, { role: "user", parts: text("Soup?"), parentId: null });
     await chats.addMessage(testUser.id, chatId, {
@@ -185,6 +183,12 @@ describe("share links", () => {
     assert.equal((await view(token)).status, 200);
     await chats.deleteChat(testUser.id, other);
     assert.equal((await view(token)).status, 404);
+  });
+
+  test("a temporary chat cannot be shared (409): it is not kept", async () => {
+    const temporary = (await chats.createChat(testUser.id, "Passing", { temporary: true })).id;
+    await chats.addMessage(testUser.id, temporary, { role: "user", parts: text("Hi"), parentId: null });
+    assert.equal((await createLink(testUser, temporary)).status, 409);
   });
 
   test("an empty chat has nothing to share (400); lookups are rate-limited per address (429)", async () => {

@@ -39,6 +39,9 @@ export function createShareLinks(db: Db, chats: ChatStore) {
    */
   async function create(userId: string, chatId: string, modelNames: ReadonlyMap<string, string> = new Map()) {
     const { chat, path } = await chats.getChat(userId, chatId);
+    // A temporary chat is not kept (decision 028): a snapshot of it would keep it.
+    if (chat.temporary)
+      throw new HttpError(409, "TEMPORARY_CHAT", "A temporary chat cannot be shared: it is not kept.");
     const live = await db
       .select({ id: shareLinks.id })
       .from(shareLinks)
