@@ -23,6 +23,7 @@
 //   --bias          only the counterfactual bias probes (server/eval/bias/; default models:
 //                   loom-sentiment, loom-chat); --quick: one swap row per sentence for chat models
 //   --write-quality with --bias: merge the results into <model>/loom-quality.json and the card
+//                   (--json FILE with --bias and one --model: the report alone, as loom-quality's "bias")
 //   --scorer DIR    with --bias: the sentiment model that scores chat answers (models/loom-sentiment)
 
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -76,6 +77,7 @@ if (values.bias) {
   await evaluateBias(values.model ?? ["loom-sentiment", "loom-chat"].map((m) => path.join(root, "models", m)), {
     scorerDir: values.scorer,
     writeQuality: values["write-quality"],
+    json: values.json,
     quick: values.quick,
     load: { ...engine, logger: { info: () => {}, warn: (m: string) => console.error(m) } },
     log: (line) => console.log(line),

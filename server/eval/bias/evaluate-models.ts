@@ -1,6 +1,7 @@
 // `npm run eval -- --bias`: the probe sets on each model folder, in the languages it declares; a
 // classifier is probed directly, a chat model through its answers (scored by the sentiment model).
 // With writeQuality the results go into the folder's loom-quality.json ("bias") and its card.
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { declaredLanguages } from "../../apps/languages";
 import { loadClassifier, loadModel, type LoadedClassifier, type LoadModelOptions } from "../../inference/index";
@@ -14,6 +15,8 @@ export interface BiasEvalOptions {
   /** The sentiment classifier that scores generative answers. */
   scorerDir: string;
   writeQuality: boolean;
+  /** Also write the report (loom-quality.json's "bias" shape) here; one model folder only. */
+  json?: string;
   /** One swap row per sentence for generative models (a smoke run). */
   quick: boolean;
   load: LoadModelOptions;
@@ -56,6 +59,7 @@ export async function probeModelFolder(
 }
 
 export async function evaluateBias(dirs: readonly string[], options: BiasEvalOptions): Promise<void> {
+  if (options.json && dirs.length !== 1) throw new Error("--bias --json FILE takes exactly one --model");
   let scorer: Promise<LoadedClassifier> | undefined;
   const loadScorer = () => (scorer ??= loadClassifier(options.scorerDir, options.load));
   try {
@@ -67,6 +71,8 @@ export async function evaluateBias(dirs: readonly string[], options: BiasEvalOpt
       options.log(
         `## Bias probes: ${path.basename(dir)} (${seconds} s)\n\n${biasMarkdown(run.report, run.cases, 5)}\n`,
       );
+      // make -C training finetune reads it for the base and the new model's card (FINETUNE_BIAS).
+      if (options.json) writeFileSync(options.json, `${JSON.stringify(run.report, null, 2)}\n`);
       if (options.writeQuality) {
         mergeQualityFile(dir, { bias: run.report });
         writeBiasCard(dir, biasCardSection(run.report, run.cases));
