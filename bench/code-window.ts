@@ -8,6 +8,7 @@ import { countMessageTokens, promptBudget } from "../server/apps/budget";
 import { readModelPrompts } from "../server/apps/prompts";
 import { realCursorPositions } from "../server/apps/real-code-positions";
 import { loadCausalModels } from "../server/apps/test-models";
+import { describeLocalModel } from "../server/apps/model-description";
 import { INPUT_LIMITS } from "../server/apps/limits";
 
 const count = Number(process.argv[2] ?? 150);
@@ -15,6 +16,7 @@ const positions = realCursorPositions(count);
 const models = await loadCausalModels();
 let failures = 0;
 for (const model of models) {
+  const description = describeLocalModel(model);
   const prompts = readModelPrompts(model.dir);
   const failed: string[] = [];
   let tokens = 0;
@@ -26,11 +28,11 @@ for (const model of models) {
     for (const mode of ["inline", "block"] as const) {
       try {
         const t0 = performance.now();
-        const { messages } = fitCodeMessages({ code, language: position.language, mode }, model, prompts);
+        const { messages } = fitCodeMessages({ code, language: position.language, mode }, description, prompts);
         preparing += performance.now() - t0;
-        const n = countMessageTokens(model, messages);
+        const n = countMessageTokens(description, messages);
         tokens += n;
-        if (n > promptBudget(model, codeDecoding[mode])) throw new Error(`${n} tokens over the budget`);
+        if (n > promptBudget(description, codeDecoding[mode])) throw new Error(`${n} tokens over the budget`);
         const chat = messages.map((m) => ({ role: m.role, content: String(m.content) }));
         for await (const event of model.generate({ messages: chat, maxNewTokens: 1 })) void event;
       } catch (error) {

@@ -3,22 +3,22 @@
 // generation writes (generation-runner.ts). A message the model cannot read with room for an
 // answer is refused before anything is stored. Stopping ends the turns running in a conversation;
 // deleting one, or disabling its owner, stops them first.
-import type { LanguageModel, ModelMessage } from "ai";
+import type { LanguageModel } from "ai";
 import type { ModelRow } from "../../db/schema";
 import { HttpError } from "../http-error";
-import type { LoadedCausalLM } from "../inference";
 import { textOf } from "../common/message-text";
 import { fitChatPrompt, measureMessage, messageTooLongText, type ChatRequest, type TextTurn } from "../apps/chat";
-import { readModelPrompts, type AppPrompts } from "../apps/prompts";
+import type { ModelDescription } from "../apps/model-description";
+import type { AppPrompts } from "../apps/prompts";
 import type { ChatStore } from "./chat-store";
 import type { GenerationLog } from "./generation-log";
 import type { GenerationRunner } from "./generation-runner";
 
-/** The chat model as the registry resolves it: its row, the AI SDK model, and the engine's model. */
+/** The chat model as the registry resolves it: its row, the AI SDK model, and its description. */
 interface ChatModel {
   row: Pick<ModelRow, "id" | "displayName">;
   model: LanguageModel;
-  loaded: LoadedCausalLM;
+  description: ModelDescription;
 }
 
 /** What a turn needs: the chat's messages, its model (as the registry resolves it), the runner and its log. */
@@ -39,17 +39,11 @@ export interface StartedTurn {
   metadata: { modelId: string; modelName: string; parentId: string };
 }
 
-/** Tokens of a conversation as the model reads it: its chat template applied, the answer not yet. */
-function tokenCounter(loaded: LoadedCausalLM) {
-  return (messages: ModelMessage[]) =>
-    loaded.encodePrompt({ messages: messages.map((m) => ({ role: m.role, content: String(m.content) })) }).length;
-}
-
 /** Refuses a message that alone, with the system prompt, leaves the model no room to answer. */
-function assertMessageFits({ row, loaded }: ChatModel, prompts: AppPrompts, text: string) {
-  const size = measureMessage(text, prompts, loaded.maxPositions, tokenCounter(loaded));
+function assertMessageFits({ row, description }: ChatModel, prompts: AppPrompts, text: string) {
+  const size = measureMessage(text, prompts, description.maxPositions, (m) => description.countTokens(m));
   if (size.tokens <= size.maxTokens) return;
-  const model = { name: row.displayName, context: loaded.maxPositions };
+  const model = { name: row.displayName, context: description.maxPositions };
   throw new HttpError(413, "MESSAGE_TOO_LONG", messageTooLongText(size, text.length, model));
 }
 
@@ -63,7 +57,7 @@ export async function assertFirstMessageFits(
   modelId?: string,
 ) {
   const chatModel = await services.registry.languageModel("chat", modelId);
-  assertMessageFits(chatModel, readModelPrompts(chatModel.loaded.dir), text);
+  assertMessageFits(chatModel, chatModel.description.prompts, text);
 }
 
 /** Starts the answer to `input` in the user's chat; one answer at a time per conversation. */
@@ -82,8 +76,8 @@ export async function startChatTurn(
     );
   }
   const chatModel = await registry.languageModel("chat", input.modelId);
-  const { row, model, loaded } = chatModel;
-  const prompts = readModelPrompts(loaded.dir);
+  const { row, model, description } = chatModel;
+  const { prompts } = description;
 
   let parentId = input.parentId;
   if (input.message) {
@@ -107,7 +101,7 @@ export async function startChatTurn(
   const question = turns.at(-1);
   if (!input.message && question?.role === "user") assertMessageFits(chatModel, prompts, question.text);
   // Newest turns first, and an answer's room that keeps prompt + answer within the context.
-  const { messages, decoding } = fitChatPrompt(turns, prompts, loaded);
+  const { messages, decoding } = fitChatPrompt(turns, prompts, description);
 
   const assistant = await chats.addMessage(userId, chat.id, {
     role: "assistant",

@@ -10,6 +10,7 @@ import { isModelId } from "../../common/model-id";
 import { HttpError } from "../../http-error";
 import type { Logger } from "../../logger";
 import { REMOTE_DEFAULTS } from "./defaults";
+import { checkLanguages } from "./languages";
 import { createRemoteModel, type RemoteModel } from "./remote-model";
 import { createSecretBox } from "./secret-box";
 
@@ -22,6 +23,8 @@ export interface AddRemoteInput {
   timeoutMs?: number;
   maxConcurrent?: number;
   contextTokens?: number;
+  /** ISO 639 codes it translates between (Translate offers every pair of them). */
+  languages?: string[];
   uploadedBy?: string | null;
 }
 
@@ -58,6 +61,8 @@ export function createRemoteModels(options: { db: Db; secretKey?: string; logger
       maxConcurrent: input.maxConcurrent ?? REMOTE_DEFAULTS.maxConcurrent,
       contextTokens: input.contextTokens ?? REMOTE_DEFAULTS.contextTokens,
     };
+    const languages = checkLanguages(input.languages);
+    if (languages) endpoint.languages = languages;
     return { endpoint, apiKey: input.apiKey || undefined };
   }
 
