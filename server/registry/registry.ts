@@ -328,6 +328,7 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
           deviceFallback: model?.fallbackReason,
           load:
             model?.kind === "causal-lm" ? { active: model.stats().active, waiting: model.stats().waiting } : undefined,
+          health: row.source === "remote" ? remotes.health.of(row.id) : undefined,
         };
       }),
     );
@@ -387,10 +388,13 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
       assignments: assigned?.n ?? 0,
       loaded: loaded.size,
       generating,
+      // Cached by the periodic check (remote/remote-health.ts): never waits on a remote.
+      remotes: remotes.health.snapshot(),
     };
   }
 
   async function close() {
+    remotes.health.stop();
     await Promise.all([...loaded.keys()].map(unload));
   }
 
@@ -408,6 +412,9 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
     languageModel,
     endpointModel: languageModel,
     addRemote: remotes.add,
+    /** Starts the remotes' periodic health check (at server start). */
+    watchRemotes: () => remotes.health.start(),
+    checkRemotes: () => remotes.health.check(),
     testRemote: remotes.test,
     causalLM,
     sentimentModel,
