@@ -13,13 +13,11 @@ import type { Db } from "../../db/client";
 import { models, appAssignments, type ModelRow } from "../../db/schema";
 import { APP_TITLES, type AppName } from "../apps";
 import { describeLocalModel, describeRemoteModel, type ModelDescription } from "../apps/model-description";
-import { isDedicatedKind } from "../apps/model-kinds";
 import { isModelId } from "../common/model-id";
 import { HttpError, isPublicError } from "../http-error";
 import {
   createLoomLanguageModel,
   loadModel,
-  readModelFolder,
   type LoadedCausalLM,
   type LoadedClassifier,
   type LoadedExtractiveSummarizer,
@@ -29,7 +27,7 @@ import {
 import type { Logger } from "../logger";
 import { checkExternalData } from "../uploads/onnx-external-data";
 import { createAssignments } from "./assignments";
-import { listFiles, refuseSymlinks } from "./folder-info";
+import { dedicatedKindsFirst, listFiles, refuseSymlinks } from "./folder-info";
 import { installModelFolder, removeModelFolder } from "./install";
 import { createRemoteModels } from "./remote/remote-models";
 import { pacingMiddleware } from "./stream-pacing";
@@ -84,7 +82,10 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
           .filter((e) => e.isDirectory() && !e.name.startsWith("."))
           .map((e) => e.name)
       : [];
-    for (const id of await dedicatedKindsFirst(folders.filter((f) => !rows.has(f)))) {
+    for (const id of await dedicatedKindsFirst(
+      folders.filter((f) => !rows.has(f)),
+      folderOf,
+    )) {
       if (!isModelId(id)) {
         logger.warn("model folder ignored: its name is not a valid model id", { folder: id });
         continue;
@@ -296,20 +297,6 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
         `Model "${row.id}" is a ${model.kind}, not an extractive summariser.`,
       );
     return { row, model };
-  }
-
-  /**
-   * New folders in registration order: the kinds made for one application first (isDedicatedKind),
-   * so on a fresh store Summarise's default is the extractive summariser, not the chat model that
-   * also declares it. A folder that cannot be read keeps its place; registering it records why.
-   */
-  async function dedicatedKindsFirst(ids: string[]): Promise<string[]> {
-    const dedicated = new Set<string>();
-    for (const id of ids) {
-      const folder = await readModelFolder(folderOf(id)).catch(() => undefined);
-      if (folder && isDedicatedKind(folder.kind)) dedicated.add(id);
-    }
-    return [...ids.filter((id) => dedicated.has(id)), ...ids.filter((id) => !dedicated.has(id))];
   }
 
   async function listModels() {
