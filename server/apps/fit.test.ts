@@ -7,9 +7,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { isPublicError } from "../http-error";
 import { createRandom, type LoadedCausalLM } from "../inference";
-import { describeLocalModel, type ModelDescription } from "./model-description";
+import { describeLocalModel, remoteTokenEstimate, type ModelDescription } from "./model-description";
 import { countMessageTokens, promptBudget } from "./budget";
-import { chatDecoding, fitChatPrompt, measureMessage, type TextTurn } from "./chat";
+import { chatDecoding, fitChatPrompt, fitConversation, measureMessage, type TextTurn } from "./chat";
 import { codeDecoding, fitCodeMessages } from "./code";
 import type { Decoding } from "./decoding";
 import { INPUT_LIMITS } from "./limits";
@@ -157,6 +157,23 @@ describe("every prompt fits its model", () => {
         }
       }
       if (model.id === "loom-chat") assert.ok(refused > 0, "some random texts are over the context");
+    }
+  });
+
+  test("a remote model's token estimate is never under a real tokenizer's count", () => {
+    const random = createRandom(6);
+    for (const loaded of models) {
+      const model = describeLocalModel(loaded);
+      for (let i = 0; i < 40; i++) {
+        const messages = fitConversation(
+          [{ role: "user", text: randomText(random, 4_000) }],
+          model.prompts,
+          Number.MAX_SAFE_INTEGER,
+          model.countTokens,
+        );
+        const [real, estimate] = [model.countTokens(messages), remoteTokenEstimate(messages)];
+        assert.ok(estimate >= real, `${model.id}: estimated ${estimate}, counted ${real}`);
+      }
     }
   });
 
