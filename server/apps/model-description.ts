@@ -5,6 +5,7 @@
 import type { ModelMessage } from "ai";
 import type { RemoteEndpoint } from "../../db/schema";
 import type { LoadedCausalLM } from "../inference";
+import { fimTokensOf } from "./code-window";
 import { languageName } from "./languages";
 import { DEFAULT_PROMPTS, readModelPrompts, type AppPrompts } from "./prompts";
 import { languageOffer, type LanguageOffer } from "./translate-offer";
@@ -37,7 +38,7 @@ export interface ModelDescription {
 
 /** A model the engine loaded from a folder: its tokenizer counts exactly. */
 export function describeLocalModel(model: LoadedCausalLM, name?: string): ModelDescription {
-  const loom = (model.folder.config.loom ?? {}) as { display_name?: unknown; fim?: unknown };
+  const loom = (model.folder.config.loom ?? {}) as { display_name?: unknown };
   return {
     id: model.id,
     name: name ?? (typeof loom.display_name === "string" ? loom.display_name : model.id),
@@ -48,7 +49,7 @@ export function describeLocalModel(model: LoadedCausalLM, name?: string): ModelD
     tokenCount: "tokenizer",
     prompts: readModelPrompts(model.dir),
     languages: languageOffer(model.folder.config),
-    capabilities: { chat: model.chatTemplate !== undefined, fim: typeof loom.fim === "object" && loom.fim !== null },
+    capabilities: { chat: model.chatTemplate !== undefined, fim: fimTokensOf(model.folder.config) !== undefined },
   };
 }
 
