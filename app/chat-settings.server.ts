@@ -25,7 +25,7 @@ export async function checkChatSettings(
   });
   if (!model) return { settings: parsed.data };
   try {
-    assertSettingsFitModel(parsed.data, model.loaded, model.row.displayName);
+    assertSettingsFitModel(parsed.data, model.description, model.row.displayName);
   } catch (error) {
     const known = publicErrorOf(error);
     if (!known) throw error;

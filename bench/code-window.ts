@@ -8,6 +8,7 @@ import { promptBudget } from "../server/apps/budget";
 import { readModelPrompts } from "../server/apps/prompts";
 import { realCursorPositions } from "../server/apps/real-code-positions";
 import { loadCausalModels } from "../server/apps/test-models";
+import { describeLocalModel } from "../server/apps/model-description";
 import { INPUT_LIMITS } from "../server/apps/limits";
 
 const count = Number(process.argv[2] ?? 150);
@@ -15,6 +16,7 @@ const positions = realCursorPositions(count);
 const models = await loadCausalModels();
 let failures = 0;
 for (const model of models) {
+  const description = describeLocalModel(model);
   const prompts = readModelPrompts(model.dir);
   const failed: string[] = [];
   let tokens = 0;
@@ -27,11 +29,11 @@ for (const model of models) {
     for (const mode of ["inline", "block"] as const) {
       try {
         const t0 = performance.now();
-        const prompt = prepareCodePrompt({ code, suffix, language: position.language, mode }, model, prompts);
+        const prompt = prepareCodePrompt({ code, suffix, language: position.language, mode }, description, prompts);
         preparing += performance.now() - t0;
         const n = prompt.promptTokens;
         tokens += n;
-        if (n > promptBudget(model, codeDecoding[mode])) throw new Error(`${n} tokens over the budget`);
+        if (n > promptBudget(description, codeDecoding[mode])) throw new Error(`${n} tokens over the budget`);
         // As the route sends it: FIM token ids, or the messages.
         const request = prompt.promptIds
           ? { promptIds: prompt.promptIds }

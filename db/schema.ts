@@ -39,6 +39,8 @@ export interface RemoteEndpoint {
   maxConcurrent: number;
   /** The context length Loom assumes for it (a remote does not say). */
   contextTokens: number;
+  /** ISO 639-1 codes it translates between (any pair); absent: Translate offers none. */
+  languages?: string[];
 }
 
 export const MODEL_STATUSES = ["uploading", "validating", "ready", "failed"] as const;

@@ -8,7 +8,11 @@ import { E2E_ADMIN } from "./accounts";
 
 export interface RunningServer {
   baseUrl: string;
+  /** Its LOOM_DATA_DIR: the CLI (npm run models, api-key) reaches the server through it. */
+  dataDir: string;
   stop(): Promise<void>;
+  /** Kills it at once (SIGKILL): a server or engine that dies. */
+  kill(): Promise<void>;
 }
 
 export interface ServerOptions {
@@ -60,6 +64,13 @@ export async function startServer(
   });
   return {
     baseUrl,
+    dataDir,
+    async kill() {
+      const exited = new Promise((resolve) => server.once("exit", resolve));
+      server.kill("SIGKILL");
+      await exited;
+      rmSync(dataDir, { recursive: true, force: true });
+    },
     async stop() {
       const exited = new Promise((resolve) => server.once("exit", resolve));
       server.kill("SIGTERM");

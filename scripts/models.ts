@@ -1,6 +1,6 @@
 // npm run models -- list | add <dir|archive> [--id ID] [--name NAME] | assign <model> <app> [--default]
 //                   | add-remote <id> --base-url URL --model NAME [--api-key-env VAR] [--name NAME]
-//                     [--timeout-ms N] [--max-concurrent N] [--context-tokens N]
+//                     [--timeout-ms N] [--max-concurrent N] [--context-tokens N] [--languages en,zh]
 //                   | unassign <model> <app> | remove <model>
 // The admin area's model management for headless servers, through the same registry service.
 // While the server runs on the embedded database, the request goes through that server.
@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { APPS, type AppName } from "../server/apps";
 import { runAdminCommand } from "../server/local-admin/cli";
 import type { AdminRequest } from "../server/local-admin/commands";
+import { splitLanguages } from "../server/registry/remote/languages";
 
 const USAGE = `Usage:
   npm run models -- list
@@ -32,6 +33,7 @@ const { positionals, values } = parseArgs({
     "timeout-ms": { type: "string" },
     "max-concurrent": { type: "string" },
     "context-tokens": { type: "string" },
+    languages: { type: "string" },
   },
 });
 const [command, ...args] = positionals;
@@ -68,6 +70,7 @@ function addRemoteRequest(): AdminRequest {
     timeoutMs: count("timeout-ms"),
     maxConcurrent: count("max-concurrent"),
     contextTokens: count("context-tokens"),
+    languages: values.languages === undefined ? undefined : splitLanguages(values.languages),
   };
 }
 

@@ -112,6 +112,7 @@ export async function createServices(config: Config): Promise<AppServices> {
     intervalMs: config.modelSyncMs,
     logger,
   });
+  registry.watchRemotes();
 
   // Generations left "running" by a process that died are interrupted, their text rebuilt from
   // their logs (idempotent: generation-recovery.ts); keep sweeping, since another instance sharing

@@ -36,6 +36,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       device: m.device ?? null,
       deviceFallback: m.deviceFallback ?? null,
       load: m.load ?? null,
+      health: m.health ?? null,
       assignments: m.assignments,
     })),
   };

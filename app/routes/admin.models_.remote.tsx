@@ -6,6 +6,7 @@ import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { publicErrorOf } from "../../server/http-error";
 import { listRemoteModels } from "../../server/registry/remote/list-remote-models";
+import { splitLanguages } from "../../server/registry/remote/languages";
 import { REMOTE_DEFAULTS } from "../../server/registry/remote/defaults";
 import { Alert, Button, buttonClass, PageHeader, Select, TextField } from "~/components/ui";
 import { parseForm } from "~/forms.server";
@@ -26,6 +27,7 @@ const form = z.object({
   id: z.string().trim().max(128).default(""),
   name: z.string().trim().max(200).default(""),
   contextTokens: z.coerce.number().int().min(256).max(10_000_000).default(REMOTE_DEFAULTS.contextTokens),
+  languages: z.string().trim().max(400).default(""),
 });
 
 type Result = {
@@ -56,6 +58,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       model: values.model,
       apiKey,
       contextTokens: values.contextTokens,
+      languages: splitLanguages(values.languages),
       uploadedBy: admin.id,
     };
     if (values.intent === "test") return data<Result>({ models, test: await registry.testRemote(input) });
@@ -105,6 +108,11 @@ export default function AddRemoteEngine() {
               type="number"
               defaultValue={REMOTE_DEFAULTS.contextTokens}
             />
+            <p className="text-xs text-slate-500 dark:text-slate-400">
+              Loom has no tokenizer for a remote model, so it counts a prompt conservatively (a token per byte of text):
+              the apps fit their prompts to this context with room to spare.
+            </p>
+            <TextField label="Languages" name="languages" placeholder="en, zh, de (for Translate and Sentiment)" />
           </>
         )}
         <div className="flex gap-2">

@@ -6,7 +6,6 @@ import { ChatDrawerButton } from "~/components/chat/chat-drawer-button";
 import { ChatSidebar } from "~/components/chat/chat-sidebar";
 import { requireUser } from "~/session.server";
 import { chatInputLimit, type ChatInputLimit } from "../../server/apps/chat";
-import { readModelPrompts } from "../../server/apps/prompts";
 
 export const meta: MetaFunction = () => [{ title: "Chat · Loom" }];
 
@@ -27,8 +26,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 /** The default chat model's limit for one message (the composer shows it); none without a model. */
 async function chatInputLimitOf(context: LoaderFunctionArgs["context"]): Promise<ChatInputLimit | null> {
   try {
-    const { loaded } = await context.services.registry.languageModel("chat");
-    return chatInputLimit(readModelPrompts(loaded.dir), loaded);
+    const { description } = await context.services.registry.languageModel("chat");
+    return chatInputLimit(description.prompts, description);
   } catch {
     return null; // no model assigned or it does not load: the page says so elsewhere
   }

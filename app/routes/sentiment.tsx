@@ -273,7 +273,9 @@ export default function Sentiment() {
                   <span data-testid="sentiment-method">
                     {data.model.method === "classifier"
                       ? "sentiment classifier"
-                      : "zero-shot scoring with the chat model"}
+                      : data.model.method === "generated"
+                        ? "label answered by the remote engine"
+                        : "zero-shot scoring with the chat model"}
                   </span>{" "}
                   {data.model.languages && <> · reads {listOfLanguages(Object.values(data.model.languages))}</>} ·{" "}
                   {formatCount(data.stats.tokens)} tokens · {(data.stats.durationMs / 1000).toFixed(2)} s

@@ -5,6 +5,7 @@ import { useLoaderData } from "@remix-run/react";
 import { ArrowLeftRight } from "lucide-react";
 import { useState } from "react";
 import { INPUT_LIMITS } from "../../server/apps/limits";
+import { describeRemoteModel } from "../../server/apps/model-description";
 import { languageOffer, nameIn, type LanguageOffer } from "../../server/apps/translate-offer";
 import { APP_INFO } from "~/apps";
 import { loadAppPage } from "~/app-loader.server";
@@ -18,12 +19,15 @@ import { useOneShotStream } from "~/hooks/use-one-shot-stream";
 
 export const meta: MetaFunction = () => [{ title: "Translate · Loom" }];
 
-/** The assigned models, each with the languages and pairs its config.json declares. */
+/** The assigned models, each with the languages and pairs its config.json (or remote row) declares. */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const page = await loadAppPage(request, context, "translate");
   const entries = await Promise.all(
     page.models.map(async (m): Promise<[string, LanguageOffer]> => {
       try {
+        // A remote engine declares its languages on its row (Admin › Models › Add remote engine).
+        const row = await context.services.registry.getModel(m.id);
+        if (row?.remote) return [m.id, describeRemoteModel(row, row.remote).languages];
         const file = path.join(context.services.registry.folderOf(m.id), "config.json");
         const config = JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
         return [m.id, languageOffer(config)];

@@ -4,17 +4,15 @@
 // final prompt against it before the engine sees it (decision 016).
 import type { ModelMessage } from "ai";
 import { HttpError } from "../http-error";
-import type { LoadedCausalLM } from "../inference";
 import type { Decoding } from "./decoding";
+import type { ModelDescription } from "./model-description";
 
-/** What fitting needs of a model: its context and its prompt encoder (tokenizer + chat template). */
-export type PromptModel = Pick<LoadedCausalLM, "maxPositions" | "encodePrompt">;
+/** What fitting needs of a model: its context and its token count (exact, or a remote's estimate). */
+export type PromptModel = Pick<ModelDescription, "maxPositions" | "countTokens">;
 
 /** Tokens of `messages` as the model reads them: chat template and generation prompt included. */
 export function countMessageTokens(model: PromptModel, messages: readonly ModelMessage[]): number {
-  return model.encodePrompt({
-    messages: messages.map((m) => ({ role: m.role, content: String(m.content) })),
-  }).length;
+  return model.countTokens(messages);
 }
 
 /**
@@ -38,12 +36,6 @@ export function outputRoom(model: Pick<PromptModel, "maxPositions">, decoding: D
 export function roughCharacters(tokens: number, sample: { chars: number; tokens: number }): number {
   const perToken = sample.tokens > 0 && sample.chars > 0 ? sample.chars / sample.tokens : 3;
   return Math.max(0, Math.floor((tokens * perToken) / 100) * 100);
-}
-
-/** A model's name for people: its declared display name, else its folder's. */
-export function modelNameOf(model: Pick<LoadedCausalLM, "id" | "folder">): string {
-  const loom = model.folder.config.loom as { display_name?: unknown } | undefined;
-  return typeof loom?.display_name === "string" ? loom.display_name : model.id;
 }
 
 /** Refuses an input that does not fit (413, before anything is streamed or stored). */
@@ -75,7 +67,7 @@ export function tooLongMessage(
  * not cut to fit (a text to translate), refused before anything is streamed.
  */
 export function assertInputFits(
-  model: PromptModel & Pick<LoadedCausalLM, "id" | "folder">,
+  model: PromptModel & Pick<ModelDescription, "name">,
   build: (text: string) => ModelMessage[],
   text: string,
   decoding: Decoding,
@@ -87,7 +79,7 @@ export function assertInputFits(
   if (tokens <= budget) return messages;
   const frame = countMessageTokens(model, build(""));
   const size = { tokens: tokens - frame, maxTokens: Math.max(0, budget - frame), chars: text.length };
-  throw new InputTooLongError(tooLongMessage(what, size, { name: modelNameOf(model), context: model.maxPositions }));
+  throw new InputTooLongError(tooLongMessage(what, size, { name: model.name, context: model.maxPositions }));
 }
 
 /**

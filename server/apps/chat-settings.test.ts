@@ -17,6 +17,7 @@ import {
 } from "./chat-settings";
 import { assertSettingsFitModel, maxAnswerTokens, measureSystemPrompt } from "./chat-settings-fit";
 import { readModelPrompts } from "./prompts";
+import { describeLocalModel } from "./model-description";
 import { loadCausalModels } from "./test-models";
 
 const firstError = (input: unknown) => {
@@ -69,6 +70,9 @@ describe("chat settings schema", () => {
 
 describe("chat settings with each model", () => {
   let models: LoadedCausalLM[];
+  // What the chat turn reads (the description), with the engine's own encoding beside it.
+  const described = () =>
+    models.map((m) => ({ ...describeLocalModel(m), dir: m.dir, encodePrompt: m.encodePrompt.bind(m) }));
   before(async () => {
     models = await loadCausalModels();
   });
@@ -88,7 +92,7 @@ describe("chat settings with each model", () => {
   };
 
   test("max tokens: up to half the context; more is refused with the limit", () => {
-    for (const model of models) {
+    for (const model of described()) {
       const limit = maxAnswerTokens(model);
       assert.equal(limit, Math.floor(model.maxPositions / 2));
       assertSettingsFitModel({ ...DEFAULT_CHAT_SETTINGS, maxTokens: limit }, model, model.id);
@@ -104,7 +108,7 @@ describe("chat settings with each model", () => {
   });
 
   test("a system prompt that leaves no room for a message is refused with its limit; the limit itself passes", () => {
-    for (const model of models) {
+    for (const model of described()) {
       const long = "Always answer in the style of a pirate. ".repeat(200);
       const size = measureSystemPrompt(long, model);
       assert.ok(size.tokens > size.maxTokens, model.id);
@@ -130,7 +134,7 @@ describe("chat settings with each model", () => {
   });
 
   test("the prompt the engine receives starts with the chat's system prompt, and max tokens bounds the answer", () => {
-    for (const model of models) {
+    for (const model of described()) {
       const settings = { systemPrompt: "Answer only with numbers.", temperature: 0, topP: 0.5, maxTokens: 7 };
       const prompts = withSystemPrompt(readModelPrompts(model.dir), settings.systemPrompt);
       const turns = [{ role: "user" as const, text: "How many legs has a spider?" }];
@@ -147,7 +151,7 @@ describe("chat settings with each model", () => {
   });
 
   test("the system prompt counts against the budget: older turns give way to it", () => {
-    for (const model of models) {
+    for (const model of described()) {
       const settings = { ...DEFAULT_CHAT_SETTINGS, maxTokens: 32 };
       const turns = Array.from({ length: 40 }, (_, i) => ({
         role: i % 2 ? ("assistant" as const) : ("user" as const),

@@ -15,6 +15,7 @@ import { createLoomLanguageModel, loadCausalLM, type GenerateRequest, type Loade
 import { streamOneShot } from "../generation/one-shot";
 import { createRunRecorder } from "../usage/runs";
 import { codeApp } from "./code";
+import { describeLocalModel } from "./model-description";
 
 const dirOf = (relative: string) => fileURLToPath(new URL(relative, import.meta.url));
 
@@ -66,7 +67,7 @@ describe("code completion with fill-in-the-middle", () => {
     const { spy, requests } = recorded(loaded);
     const model = createLoomLanguageModel(spy, { modelId: loaded.id });
     const services = {
-      registry: { languageModel: async () => ({ row: { id: loaded.id, displayName: loaded.id }, model, loaded: spy }) },
+      registry: { languageModel: async () => ({ row: { id: loaded.id, displayName: loaded.id }, model, description: describeLocalModel(spy) }) },
       runs: createRunRecorder(database.db),
     };
     const task = codeApp({ code: before_, suffix: after_, language: "javascript", mode: "inline" });

@@ -6,10 +6,10 @@ import { after, before, describe, test } from "node:test";
 import { streamText } from "ai";
 import { createLoomLanguageModel, type LoadedCausalLM } from "../inference";
 import { countMessageTokens, promptBudget } from "./budget";
+import { describeLocalModel } from "./model-description";
 import { codeDecoding, codeMessages, fitCodeMessages } from "./code";
 import { shapeSuggestion, suggestionTransform } from "./code-stops";
 import { fitCodeWindow } from "./code-window";
-import { readModelPrompts } from "./prompts";
 import { realCursorPositions } from "./real-code-positions";
 import { loadCausalModels } from "./test-models";
 
@@ -24,8 +24,9 @@ describe("code window", () => {
 
   test("30 real cursor positions fit every model, in both modes, with the nearest lines kept", async () => {
     const positions = realCursorPositions(30);
-    for (const model of models) {
-      const prompts = readModelPrompts(model.dir);
+    for (const loaded of models) {
+      const model = describeLocalModel(loaded);
+      const prompts = model.prompts;
       let overBefore = 0;
       for (const position of positions) {
         const code = position.before.slice(-20_000);
@@ -50,13 +51,14 @@ describe("code window", () => {
   });
 
   test("the engine accepts the fitted prompts (its own over-long check is the last word)", async () => {
-    for (const model of models) {
-      const prompts = readModelPrompts(model.dir);
+    for (const loaded of models) {
+      const model = describeLocalModel(loaded);
+      const prompts = model.prompts;
       for (const position of realCursorPositions(6, 7)) {
         const input = { code: position.before.slice(-20_000), language: position.language, mode: "block" as const };
         const { messages } = fitCodeMessages(input, model, prompts);
         const chat = messages.map((m) => ({ role: m.role, content: String(m.content) }));
-        for await (const event of model.generate({ messages: chat, maxNewTokens: 1 })) void event;
+        for await (const event of loaded.generate({ messages: chat, maxNewTokens: 1 })) void event;
       }
     }
   });
@@ -64,7 +66,8 @@ describe("code window", () => {
   test("a suggestion that reaches its end stops the model and frees its slot", async () => {
     const model = models.find((m) => m.id === "loom-chat")!;
     const input = { code: "def add(a, b):\n    ", language: "python" as const, mode: "block" as const };
-    const { messages, window } = fitCodeMessages(input, model, readModelPrompts(model.dir));
+    const description = describeLocalModel(model);
+    const { messages, window } = fitCodeMessages(input, description, description.prompts);
     // Told to ignore end-of-sequence, the model would write its 256 tokens; the stop rules end it.
     const result = streamText({
       model: createLoomLanguageModel(model),

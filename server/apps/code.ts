@@ -3,13 +3,13 @@
 // declares `loom.fim` gets a fill-in-the-middle prompt of token ids (the code before and after the
 // cursor between its sentinels); any other model continues the code before the cursor.
 import type { ModelMessage } from "ai";
-import type { LoadedCausalLM } from "../inference";
 import { z } from "zod";
 import { HttpError } from "../http-error";
 import { countMessageTokens, promptBudget, type PromptModel } from "./budget";
 import { suggestionTransform } from "./code-stops";
-import { fimPromptParts, fimTokensOf, fitCodeWindow, type CodeWindow, type FimTokens } from "./code-window";
+import { fitCodeWindow, type CodeWindow } from "./code-window";
 import type { Decoding } from "./decoding";
+import type { ModelDescription } from "./model-description";
 import { INPUT_LIMITS } from "./limits";
 import type { OneShotApp } from "./one-shot-app";
 import { fillTemplate, type AppPrompts } from "./prompts";
@@ -96,11 +96,6 @@ function nothingToComplete(code: string) {
   );
 }
 
-/** A FIM prompt's token ids: the sentinels as special tokens, the code as untrusted text. */
-export function fimPromptIds(model: Pick<LoadedCausalLM, "tokenizer">, window: CodeWindow, fim: FimTokens) {
-  return model.tokenizer.encodeParts(fimPromptParts(window, fim), { addSpecialTokens: false });
-}
-
 /** What the engine is given for a completion: messages, or (FIM) token ids that take their place. */
 export interface CodePrompt {
   messages: ModelMessage[];
@@ -116,21 +111,21 @@ export interface CodePrompt {
  */
 export function prepareCodePrompt(
   input: Pick<CodeInput, "code" | "language" | "mode"> & { suffix?: string },
-  model: PromptModel & Pick<LoadedCausalLM, "tokenizer" | "folder">,
+  model: PromptModel & Pick<ModelDescription, "fimPromptIds">,
   prompts: AppPrompts,
 ): CodePrompt {
-  const fim = fimTokensOf(model.folder.config);
-  if (!fim) {
+  const fimPromptIds = model.fimPromptIds;
+  if (!fimPromptIds) {
     const { messages, window } = fitCodeMessages(input, model, prompts);
     return { messages, window, promptTokens: countMessageTokens(model, messages) };
   }
   const budget = promptBudget(model, codeDecoding[input.mode]);
   const window = fitCodeWindow(
     { before: input.code, after: input.suffix ?? "", fim: true },
-    (w) => fimPromptIds(model, w, fim).length <= budget,
+    (w) => fimPromptIds(w).length <= budget,
   );
   if (!window) throw nothingToComplete(input.code);
-  const promptIds = fimPromptIds(model, window, fim);
+  const promptIds = fimPromptIds(window);
   // The messages stand in for the ids where a provider cannot take ids: the code to continue.
   return { messages: [{ role: "user", content: window.before }], promptIds, window, promptTokens: promptIds.length };
 }

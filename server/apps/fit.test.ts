@@ -7,13 +7,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { isPublicError } from "../http-error";
 import { createRandom, type LoadedCausalLM } from "../inference";
+import { describeLocalModel, remoteTokenEstimate, type ModelDescription } from "./model-description";
 import { countMessageTokens, promptBudget } from "./budget";
-import { chatDecoding, fitChatPrompt, measureMessage, type TextTurn } from "./chat";
+import { chatDecoding, fitChatPrompt, fitConversation, measureMessage, type TextTurn } from "./chat";
 import { codeDecoding, fitCodeMessages } from "./code";
 import type { Decoding } from "./decoding";
 import { INPUT_LIMITS } from "./limits";
 import type { PromptContext } from "./one-shot-app";
-import { readModelPrompts } from "./prompts";
 import { zeroShotSentiment } from "./sentiment-zero-shot";
 import { SUMMARY_LENGTHS, summarizeApp } from "./summarize";
 import { translateApp } from "./translate";
@@ -44,13 +44,13 @@ function randomText(random: () => number, maxChars: number): string {
   return text.slice(0, target).trim() || "x";
 }
 
-function assertFits(model: LoadedCausalLM, tokens: number, decoding: Decoding, where: string) {
+function assertFits(model: ModelDescription, tokens: number, decoding: Decoding, where: string) {
   assert.ok(tokens <= promptBudget(model, decoding), `${model.id} ${where}: ${tokens} tokens over its budget`);
   assert.ok(tokens < model.maxPositions, `${model.id} ${where}: the engine would refuse ${tokens} tokens`);
 }
 
 /** A 413 with a code and a message naming the model's context, or the test fails. */
-function assertRefusal(error: unknown, model: LoadedCausalLM) {
+function assertRefusal(error: unknown, model: ModelDescription) {
   assert.ok(isPublicError(error), String(error));
   assert.equal(error.httpStatus, 413);
   assert.match(error.message, new RegExp(`${model.maxPositions} tokens`));
@@ -67,8 +67,9 @@ describe("every prompt fits its model", () => {
 
   test("chat: newest turns first, the answer's room within the context, or a refusal", () => {
     const random = createRandom(1);
-    for (const model of models) {
-      const prompts = readModelPrompts(model.dir);
+    for (const loaded of models) {
+      const model = describeLocalModel(loaded);
+      const prompts = model.prompts;
       const count = (m: Parameters<typeof countMessageTokens>[1]) => countMessageTokens(model, m);
       for (let i = 0; i < 40; i++) {
         const turns: TextTurn[] = Array.from({ length: 1 + Math.floor(random() * 8) }, (_, t) => ({
@@ -89,8 +90,9 @@ describe("every prompt fits its model", () => {
 
   test("code: the window fits, whatever is before the cursor", () => {
     const random = createRandom(2);
-    for (const model of models) {
-      const prompts = readModelPrompts(model.dir);
+    for (const loaded of models) {
+      const model = describeLocalModel(loaded);
+      const prompts = model.prompts;
       for (let i = 0; i < 40; i++) {
         const mode = random() < 0.5 ? "inline" : "block";
         const code = randomText(random, INPUT_LIMITS.codeContext);
@@ -102,8 +104,9 @@ describe("every prompt fits its model", () => {
 
   test("summarise: every map prompt and the final one fit, even when a piece's summary does not shrink", async () => {
     const random = createRandom(3);
-    for (const model of models) {
-      const prompts = readModelPrompts(model.dir);
+    for (const loaded of models) {
+      const model = describeLocalModel(loaded);
+      const prompts = model.prompts;
       for (let i = 0; i < 12; i++) {
         const length = SUMMARY_LENGTHS[i % 3]!;
         const text = randomText(random, i % 4 === 0 ? INPUT_LIMITS.summarizeText : 6_000);
@@ -130,8 +133,9 @@ describe("every prompt fits its model", () => {
 
   test("translate: a text the model cannot read is refused with a 413 naming its context", async () => {
     const random = createRandom(4);
-    for (const model of models) {
-      const prompts = readModelPrompts(model.dir);
+    for (const loaded of models) {
+      const model = describeLocalModel(loaded);
+      const prompts = model.prompts;
       let refused = 0;
       for (let i = 0; i < 30; i++) {
         const text = randomText(random, INPUT_LIMITS.translateText);
@@ -156,14 +160,32 @@ describe("every prompt fits its model", () => {
     }
   });
 
+  test("a remote model's token estimate is never under a real tokenizer's count", () => {
+    const random = createRandom(6);
+    for (const loaded of models) {
+      const model = describeLocalModel(loaded);
+      for (let i = 0; i < 40; i++) {
+        const messages = fitConversation(
+          [{ role: "user", text: randomText(random, 4_000) }],
+          model.prompts,
+          Number.MAX_SAFE_INTEGER,
+          model.countTokens,
+        );
+        const [real, estimate] = [model.countTokens(messages), remoteTokenEstimate(messages)];
+        assert.ok(estimate >= real, `${model.id}: estimated ${estimate}, counted ${real}`);
+      }
+    }
+  });
+
   test("sentiment without a classifier: long texts are read from their start, never over the context", async () => {
     const random = createRandom(5);
-    for (const model of models) {
-      const prompts = readModelPrompts(model.dir);
+    for (const loaded of models) {
+      const model = describeLocalModel(loaded);
+      const prompts = model.prompts;
       const texts = Array.from({ length: 6 }, (_, i) =>
         randomText(random, i === 0 ? INPUT_LIMITS.sentimentTextChars * 4 : INPUT_LIMITS.sentimentTextChars),
       );
-      const results = await zeroShotSentiment(model, texts, prompts);
+      const results = await zeroShotSentiment(loaded, texts, prompts);
       for (const r of results) assert.ok(r.tokens! < model.maxPositions, `${model.id}: ${r.tokens} tokens`);
     }
   });

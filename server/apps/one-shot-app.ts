@@ -3,10 +3,12 @@
 import type { ModelMessage, StreamTextTransform, ToolSet } from "ai";
 import type { LoadedCausalLM, LoomProviderOptions } from "../inference";
 import type { Decoding } from "./decoding";
+import type { ModelDescription } from "./model-description";
 import type { AppPrompts } from "./prompts";
 
 export interface PromptContext {
-  model: LoadedCausalLM;
+  /** The model serving the task, local or remote. */
+  model: ModelDescription;
   prompts: AppPrompts;
   /** Runs an earlier generation to its end (summaries' map step); aborted with the stream. */
   complete: (messages: ModelMessage[], decoding: Decoding) => Promise<string>;

@@ -72,7 +72,8 @@ export interface SentimentResponse {
   model: {
     id: string;
     name: string;
-    method: "classifier" | "zero-shot";
+    /** generated: a remote model asked for the label in words (no probabilities). */
+    method: "classifier" | "zero-shot" | "generated";
     /** The languages the model declares (config.json `loom.languages`); absent when unknown. */
     languages?: Record<string, string>;
   };

@@ -8,7 +8,7 @@ import { streamText } from "ai";
 import { createLoomLanguageModel, loadCausalLM, type LoadedCausalLM } from "../inference";
 import { countMessageTokens, promptBudget } from "./budget";
 import type { PromptContext } from "./one-shot-app";
-import { readModelPrompts } from "./prompts";
+import { describeLocalModel, type ModelDescription } from "./model-description";
 import { summarizeApp, summaryTextBudget } from "./summarize";
 import { shapeSummary } from "./summary-shape";
 
@@ -27,17 +27,19 @@ const article = (words: number) => {
 };
 
 describe("summarise with loom-chat", () => {
-  let model: LoadedCausalLM;
+  let loaded: LoadedCausalLM;
+  let model: ModelDescription;
   before(async () => {
-    model = await loadCausalLM(loomChat, { session: { device: "cpu" } });
+    loaded = await loadCausalLM(loomChat, { session: { device: "cpu" } });
+    model = describeLocalModel(loaded);
   });
-  after(async () => model.dispose());
+  after(async () => loaded.dispose());
 
   const contextOf = (onComplete: () => void): PromptContext => {
-    const languageModel = createLoomLanguageModel(model);
+    const languageModel = createLoomLanguageModel(loaded);
     return {
       model,
-      prompts: readModelPrompts(model.dir),
+      prompts: model.prompts,
       progress: () => {},
       describe: () => {},
       complete: async (messages, decoding) => {
@@ -50,7 +52,7 @@ describe("summarise with loom-chat", () => {
 
   test("an article of up to ~150 words is summarised in one prompt, in every length", async () => {
     for (const length of ["short", "medium", "bullets"] as const) {
-      assert.ok(summaryTextBudget(model, length, readModelPrompts(model.dir)) > 0);
+      assert.ok(summaryTextBudget(model, length, model.prompts) > 0);
       let pieces = 0;
       const messages = await summarizeApp({ text: article(150), length }).prepare(contextOf(() => pieces++));
       assert.equal(pieces, 0, `${length}: a 150-word article was split`);

@@ -10,7 +10,7 @@ import { listOfLanguages } from "./languages";
 import { INPUT_LIMITS } from "./limits";
 import type { OneShotApp } from "./one-shot-app";
 import { fillTemplate, type AppPrompts } from "./prompts";
-import { languageOffer, nameIn, offersPair, type LanguageOffer } from "./translate-offer";
+import { nameIn, offersPair, type LanguageOffer } from "./translate-offer";
 
 export { languageOffer, type LanguageOffer } from "./translate-offer";
 
@@ -73,7 +73,7 @@ export function translateApp(input: TranslateInput): OneShotApp {
   return {
     decoding: translateDecoding,
     prepare: async ({ model, prompts, describe }) => {
-      const offer = languageOffer(model.folder.config);
+      const offer = model.languages;
       const source = sourceOf(input, offer);
       if (input.source === "auto") describe({ detectedSource: source });
       if (source === input.target)

@@ -17,6 +17,7 @@ import { createChatStore, type ChatStore } from "./chat-store";
 import { startChatTurn, type ChatTurnServices } from "./chat-turn";
 import { createGenerationLog, type GenerationLog } from "./generation-log";
 import { createGenerationRunner } from "./generation-runner";
+import { describeLocalModel } from "../apps/model-description";
 
 const fixture = fileURLToPath(new URL("../inference/__fixtures__/tiny-llama/", import.meta.url));
 
@@ -60,7 +61,7 @@ describe("chat turn with the chat's settings", () => {
     services = {
       chats,
       registry: {
-        languageModel: async () => ({ row: { id: "tiny-llama", displayName: "Tiny Llama" }, model, loaded }),
+        languageModel: async () => ({ row: { id: "tiny-llama", displayName: "Tiny Llama" }, model, description: describeLocalModel(loaded) }),
       },
       generations: runner,
       generationLog,

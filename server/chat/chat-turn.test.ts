@@ -12,6 +12,7 @@ import { generations, messages, users } from "../../db/schema";
 import { openTestDatabase } from "../../db/test-database";
 import { createAuthService } from "../auth/auth-service";
 import { createLoomLanguageModel, loadCausalLM, type LoadedCausalLM } from "../inference";
+import { describeLocalModel } from "../apps/model-description";
 import { logger } from "../logger";
 import { pacingMiddleware } from "../registry/stream-pacing";
 import { createRunRecorder } from "../usage/runs";
@@ -62,7 +63,11 @@ describe("chat turn", () => {
     services = {
       chats,
       registry: {
-        languageModel: async () => ({ row: { id: "tiny-llama", displayName: "Tiny Llama" }, model, loaded }),
+        languageModel: async () => ({
+          row: { id: "tiny-llama", displayName: "Tiny Llama" },
+          model,
+          description: describeLocalModel(loaded),
+        }),
       },
       generations: runner,
       generationLog,

@@ -3,10 +3,9 @@
 // generation writes (generation-runner.ts). A message the model cannot read with room for an
 // answer is refused before anything is stored. Stopping ends the turns running in a conversation;
 // deleting one, or disabling its owner, stops them first.
-import type { LanguageModel, ModelMessage } from "ai";
+import type { LanguageModel } from "ai";
 import type { ModelRow } from "../../db/schema";
 import { HttpError } from "../http-error";
-import type { LoadedCausalLM } from "../inference";
 import { textOf } from "../common/message-text";
 import {
   fitChatPrompt,
@@ -18,16 +17,17 @@ import {
 } from "../apps/chat";
 import { chatDecodingOf, chatSettingsOf } from "../apps/chat-settings";
 import { assertSystemPromptFits } from "../apps/chat-settings-fit";
-import { readModelPrompts, type AppPrompts } from "../apps/prompts";
+import type { ModelDescription } from "../apps/model-description";
+import type { AppPrompts } from "../apps/prompts";
 import type { ChatStore } from "./chat-store";
 import type { GenerationLog } from "./generation-log";
 import type { GenerationRunner } from "./generation-runner";
 
-/** The chat model as the registry resolves it: its row, the AI SDK model, and the engine's model. */
+/** The chat model as the registry resolves it: its row, the AI SDK model, and its description. */
 interface ChatModel {
   row: Pick<ModelRow, "id" | "displayName">;
   model: LanguageModel;
-  loaded: LoadedCausalLM;
+  description: ModelDescription;
 }
 
 /** What a turn needs: the chat's messages, its model (as the registry resolves it), the runner and its log. */
@@ -48,17 +48,11 @@ export interface StartedTurn {
   metadata: { modelId: string; modelName: string; parentId: string };
 }
 
-/** Tokens of a conversation as the model reads it: its chat template applied, the answer not yet. */
-function tokenCounter(loaded: LoadedCausalLM) {
-  return (messages: ModelMessage[]) =>
-    loaded.encodePrompt({ messages: messages.map((m) => ({ role: m.role, content: String(m.content) })) }).length;
-}
-
 /** Refuses a message that alone, with the system prompt, leaves the model no room to answer. */
-function assertMessageFits({ row, loaded }: ChatModel, prompts: AppPrompts, text: string) {
-  const size = measureMessage(text, prompts, loaded.maxPositions, tokenCounter(loaded));
+function assertMessageFits({ row, description }: ChatModel, prompts: AppPrompts, text: string) {
+  const size = measureMessage(text, prompts, description.maxPositions, (m) => description.countTokens(m));
   if (size.tokens <= size.maxTokens) return;
-  const model = { name: row.displayName, context: loaded.maxPositions };
+  const model = { name: row.displayName, context: description.maxPositions };
   throw new HttpError(413, "MESSAGE_TOO_LONG", messageTooLongText(size, text.length, model));
 }
 
@@ -73,8 +67,8 @@ export async function assertFirstMessageFits(
   systemPrompt = "",
 ) {
   const chatModel = await services.registry.languageModel("chat", modelId);
-  assertSystemPromptFits(systemPrompt, chatModel.loaded, chatModel.row.displayName);
-  assertMessageFits(chatModel, withSystemPrompt(readModelPrompts(chatModel.loaded.dir), systemPrompt), text);
+  assertSystemPromptFits(systemPrompt, chatModel.description, chatModel.row.displayName);
+  assertMessageFits(chatModel, withSystemPrompt(chatModel.description.prompts, systemPrompt), text);
 }
 
 /** Starts the answer to `input` in the user's chat; one answer at a time per conversation. */
@@ -93,13 +87,13 @@ export async function startChatTurn(
     );
   }
   const chatModel = await registry.languageModel("chat", input.modelId);
-  const { row, model, loaded } = chatModel;
+  const { row, model, description } = chatModel;
   // The chat's own settings: its system prompt counts against the budget like any turn, and a
   // model other than the one they were checked with may not take it (refused, the limit shown);
   // max tokens is cut to what the model leaves an answer (fitChatPrompt).
   const settings = chatSettingsOf(chat.settings);
-  assertSystemPromptFits(settings.systemPrompt, loaded, row.displayName);
-  const prompts = withSystemPrompt(readModelPrompts(loaded.dir), settings.systemPrompt);
+  assertSystemPromptFits(settings.systemPrompt, description, row.displayName);
+  const prompts = withSystemPrompt(description.prompts, settings.systemPrompt);
 
   let parentId = input.parentId;
   if (input.message) {
@@ -123,7 +117,7 @@ export async function startChatTurn(
   const question = turns.at(-1);
   if (!input.message && question?.role === "user") assertMessageFits(chatModel, prompts, question.text);
   // Newest turns first, and an answer's room that keeps prompt + answer within the context.
-  const { messages, decoding } = fitChatPrompt(turns, prompts, loaded, chatDecodingOf(settings));
+  const { messages, decoding } = fitChatPrompt(turns, prompts, description, chatDecodingOf(settings));
 
   const assistant = await chats.addMessage(userId, chat.id, {
     role: "assistant",

@@ -15,6 +15,7 @@ import type { Database, Db } from "../../db/client";
 import { messages, runs, users } from "../../db/schema";
 import { openTestDatabase } from "../../db/test-database";
 import { createLoomLanguageModel, loadCausalLM, type LoadedCausalLM } from "../inference";
+import { describeLocalModel } from "../apps/model-description";
 import { logger } from "../logger";
 import { pacingMiddleware } from "../registry/stream-pacing";
 import { createRunRecorder } from "../usage/runs";
@@ -67,7 +68,11 @@ describe("generation faults: the database fails mid-answer", () => {
     const services: ChatTurnServices = {
       chats,
       registry: {
-        languageModel: async () => ({ row: { id: "tiny-llama", displayName: "Tiny Llama" }, model, loaded }),
+        languageModel: async () => ({
+          row: { id: "tiny-llama", displayName: "Tiny Llama" },
+          model,
+          description: describeLocalModel(loaded),
+        }),
       },
       generations: runner,
       generationLog,

@@ -14,6 +14,7 @@ import { startRunTimer } from "../usage/timing";
 import type { ChatStore } from "./chat-store";
 import type { FinalStatus, GenerationLog } from "./generation-log";
 import { describeWriteError } from "./write-faults";
+import { isRemoteFault } from "../registry/remote/remote-fault";
 
 export interface StartGeneration {
   userId: string;
@@ -88,6 +89,7 @@ export function createGenerationRunner(deps: {
     };
     let status: FinalStatus = "completed";
     let error: string | undefined;
+    let remoteFault: string | undefined;
     let usage = { inputTokens: 0, outputTokens: 0 };
     // A stopped stream reports no usage: count deltas instead (the engine sends about one per token).
     let deltas = 0;
@@ -124,10 +126,13 @@ export function createGenerationRunner(deps: {
         status = "failed";
         error = sanitizeForStorage(e instanceof Error ? e.message : String(e));
         deps.logger.warn("generation failed", { generationId, modelId: input.modelId, error });
+        // A remote engine that went away mid-answer: the answer so far is kept, marked
+        // interrupted (as when this server dies), and the reader is told why in the remote's words.
+        remoteFault = isRemoteFault(e) ? e.message : undefined;
       }
     }
     emit(sanitizer.end());
-    if (writer.state === "unsaved") status = "interrupted";
+    if (writer.state === "unsaved" || (remoteFault && text)) status = "interrupted";
     if (usage.outputTokens === 0) usage.outputTokens = deltas;
     const { durationMs, timeToFirstTokenMs = null } = timer.read();
     // Each write is retried while the database is away; once the writer has given up they are
@@ -144,7 +149,8 @@ export function createGenerationRunner(deps: {
     );
     const runRecorded = await writer.persist(() =>
       deps.runs.finish(runId, {
-        status,
+        // The run failed, whatever the message keeps of it.
+        status: remoteFault ? "failed" : status,
         promptTokens: usage.inputTokens,
         completionTokens: usage.outputTokens,
         timeToFirstTokenMs,
@@ -156,11 +162,13 @@ export function createGenerationRunner(deps: {
     if (!runRecorded) deps.runs.forget(runId);
     // The finish event goes last: a reader that sees it can reload the stored message. Its
     // message is what the reader shows: why the answer ended early, when it did not end itself.
-    const notice = error
-      ? "The model failed while writing this answer."
-      : isCutByShutdown(signal)
-        ? SHUTDOWN_NOTICE
-        : undefined;
+    const notice = remoteFault
+      ? remoteFault
+      : error
+        ? "The model failed while writing this answer."
+        : isCutByShutdown(signal)
+          ? SHUTDOWN_NOTICE
+          : undefined;
     await writer.finish(status, notice);
   }
 

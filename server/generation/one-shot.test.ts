@@ -13,6 +13,7 @@ import { runs, users } from "../../db/schema";
 import { openTestDatabase } from "../../db/test-database";
 import { HttpError } from "../http-error";
 import { createLoomLanguageModel, loadCausalLM, type LoadedCausalLM } from "../inference";
+import { describeLocalModel } from "../apps/model-description";
 import { pacingMiddleware } from "../registry/stream-pacing";
 import { codeApp } from "../apps/code";
 import type { OneShotApp } from "../apps/one-shot-app";
@@ -46,7 +47,11 @@ describe("one-shot stream", () => {
       registry: {
         languageModel: async (app, requested) => {
           if (requested === "nope") throw new HttpError(404, "MODEL_NOT_AVAILABLE", `Model "nope" is not available.`);
-          return { row: { id: "tiny-llama", displayName: "Tiny Llama" }, model, loaded };
+          return {
+            row: { id: "tiny-llama", displayName: "Tiny Llama" },
+            model,
+            description: describeLocalModel(loaded),
+          };
         },
       },
       runs: createRunRecorder(database.db),
@@ -164,7 +169,11 @@ describe("one-shot stream", () => {
     const paced: OneShotServices = {
       ...services,
       registry: {
-        languageModel: async () => ({ row: { id: "tiny-llama", displayName: "Tiny Llama" }, model, loaded }),
+        languageModel: async () => ({
+          row: { id: "tiny-llama", displayName: "Tiny Llama" },
+          model,
+          description: describeLocalModel(loaded),
+        }),
       },
     };
     // A plain app: code suggestions end early by their own stop rules (server/apps/code-stops.ts).
@@ -231,7 +240,11 @@ describe("one-shot stream", () => {
     const paced: OneShotServices = {
       ...services,
       registry: {
-        languageModel: async () => ({ row: { id: "tiny-llama", displayName: "Tiny Llama" }, model, loaded }),
+        languageModel: async () => ({
+          row: { id: "tiny-llama", displayName: "Tiny Llama" },
+          model,
+          description: describeLocalModel(loaded),
+        }),
       },
     };
     // A plain app: code suggestions end early by their own stop rules (server/apps/code-stops.ts).

@@ -13,11 +13,10 @@ import {
 import type { ModelRow } from "../../db/schema";
 import type { AppName } from "../apps";
 import { publicErrorOf } from "../http-error";
-import type { LoadedCausalLM } from "../inference";
 import { noticeWhenCut } from "../shutdown-notice";
 import type { Decoding } from "../apps/decoding";
 import type { OneShotApp } from "../apps/one-shot-app";
-import { readModelPrompts } from "../apps/prompts";
+import type { ModelDescription } from "../apps/model-description";
 import { logger } from "../logger";
 import type { RunOutcome, RunRecorder } from "../usage/runs";
 import { startRunTimer } from "../usage/timing";
@@ -31,7 +30,7 @@ export interface OneShotServices {
     languageModel(
       app: AppName,
       requested?: string,
-    ): Promise<{ row: Pick<ModelRow, "id" | "displayName">; model: LanguageModel; loaded: LoadedCausalLM }>;
+    ): Promise<{ row: Pick<ModelRow, "id" | "displayName">; model: LanguageModel; description: ModelDescription }>;
   };
   runs: Pick<RunRecorder, "start" | "finish">;
   /** Aborts with SHUTDOWN_REASON when the shutdown's grace period ends (server/shutdown-notice.ts). */
@@ -59,8 +58,8 @@ export async function streamOneShot(
   const { userId, app, task } = request;
   // The client going away, or the shutdown cutting the stream (which the client is told).
   const { signal, release } = abortedByEither(clientGone, services.shutdownSignal);
-  const { row, model, loaded } = await services.registry.languageModel(app, request.modelId);
-  const prompts = readModelPrompts(loaded.dir);
+  const { row, model, description } = await services.registry.languageModel(app, request.modelId);
+  const { prompts } = description;
   const runId = await services.runs.start({ userId, app, modelId: row.id });
   const timer = startRunTimer();
   const base: RunMetadata = { modelId: row.id, modelName: row.displayName };
@@ -94,7 +93,7 @@ export async function streamOneShot(
       const progress = (data: Record<string, unknown>) =>
         writer.write({ type: "data-progress", data, transient: true });
       const describe = (facts: Partial<RunMetadata>) => Object.assign(base, facts);
-      const messages = await task.prepare({ model: loaded, prompts, complete, progress, describe });
+      const messages = await task.prepare({ model: description, prompts, complete, progress, describe });
       const result = streamText({
         model,
         messages,

@@ -3,8 +3,10 @@
 // language the model does not declare (`loom.languages`) is flagged instead of labelled: a
 // classifier trained on English gives Chinese a confident label that means nothing. When `signal` aborts
 // (the client went away) the queued scoring is dropped and the run is recorded stopped.
+import type { LanguageModel } from "ai";
 import type { ModelRow } from "../../db/schema";
 import type { Classification, LoadedCausalLM, LoadedClassifier } from "../inference";
+import type { ModelDescription } from "../apps/model-description";
 import { detectLanguage } from "../apps/language-detection";
 import { declaredLanguages } from "../apps/languages";
 import { readModelPrompts } from "../apps/prompts";
@@ -15,16 +17,25 @@ import {
   type SentimentResponse,
   type SentimentResult,
 } from "../apps/sentiment";
+import { remoteSentiment } from "../apps/sentiment-remote";
 import { zeroShotSentiment } from "../apps/sentiment-zero-shot";
 import type { RunRecorder } from "../usage/runs";
 import { startRunTimer } from "../usage/timing";
 
+/** A remote generative model: asked for the label in words (server/apps/sentiment-remote.ts). */
+interface RemoteLabeller {
+  kind: "remote";
+  model: LanguageModel;
+  description: ModelDescription;
+}
+
 /** What classifying needs: the sentiment model (as the registry resolves it) and the runs table. */
 export interface SentimentServices {
   registry: {
-    sentimentModel(
-      requested?: string,
-    ): Promise<{ row: Pick<ModelRow, "id" | "displayName">; model: LoadedClassifier | LoadedCausalLM }>;
+    sentimentModel(requested?: string): Promise<{
+      row: Pick<ModelRow, "id" | "displayName">;
+      model: LoadedClassifier | LoadedCausalLM | RemoteLabeller;
+    }>;
   };
   runs: Pick<RunRecorder, "start" | "finish">;
 }
@@ -39,12 +50,14 @@ export async function classifySentiment(
   let runId: string | undefined;
   try {
     const { row, model } = await services.registry.sentimentModel(input.modelId);
-    const prompts = readModelPrompts(model.dir);
     runId = await services.runs.start({ userId: request.userId, app: "sentiment", modelId: row.id });
-    const classify = (texts: string[]): Promise<Classification[]> =>
-      model.kind === "classifier" ? model.classify(texts) : zeroShotSentiment(model, texts, prompts, signal);
-
-    const languages = declaredLanguages(model.folder.config);
+    const classify = (texts: string[]): Promise<Classification[]> => {
+      if (model.kind === "classifier") return model.classify(texts);
+      if (model.kind === "remote") return remoteSentiment(model.model, model.description, texts, signal);
+      return zeroShotSentiment(model, texts, readModelPrompts(model.dir), signal);
+    };
+    const languages =
+      model.kind === "remote" ? remoteLanguages(model.description) : declaredLanguages(model.folder.config);
     const unsupported = input.texts.map((text) => unsupportedLanguageOf(text, languages));
     const known = input.texts.filter((_, i) => !unsupported[i]);
     const knownResults = known.length ? await classify(known) : [];
@@ -83,7 +96,7 @@ export async function classifySentiment(
       model: {
         id: row.id,
         name: row.displayName,
-        method: model.kind === "classifier" ? "classifier" : "zero-shot",
+        method: model.kind === "classifier" ? "classifier" : model.kind === "remote" ? "generated" : "zero-shot",
         ...(languages && { languages }),
       },
       stats: { tokens, durationMs },
@@ -98,6 +111,12 @@ export async function classifySentiment(
       );
     throw error;
   }
+}
+
+/** A remote's languages as its row declares them; undefined (unknown) when it declares none. */
+function remoteLanguages(description: ModelDescription): Record<string, string> | undefined {
+  const { languages } = description.languages;
+  return Object.keys(languages).length ? languages : undefined;
 }
 
 /** The language of a text when it is surely none the model declares; undefined otherwise. */

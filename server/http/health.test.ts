@@ -10,7 +10,7 @@ import { openTestDatabase } from "../../db/test-database";
 import { createHealthCheck } from "./health";
 
 const registry = {
-  status: async () => ({ models: {}, assignments: 0, loaded: 0, generating: { active: 0, waiting: 0 } }),
+  status: async () => ({ models: {}, assignments: 0, loaded: 0, generating: { active: 0, waiting: 0 }, remotes: {} }),
 };
 
 describe("health check", () => {

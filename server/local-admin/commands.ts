@@ -39,6 +39,7 @@ export const adminRequest = z.discriminatedUnion("command", [
     timeoutMs: z.number().int().min(1000).max(3_600_000).optional(),
     maxConcurrent: z.number().int().min(1).max(1024).optional(),
     contextTokens: z.number().int().min(256).max(10_000_000).optional(),
+    languages: z.array(z.string().max(16)).max(64).optional(),
   }),
   z.object({ command: z.literal("api-key:create"), email: z.string().max(320), name: z.string().max(80) }),
 ]);

@@ -6,9 +6,9 @@ import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { APPS, type AppName } from "../apps";
-import { kindServes } from "../apps/model-kinds";
+import { isDedicatedKind, kindServes } from "../apps/model-kinds";
 import { HttpError } from "../http-error";
-import type { ModelFolder } from "../inference";
+import { readModelFolder, type ModelFolder } from "../inference";
 
 export interface FileEntry {
   path: string;
@@ -81,4 +81,18 @@ export async function listFiles(dir: string): Promise<FileEntry[]> {
     files.push({ path: relative, bytes: (await stat(full)).size, sha256: await sha256File(full) });
   }
   return files.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/**
+ * New folders in registration order: the kinds made for one application first (isDedicatedKind),
+ * so on a fresh store Summarise's default is the extractive summariser, not the chat model that
+ * also declares it. A folder that cannot be read keeps its place; registering it records why.
+ */
+export async function dedicatedKindsFirst(ids: string[], folderOf: (id: string) => string): Promise<string[]> {
+  const dedicated = new Set<string>();
+  for (const id of ids) {
+    const folder = await readModelFolder(folderOf(id)).catch(() => undefined);
+    if (folder && isDedicatedKind(folder.kind)) dedicated.add(id);
+  }
+  return [...ids.filter((id) => dedicated.has(id)), ...ids.filter((id) => !dedicated.has(id))];
 }

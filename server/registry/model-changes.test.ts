@@ -87,9 +87,9 @@ describe("several servers' registries on one database", { timeout: 120_000 }, ()
       (await b.modelsForApp("chat")).map((m) => [m.id, m.isDefault]),
       [[MODEL, true]],
     );
-    const { row, model, loaded } = await b.languageModel("chat");
+    const { row, model, description } = await b.languageModel("chat");
     assert.equal(row.id, MODEL);
-    assert.equal(loaded.maxPositions, 256);
+    assert.equal(description.maxPositions, 256);
     const result = streamText({ model, prompt: "Hello", maxOutputTokens: 4, temperature: 0 });
     assert.equal((await result.usage).outputTokens, 4);
     assert.ok((await result.text).length > 0);
@@ -107,12 +107,12 @@ describe("several servers' registries on one database", { timeout: 120_000 }, ()
     const deaf = registryOn(databaseB);
     closers.push(() => deaf.close());
     await installThroughA(256);
-    assert.equal((await deaf.languageModel("chat")).loaded.maxPositions, 256);
+    assert.equal((await deaf.languageModel("chat")).description.maxPositions, 256);
 
     await removeThroughA();
     await installThroughA(128);
     const served = await deaf.languageModel("chat");
-    assert.equal(served.loaded.maxPositions, 128, "the row's new revision, not the copy held");
+    assert.equal(served.description.maxPositions, 128, "the row's new revision, not the copy held");
     const result = streamText({ model: served.model, prompt: "Hi", maxOutputTokens: 3, temperature: 0 });
     assert.equal((await result.usage).outputTokens, 3);
     assert.equal((await deaf.status()).loaded, 1, "the old copy is unloaded, not kept beside the new one");
@@ -135,7 +135,7 @@ describe("several servers' registries on one database", { timeout: 120_000 }, ()
       await watcher.close();
       await polling.close();
     });
-    assert.equal((await polling.languageModel("chat")).loaded.maxPositions, 128);
+    assert.equal((await polling.languageModel("chat")).description.maxPositions, 128);
     await removeThroughA();
     await eventually(async () => (await polling.status()).loaded === 0, 5_000, "the poll unloads the removed model");
   });

@@ -14,6 +14,7 @@ import { asc, count, eq, inArray } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { models, appAssignments, type ModelRow } from "../../db/schema";
 import { APP_TITLES, type AppName } from "../apps";
+import { describeLocalModel, describeRemoteModel, type ModelDescription } from "../apps/model-description";
 import { HttpError, isPublicError } from "../http-error";
 import {
   createLoomLanguageModel,
@@ -34,6 +35,18 @@ import { createRemoteModels } from "./remote/remote-models";
 import { syncStore } from "./store-sync";
 import { pacingMiddleware } from "./stream-pacing";
 import { validateModelFolder } from "./validate";
+
+/** An application's model as the registry resolves it: its row, the AI SDK model, its description. */
+export interface AppModel {
+  row: ModelRow;
+  model: LanguageModelV3;
+  description: ModelDescription;
+}
+
+/** A remote generative model serving Sentiment (server/apps/sentiment-remote.ts). */
+export interface RemoteSentimentModel extends Omit<AppModel, "row"> {
+  kind: "remote";
+}
 
 export interface RegistryOptions {
   db: Db;
@@ -186,9 +199,11 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
     return loaded.dropStale(current);
   }
 
+  /** A local causal LM's engine (a remote model has none: 409). */
   async function causalLM(app: AppName, requested?: string): Promise<{ row: ModelRow; model: LoadedCausalLM }> {
     const row = await resolve(app, requested);
-    refuseRemote(row, app);
+    if (row.source === "remote")
+      throw new HttpError(409, "REMOTE_MODEL", `${row.displayName} is a remote engine: it has no local engine to load.`);
     const model = await loaded.load(row);
     if (model.kind !== "causal-lm")
       throw new HttpError(
@@ -199,47 +214,35 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
     return { row, model };
   }
 
-  /** The AI SDK model for an application, ready for streamText. */
-  async function languageModel(
-    app: AppName,
-    requested?: string,
-  ): Promise<{ row: ModelRow; model: LanguageModelV3; loaded: LoadedCausalLM }> {
-    const { row, model } = await causalLM(app, requested);
-    const languageModel = createLoomLanguageModel(model, { modelId: row.id });
+  /**
+   * The AI SDK model for an application, ready for streamText, local or remote, with the
+   * description the tasks fit their prompts to (server/apps/model-description.ts).
+   */
+  async function languageModel(app: AppName, requested?: string): Promise<AppModel> {
+    const row = await resolve(app, requested);
+    if (row.source === "remote") return remoteModel(row);
+    const { model } = await causalLM(app, row.id);
     return {
       row,
-      model:
-        streamDelayMs > 0
-          ? wrapLanguageModel({ model: languageModel, middleware: pacingMiddleware(streamDelayMs) })
-          : languageModel,
-      loaded: model,
+      model: paced(createLoomLanguageModel(model, { modelId: row.id })),
+      description: describeLocalModel(model, row.displayName),
     };
   }
 
-  /**
-   * The AI SDK model for an application, local or remote: for callers that need no engine of
-   * their own (the OpenAI-compatible API, server/openai).
-   */
-  async function endpointModel(app: AppName, requested?: string): Promise<{ row: ModelRow; model: LanguageModelV3 }> {
-    const row = await resolve(app, requested);
-    if (row.source === "remote") return { row, model: remotes.clientFor(row).model };
-    return languageModel(app, row.id);
+  function remoteModel(row: ModelRow): AppModel {
+    const model = remotes.clientFor(row).model;
+    return { row, model: paced(model), description: describeRemoteModel(row, row.remote!) };
   }
-  /** The web apps' tasks still read a local engine (tokenizer, prompts folder). */
-  function refuseRemote(row: ModelRow, app: AppName) {
-    if (row.source !== "remote") return;
-    throw new HttpError(
-      409,
-      "REMOTE_MODEL",
-      `${row.displayName} is a remote engine: ${APP_TITLES[app]} in the web app runs local models only for now; use it through /v1.`,
-    );
-  }
-  /** The sentiment model: a classifier when one is assigned, else the language model for zero-shot scoring. */
+
+  const paced = (model: LanguageModelV3) =>
+    streamDelayMs > 0 ? wrapLanguageModel({ model, middleware: pacingMiddleware(streamDelayMs) }) : model;
+
+  /** The sentiment model: a classifier, a local language model (zero-shot scoring), or a remote one (a label in words). */
   async function sentimentModel(
     requested?: string,
-  ): Promise<{ row: ModelRow; model: LoadedClassifier | LoadedCausalLM }> {
+  ): Promise<{ row: ModelRow; model: LoadedClassifier | LoadedCausalLM | RemoteSentimentModel }> {
     const row = await resolve("sentiment", requested);
-    refuseRemote(row, "sentiment");
+    if (row.source === "remote") return { row, model: { kind: "remote", ...remoteModel(row) } };
     const model = await loaded.load(row);
     if (model.kind === "extractive-summarizer")
       throw new HttpError(
@@ -282,6 +285,7 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
           deviceFallback: model?.fallbackReason,
           load:
             model?.kind === "causal-lm" ? { active: model.stats().active, waiting: model.stats().waiting } : undefined,
+          health: row.source === "remote" ? remotes.health.of(row.id) : undefined,
         };
       }),
     );
@@ -342,10 +346,13 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
       assignments: assigned?.n ?? 0,
       loaded: loaded.size,
       generating,
+      // Cached by the periodic check (remote/remote-health.ts): never waits on a remote.
+      remotes: remotes.health.snapshot(),
     };
   }
 
   async function close() {
+    remotes.health.stop();
     await loaded.close();
   }
 
@@ -362,12 +369,15 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
     unload,
     dropStale,
     languageModel,
-    endpointModel,
+    endpointModel: languageModel,
     async addRemote(...args: Parameters<typeof remotes.add>) {
       const added = await remotes.add(...args);
       await announce(added.row.id);
       return added;
     },
+    /** Starts the remotes' periodic health check (at server start). */
+    watchRemotes: () => remotes.health.start(),
+    checkRemotes: () => remotes.health.check(),
     testRemote: remotes.test,
     causalLM,
     sentimentModel,

@@ -6,9 +6,8 @@ import path from "node:path";
 import { eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { models } from "../../db/schema";
-import { isDedicatedKind } from "../apps/model-kinds";
 import { isModelId } from "../common/model-id";
-import { readModelFolder } from "../inference";
+import { dedicatedKindsFirst } from "./folder-info";
 import type { Logger } from "../logger";
 
 export interface StoreSyncOptions {
@@ -47,18 +46,4 @@ export async function syncStore({ db, modelsDir, logger, registerFolder }: Store
       logger.warn("model folder missing", { modelId: id });
     }
   }
-}
-
-/**
- * New folders in registration order: the kinds made for one application first (isDedicatedKind),
- * so on a fresh store Summarise's default is the extractive summariser, not the chat model that
- * also declares it. A folder that cannot be read keeps its place; registering it records why.
- */
-async function dedicatedKindsFirst(ids: string[], folderOf: (id: string) => string): Promise<string[]> {
-  const dedicated = new Set<string>();
-  for (const id of ids) {
-    const folder = await readModelFolder(folderOf(id)).catch(() => undefined);
-    if (folder && isDedicatedKind(folder.kind)) dedicated.add(id);
-  }
-  return [...ids.filter((id) => dedicated.has(id)), ...ids.filter((id) => !dedicated.has(id))];
 }

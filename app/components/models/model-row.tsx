@@ -29,6 +29,24 @@ function Facts({ items, nowrap }: { items: [string, React.ReactNode][]; nowrap?:
   );
 }
 
+/** A remote engine's last health check (every 30 s): up with its latency, or down and why. */
+function RemoteHealthText({ health }: { health: NonNullable<ModelView["health"]> }) {
+  const when = health.checkedAt ? `checked ${new Date(health.checkedAt).toLocaleTimeString("en-GB")}` : undefined;
+  if (health.state === "up")
+    return (
+      <span data-testid="remote-health" className="text-emerald-700 dark:text-emerald-300" title={when}>
+        up · {health.latencyMs} ms
+      </span>
+    );
+  if (health.state === "down")
+    return (
+      <span data-testid="remote-health" className="text-red-700 dark:text-red-300" title={health.error}>
+        down: {health.error}
+      </span>
+    );
+  return <span data-testid="remote-health">not checked yet</span>;
+}
+
 export function ModelRow({ model, pendingDefault }: { model: ModelView; pendingDefault: Map<string, string> }) {
   return (
     <tr className={t.row}>
@@ -72,7 +90,9 @@ export function ModelRow({ model, pendingDefault }: { model: ModelView; pendingD
         <Facts
           nowrap
           items={[
-            ["Memory", model.loaded ? "loaded" : "not loaded"],
+            model.health
+              ? ["Remote", <RemoteHealthText health={model.health} />]
+              : ["Memory", model.loaded ? "loaded" : "not loaded"],
             [
               "EP",
               model.device ? (

@@ -1,10 +1,10 @@
 // GET {baseUrl}/models on a remote OpenAI-compatible engine: the model names an admin picks from.
-// Bounded: 10 s, 1 MiB, at most 500 names; failures say what went wrong.
+// Bounded: 10 s (or the caller's limit), 1 MiB, at most 500 names; failures say what went wrong.
 import { HttpError } from "../../http-error";
 
 const MAX_BYTES = 1024 * 1024;
 
-export async function listRemoteModels(baseUrl: string, apiKey?: string): Promise<string[]> {
+export async function listRemoteModels(baseUrl: string, apiKey?: string, timeoutMs = 10_000): Promise<string[]> {
   let url: URL;
   try {
     url = new URL(`${baseUrl.replace(/\/+$/, "")}/models`);
@@ -17,14 +17,14 @@ export async function listRemoteModels(baseUrl: string, apiKey?: string): Promis
   try {
     response = await fetch(url, {
       headers: apiKey ? { Authorization: `Bearer ${apiKey}` } : {},
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
     const timedOut = (error as Error).name === "TimeoutError";
     throw new HttpError(
       502,
       timedOut ? "REMOTE_TIMEOUT" : "REMOTE_UNREACHABLE",
-      timedOut ? `${url.origin} did not answer within 10 s.` : `Cannot reach ${url.origin}.`,
+      timedOut ? `${url.origin} did not answer within ${timeoutMs / 1000} s.` : `Cannot reach ${url.origin}.`,
     );
   }
   if (response.status === 401 || response.status === 403)

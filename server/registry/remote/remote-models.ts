@@ -11,6 +11,8 @@ import { isModelId } from "../../common/model-id";
 import { HttpError } from "../../http-error";
 import type { Logger } from "../../logger";
 import { REMOTE_DEFAULTS } from "./defaults";
+import { checkLanguages } from "./languages";
+import { createRemoteHealth, type HealthTarget } from "./remote-health";
 import { createRemoteModel, type RemoteModel } from "./remote-model";
 import { createSecretBox } from "./secret-box";
 
@@ -23,6 +25,8 @@ export interface AddRemoteInput {
   timeoutMs?: number;
   maxConcurrent?: number;
   contextTokens?: number;
+  /** ISO 639 codes it translates between (Translate offers every pair of them). */
+  languages?: string[];
   uploadedBy?: string | null;
 }
 
@@ -59,6 +63,8 @@ export function createRemoteModels(options: { db: Db; secretKey?: string; logger
       maxConcurrent: input.maxConcurrent ?? REMOTE_DEFAULTS.maxConcurrent,
       contextTokens: input.contextTokens ?? REMOTE_DEFAULTS.contextTokens,
     };
+    const languages = checkLanguages(input.languages);
+    if (languages) endpoint.languages = languages;
     return { endpoint, apiKey: input.apiKey || undefined };
   }
 
@@ -120,8 +126,25 @@ export function createRemoteModels(options: { db: Db; secretKey?: string; logger
         uploadedBy: input.uploadedBy ?? null,
       })
       .returning();
+    void health.check(); // the admin page shows it at once
     logger.info("remote model added", { modelId: input.id, baseUrl: endpoint.baseUrl, model: endpoint.model });
     return { row: row!, test: measured };
+  }
+
+  /** A remote row's API key, opened (undefined when it needs none). */
+  function keyOf(row: ModelRow): string | undefined {
+    const sealed = row.remote?.sealedApiKey;
+    if (!sealed) return undefined;
+    if (!box) throw new HttpError(503, "NO_SECRET_KEY", "No secret key to open the remote's API key with.");
+    try {
+      return box.open(sealed, row.id);
+    } catch {
+      throw new HttpError(
+        503,
+        "SECRET_KEY_CHANGED",
+        `${row.id}: its API key cannot be opened (LOOM_SECRET_KEY changed?). Add the remote again.`,
+      );
+    }
   }
 
   /** The client of a remote row, made once per revision. */
@@ -130,24 +153,25 @@ export function createRemoteModels(options: { db: Db; secretKey?: string; logger
     if (!client) {
       const endpoint = row.remote;
       if (!endpoint) throw new HttpError(500, "BAD_REMOTE", `Model "${row.id}" has no endpoint.`);
-      let apiKey: string | undefined;
-      if (endpoint.sealedApiKey) {
-        if (!box) throw new HttpError(503, "NO_SECRET_KEY", "No secret key to open the remote's API key with.");
-        try {
-          apiKey = box.open(endpoint.sealedApiKey, row.id);
-        } catch {
-          throw new HttpError(
-            503,
-            "SECRET_KEY_CHANGED",
-            `${row.id}: its API key cannot be opened (LOOM_SECRET_KEY changed?). Add the remote again.`,
-          );
-        }
-      }
-      client = createRemoteModel(row.id, endpoint, apiKey);
+      client = createRemoteModel(row.id, endpoint, keyOf(row));
       clients.set(row.id, { revision: row.revision, client });
     }
     return client;
   }
+
+  /** What the health check asks: every remote row's endpoint and key. */
+  async function healthTargets(): Promise<HealthTarget[]> {
+    const rows = await db.select().from(models).where(eq(models.source, "remote"));
+    return rows.flatMap((row) => {
+      if (!row.remote) return [];
+      try {
+        return [{ id: row.id, baseUrl: row.remote.baseUrl, model: row.remote.model, apiKey: keyOf(row) }];
+      } catch {
+        return [{ id: row.id, baseUrl: row.remote.baseUrl, model: row.remote.model }]; // the check says 401
+      }
+    });
+  }
+  const health = createRemoteHealth({ targets: healthTargets, logger });
 
   return {
     add,
@@ -156,6 +180,7 @@ export function createRemoteModels(options: { db: Db; secretKey?: string; logger
       return test(input.id, endpoint, apiKey);
     },
     clientFor,
+    health,
     forget: (id: string) => clients.delete(id),
     ids: () => [...clients.keys()],
     /** Forgets the clients whose row is gone or has another revision now (requests running keep theirs). */
