@@ -67,7 +67,13 @@ describe("code completion with fill-in-the-middle", () => {
     const { spy, requests } = recorded(loaded);
     const model = createLoomLanguageModel(spy, { modelId: loaded.id });
     const services = {
-      registry: { languageModel: async () => ({ row: { id: loaded.id, displayName: loaded.id }, model, description: describeLocalModel(spy) }) },
+      registry: {
+        languageModel: async () => ({
+          row: { id: loaded.id, displayName: loaded.id },
+          model,
+          description: describeLocalModel(spy),
+        }),
+      },
       runs: createRunRecorder(database.db),
     };
     const task = codeApp({ code: before_, suffix: after_, language: "javascript", mode: "inline" });

@@ -1,7 +1,7 @@
 // What a one-shot application (summarise, translate, code) gives the one-shot stream
 // (server/generation/one-shot.ts): how to decode, and how to build the final prompt.
 import type { ModelMessage, StreamTextTransform, ToolSet } from "ai";
-import type { LoadedCausalLM, LoomProviderOptions } from "../inference";
+import type { LoomProviderOptions } from "../inference";
 import type { Decoding } from "./decoding";
 import type { ModelDescription } from "./model-description";
 import type { AppPrompts } from "./prompts";

@@ -61,7 +61,11 @@ describe("chat turn with the chat's settings", () => {
     services = {
       chats,
       registry: {
-        languageModel: async () => ({ row: { id: "tiny-llama", displayName: "Tiny Llama" }, model, description: describeLocalModel(loaded) }),
+        languageModel: async () => ({
+          row: { id: "tiny-llama", displayName: "Tiny Llama" },
+          model,
+          description: describeLocalModel(loaded),
+        }),
       },
       generations: runner,
       generationLog,

@@ -203,7 +203,11 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
   async function causalLM(app: AppName, requested?: string): Promise<{ row: ModelRow; model: LoadedCausalLM }> {
     const row = await resolve(app, requested);
     if (row.source === "remote")
-      throw new HttpError(409, "REMOTE_MODEL", `${row.displayName} is a remote engine: it has no local engine to load.`);
+      throw new HttpError(
+        409,
+        "REMOTE_MODEL",
+        `${row.displayName} is a remote engine: it has no local engine to load.`,
+      );
     const model = await loaded.load(row);
     if (model.kind !== "causal-lm")
       throw new HttpError(
