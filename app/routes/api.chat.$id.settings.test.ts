@@ -10,6 +10,7 @@ import type { Database } from "../../db/client";
 import { users } from "../../db/schema";
 import { openTestDatabase } from "../../db/test-database";
 import { DEFAULT_CHAT_SETTINGS } from "../../server/apps/chat-settings";
+import { describeLocalModel } from "../../server/apps/model-description";
 import { createChatDefaults, type ChatDefaults } from "../../server/chat/chat-defaults";
 import { createChatStore, type ChatStore } from "../../server/chat/chat-store";
 import { loadCausalLM, type LoadedCausalLM } from "../../server/inference";
@@ -47,7 +48,13 @@ describe("chat settings and temporary chats over HTTP", () => {
       chatDefaults,
       quotas: { assertWithinQuota: async () => {} },
       // The registry reduced to the one model it would resolve for Chat.
-      registry: { languageModel: async () => ({ row: { id: "tiny", displayName: "Tiny Llama" }, model: {}, loaded }) },
+      registry: {
+        languageModel: async () => ({
+          row: { id: "tiny", displayName: "Tiny Llama" },
+          model: {},
+          description: describeLocalModel(loaded),
+        }),
+      },
       generationLog: { runningForChat: async () => [] },
       generations: { stop: async () => false },
     });

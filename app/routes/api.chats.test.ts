@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_CHAT_SETTINGS } from "../../server/apps/chat-settings";
+import { readModelPrompts } from "../../server/apps/prompts";
 import { LimitExceededError } from "../../server/usage/errors";
 import { answerOf, contextFor, signedInRequest } from "~/test-helpers";
 import { action } from "./api.chats";
@@ -26,11 +27,12 @@ function services({ overQuota = false } = {}) {
       languageModel: async () => ({
         row: { id: "small", displayName: "Small Model" },
         model: {},
-        loaded: {
-          dir: fixture,
+        description: {
+          name: "Small Model",
           maxPositions: 512,
-          encodePrompt: ({ messages }: { messages: { content: string }[] }) =>
-            Array.from(messages.map((m) => m.content).join("")),
+          countTokens: (messages: readonly { content: unknown }[]) =>
+            messages.map((m) => String(m.content)).join("").length,
+          prompts: readModelPrompts(fixture),
         },
       }),
     },
