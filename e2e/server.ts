@@ -25,10 +25,10 @@ export async function startServer(
   options: ServerOptions = {},
 ): Promise<RunningServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "loom-e2e-"));
-  const [command, args] = options.nodeArgs
-    ? [process.execPath, ["--import", "tsx", ...options.nodeArgs, "server/index.ts"]]
-    : [path.resolve("node_modules/.bin/tsx"), ["server/index.ts"]];
-  const server = spawn(command, args, {
+  // Node itself, not the tsx CLI: the CLI runs the server in a child process of its own, so a
+  // SIGKILL (kill() below) ended the CLI and left the server answering for a while.
+  const args = ["--import", "tsx", ...(options.nodeArgs ?? []), "server/index.ts"];
+  const server = spawn(process.execPath, args, {
     env: {
       ...process.env,
       NODE_ENV: "production",
