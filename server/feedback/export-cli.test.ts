@@ -2,8 +2,8 @@
 // database itself when no one holds it, and goes through the running server (this test process
 // plays it) when one does. JSONL on stdout only, messages on stderr, opted-out users never.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -12,6 +12,7 @@ import { users } from "../../db/schema";
 import { createChatStore } from "../chat/chat-store";
 import type { Logger } from "../logger";
 import { startLocalAdminChannel } from "../local-admin/channel";
+import { PYTHON, pythonTorchMissing } from "../inference/test-helpers";
 import { FEEDBACK_EXPORT_PATH, feedbackExportOverChannel } from "./export-cli";
 import type { MessagesRow, PreferenceRow } from "./export-rows";
 import { createFeedbackStore } from "./rated-answers";
@@ -125,4 +126,29 @@ describe("npm run feedback -- export", () => {
       await database.close();
     }
   });
+
+  test(
+    "the fine-tuning recipe reads both exports as they are (training/finetune_data.py)",
+    { skip: pythonTorchMissing() },
+    async () => {
+      // One after the other: each CLI takes the embedded database's folder for itself.
+      const messages = await cli(["export"]);
+      const pairs = await cli(["export", "--format", "preference"]);
+      assert.equal(messages.code, 0, messages.stderr);
+      const file = path.join(dataDir, "export.jsonl");
+      writeFileSync(file, messages.stdout + pairs.stdout);
+      const read = spawnSync(
+        PYTHON,
+        [
+          "-c",
+          "import sys; sys.path.insert(0, 'training'); import finetune_data as d; " +
+            "print(' '.join(sorted(r['kind'] for r in d.read_export(sys.argv[1]))))",
+          file,
+        ],
+        { encoding: "utf8" },
+      );
+      assert.equal(read.status, 0, read.stderr);
+      assert.equal(read.stdout.trim(), "pair rated rated");
+    },
+  );
 });
