@@ -122,6 +122,9 @@ def write_quality(out, train, before, after, bias_before, bias_after):
         quality["bias"] = bias_after
     elif "bias" in quality:
         del quality["bias"]  # the base's probes describe the base, not this model (kept as bias_before)
+    # The base's card numbers describe the base: this model's own are the before/after table
+    # (run `npm run eval -- --model OUT` for the full set).
+    quality.pop("evaluation", None)
     with open(path, "w", encoding="utf-8") as f:
         json.dump(quality, f, ensure_ascii=False, indent=2)
         f.write("\n")

@@ -160,7 +160,7 @@ class FinetuneTest(unittest.TestCase):
         self.assertEqual(finetune_card.main(["--base", TINY, "--out", out]), 0)
         with open(os.path.join(out, "loom-quality.json")) as f:
             quality = json.load(f)
-        self.assertEqual(quality["evaluation"][0]["value"], 40.0)  # the base's keys are kept
+        self.assertNotIn("evaluation", quality)  # the base's numbers, not this model's: before/after instead
         ft = quality["finetune"]
         self.assertEqual(ft["data"], {"file": "all.jsonl", "rows": 23, "train_rows": train["data"]["train_rows"],
                                       "held_back_rows": train["data"]["held_back_rows"], "pairs": 3})
