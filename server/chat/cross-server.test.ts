@@ -125,8 +125,10 @@ describe("two Loom servers on one PostgreSQL", { timeout: 240_000 }, () => {
       SESSION_SECRET: randomBytes(32).toString("base64url"),
       LOOM_SECRET_KEY: randomBytes(32).toString("base64url"),
       LOOM_DEVICE: "cpu",
-      // Paced, so that the answer is still being written when B takes over.
-      LOOM_STREAM_DELAY_MS: "80",
+      // Paced, so that the answer is still being written when B takes over and when A reads B's
+      // stop with its next heartbeat (up to 2 s later): the fixture's answers end at half its
+      // context, so at 80 ms a token one could finish first on a fast machine.
+      LOOM_STREAM_DELAY_MS: "200",
       LOOM_REQUESTS_PER_MINUTE: "1000",
       LOG_LEVEL: "warn",
     };
