@@ -73,6 +73,10 @@ if (values.help) {
 
 // --bias: the probes only (they need no validation split), then done.
 if (values.bias) {
+  if (values.json && (values.model?.length ?? 0) !== 1) {
+    console.error("--bias --json FILE writes one model's report: give exactly one --model DIR");
+    process.exit(2);
+  }
   const engine = engineOptionsFromEnv();
   await evaluateBias(values.model ?? ["loom-sentiment", "loom-chat"].map((m) => path.join(root, "models", m)), {
     scorerDir: values.scorer,
