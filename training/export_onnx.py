@@ -8,7 +8,10 @@ Decoder graph (what `optimum-cli export onnx --task text-generation-with-past` p
              position_ids [batch, seq] int64,
              past_key_values.{i}.key / .value [batch, kv_heads, past, head_dim] float32
     outputs  logits [batch, seq, vocab], present.{i}.key / .value [batch, kv_heads, past+seq, head_dim]
-The first step feeds zero-length past tensors. Classifier graph: input_ids, attention_mask → logits.
+The first step feeds zero-length past tensors. With kv_layout="appended" (CLI --kv-layout) the
+decoder returns only the new positions instead, present_new.{i}.key / .value [batch, kv_heads, seq,
+head_dim], and Loom keeps the cache itself (training/kv_layout.py, decision 032; transformers.js
+and Optimum tools expect the default). Classifier graph: input_ids, attention_mask → logits.
 
 Library use (training/make_fixtures.py, convert_llama2c.py, issue 4's training):
     save_decoder_folder(model, out_dir, tok_json, tok_config)
@@ -46,7 +49,7 @@ class _DecoderIO(nn.Module):
         return (logits, *[t for kv in presents for t in kv])
 
 
-def export_decoder_onnx(model, path, opset=OPSET):
+def export_decoder_onnx(model, path, opset=OPSET, kv_layout="present"):
     cfg = model.config
     n_layers, kvh, hd = cfg["num_hidden_layers"], cfg["num_key_value_heads"], cfg["head_dim"]
     # Trace with distinct batch/seq/past sizes (2, 3, 4) so no two axes get confused for one
@@ -78,6 +81,14 @@ def export_decoder_onnx(model, path, opset=OPSET):
             output_names=["logits", *present_names],
             dynamic_axes=axes, opset_version=opset, do_constant_folding=True,
         )
+    if kv_layout == "appended":
+        try:
+            from .kv_layout import convert_file
+        except ImportError:
+            from kv_layout import convert_file
+        convert_file(path)
+    elif kv_layout != "present":
+        raise ValueError(f"kv_layout must be 'present' or 'appended', not {kv_layout!r}")
     _check(path)
 
 
@@ -123,7 +134,8 @@ def _write_tokenizer(out_dir, tok_json, tok_config):
     save_tokenizer(out_dir, tok_json, tok_config)
 
 
-def save_decoder_folder(model, out_dir, tok_json, tok_config, generation_config=None, opset=OPSET):
+def save_decoder_folder(model, out_dir, tok_json, tok_config, generation_config=None, opset=OPSET,
+                        kv_layout="present"):
     """config.json, generation_config.json, tokenizer files and onnx/model.onnx for a LlamaForCausalLM."""
     cfg = model.config
     os.makedirs(out_dir, exist_ok=True)
@@ -135,7 +147,7 @@ def save_decoder_folder(model, out_dir, tok_json, tok_config, generation_config=
     gen.update(generation_config or {})
     _write_json(os.path.join(out_dir, "generation_config.json"), gen)
     _write_tokenizer(out_dir, tok_json, tok_config)
-    export_decoder_onnx(model, os.path.join(out_dir, "onnx", "model.onnx"), opset)
+    export_decoder_onnx(model, os.path.join(out_dir, "onnx", "model.onnx"), opset, kv_layout)
 
 
 def save_classifier_folder(model, out_dir, tok_json, tok_config, opset=OPSET):
@@ -161,6 +173,8 @@ def main():
     ap.add_argument("--tokenizer", required=True, help="folder with tokenizer.json and tokenizer_config.json")
     ap.add_argument("--out", required=True)
     ap.add_argument("--opset", type=int, default=OPSET)
+    ap.add_argument("--kv-layout", choices=["present", "appended"], default="present",
+                    help="decoder outputs: the whole cache (Optimum's present.*) or only the new positions")
     args = ap.parse_args()
     torch.set_num_threads(min(2, os.cpu_count() or 1))
 
@@ -170,7 +184,7 @@ def main():
     with open(os.path.join(args.tokenizer, "tokenizer_config.json"), encoding="utf-8") as f:
         tok_config = json.load(f)
     if isinstance(model, LlamaForCausalLM):
-        save_decoder_folder(model, args.out, tok_json, tok_config, opset=args.opset)
+        save_decoder_folder(model, args.out, tok_json, tok_config, opset=args.opset, kv_layout=args.kv_layout)
     else:
         save_classifier_folder(model, args.out, tok_json, tok_config, opset=args.opset)
     print(f"wrote {args.out}")

@@ -1,6 +1,7 @@
 """Regenerate the committed test fixtures (deterministic; a few seconds on 2 cores):
 
     server/inference/__fixtures__/tiny-llama/       random-weight LLaMA (GQA, untied lm_head) + golden.json
+    server/inference/__fixtures__/tiny-llama-appended/  the same graph in the appended KV layout (kv_layout.py)
     server/inference/__fixtures__/tiny-classifier/  random-weight encoder classifier + golden.json
 
     /usr/bin/python3 training/make_fixtures.py [--out server/inference/__fixtures__]
@@ -15,6 +16,7 @@ would flip on float noise.
 import argparse
 import json
 import os
+import shutil
 import sys
 
 import torch
@@ -205,6 +207,16 @@ def _dump(path, obj):
         f.write("\n")
 
 
+def make_appended_copy(src, dst):
+    """tiny-llama in the appended KV layout (same weights, same golden.json): kv_layout.py."""
+    from kv_layout import convert_file
+
+    os.makedirs(os.path.join(dst, "onnx"), exist_ok=True)
+    for name in ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json"):
+        shutil.copyfile(os.path.join(src, name), os.path.join(dst, name))
+    convert_file(os.path.join(src, "onnx", "model.onnx"), os.path.join(dst, "onnx", "model.onnx"))
+
+
 def main():
     ap = argparse.ArgumentParser(description="Regenerate the tiny ONNX fixtures")
     ap.add_argument("--out", default=os.path.join(ROOT, "server", "inference", "__fixtures__"))
@@ -213,6 +225,7 @@ def main():
     torch.set_num_threads(min(2, os.cpu_count() or 1))
     tok = build_tokenizer()
     make_llama(tok, os.path.join(args.out, "tiny-llama"), args.seed)
+    make_appended_copy(os.path.join(args.out, "tiny-llama"), os.path.join(args.out, "tiny-llama-appended"))
     make_classifier(tok, os.path.join(args.out, "tiny-classifier"), args.seed)
 
 

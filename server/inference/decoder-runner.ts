@@ -1,10 +1,14 @@
 // Forward passes of a causal LM graph: prefill (a prompt, batch 1, empty past) and decode (one
 // token for every row of a packed batch). Builds the feeds the standard Optimum names expect and
-// turns outputs into logits rows plus the next PackedKv. Knows nothing about requests.
+// turns outputs into logits rows plus the next cache: a PackedKv for graphs that return the whole
+// cache (present.*), a PagedKv for Loom's appended layout (present_new.*; kv-layout.ts). Knows
+// nothing about requests.
 
 import * as ort from "onnxruntime-node";
 import type { DecoderGraph } from "./graph-check";
 import { PackedKv, type KvLayout } from "./kv-cache";
+import type { KvBatch } from "./kv-layout";
+import { DEFAULT_PAGE_TOKENS, PagedKv } from "./kv-paged";
 
 export interface StepTimings {
   /** Milliseconds inside session.run (the model itself). */
@@ -56,9 +60,38 @@ export class DecoderRunner {
      * never holds the thread for long: the event loop gets a turn between chunks.
      */
     readonly prefillChunk = 256,
+    /** Appended layout: the cache's capacity grows by this many time steps at a time. */
+    readonly pageTokens = DEFAULT_PAGE_TOKENS,
   ) {}
 
-  private feedsFor(kv: PackedKv, inputIds: ort.Tensor, positionIds: ort.Tensor, newTokens: number) {
+  /** A zero-length cache of the graph's layout for sequences about to be prefilled. */
+  emptyCache(ids: readonly number[]): KvBatch {
+    const rows = ids.map((id) => ({ id, length: 0 }));
+    return this.graph.kvLayout === "appended"
+      ? PagedKv.empty(this.layout, rows, this.pageTokens)
+      : PackedKv.empty(this.layout, rows);
+  }
+
+  /**
+   * One batch of the chosen rows of several (joining sequences, or keeping survivors). Every
+   * part must come from this runner (one layout).
+   */
+  async merge(parts: ReadonlyArray<{ kv: KvBatch; rows?: readonly number[] }>): Promise<KvBatch | undefined> {
+    if (this.graph.kvLayout === "appended") {
+      const paged = parts.map((p) => {
+        if (!(p.kv instanceof PagedKv)) throw new Error("merge: a standard-layout cache in an appended-layout batch");
+        return { kv: p.kv, rows: p.rows };
+      });
+      return PagedKv.merge(this.layout, paged, this.pageTokens);
+    }
+    const packed = parts.map((p) => {
+      if (!(p.kv instanceof PackedKv)) throw new Error("merge: an appended-layout cache in a standard-layout batch");
+      return { kv: p.kv, rows: p.rows };
+    });
+    return PackedKv.merge(this.layout, packed);
+  }
+
+  private feedsFor(kv: KvBatch, inputIds: ort.Tensor, positionIds: ort.Tensor, newTokens: number) {
     const feeds: Record<string, ort.Tensor> = {
       input_ids: inputIds,
       attention_mask: kv.attentionMask(newTokens),
@@ -108,9 +141,9 @@ export class DecoderRunner {
     sequenceId: number,
     ids: readonly number[],
     onLogits: (data: Float32Array, start: number, length: number, V: number) => void,
-  ): Promise<{ kv: PackedKv } & StepTimings> {
+  ): Promise<{ kv: KvBatch } & StepTimings> {
     if (ids.length === 0) throw new Error("prefill needs at least one token");
-    let kv = PackedKv.empty(this.layout, [{ id: sequenceId, length: 0 }]);
+    let kv = this.emptyCache([sequenceId]);
     let runMs = 0;
     for (let start = 0; start < ids.length; start += this.prefillChunk) {
       const chunk = ids.slice(start, start + this.prefillChunk);
@@ -124,7 +157,7 @@ export class DecoderRunner {
       const step = await this.run(feeds);
       runMs += step.runMs;
       const next = kv.advanced(this.presents(step.out), chunk.length);
-      kv.dispose();
+      if (next !== kv) kv.dispose();
       kv = next;
       const { data, V } = this.takeLogits(step.out);
       onLogits(data, start, chunk.length, V);
@@ -136,7 +169,7 @@ export class DecoderRunner {
   async prefill(
     sequenceId: number,
     ids: readonly number[],
-  ): Promise<{ logits: Float32Array; kv: PackedKv } & StepTimings> {
+  ): Promise<{ logits: Float32Array; kv: KvBatch } & StepTimings> {
     let logits: Float32Array | undefined;
     const { kv, runMs } = await this.forward(sequenceId, ids, (data, _start, length, V) => {
       logits = data.subarray((length - 1) * V, length * V);
@@ -164,17 +197,15 @@ export class DecoderRunner {
 
   /**
    * One decode step for every row of `kv`: `tokens[i]` is row i's newest token. Returns one
-   * logits row per row and the advanced cache; `kv`'s tensors are released.
+   * logits row per row and the advanced cache; `kv` must not be used again (its tensors are
+   * released, or it is the advanced cache itself, updated in place).
    */
-  async decode(
-    kv: PackedKv,
-    tokens: readonly number[],
-  ): Promise<{ logits: Float32Array[]; kv: PackedKv } & StepTimings> {
+  async decode(kv: KvBatch, tokens: readonly number[]): Promise<{ logits: Float32Array[]; kv: KvBatch } & StepTimings> {
     if (tokens.length !== kv.batchSize) throw new Error(`decode: ${tokens.length} tokens for ${kv.batchSize} rows`);
     const feeds = this.feedsFor(kv, int64(tokens, [tokens.length, 1]), kv.nextPositionIds(), 1);
     const { out, runMs } = await this.run(feeds);
     const next = kv.advanced(this.presents(out), 1);
-    kv.dispose();
+    if (next !== kv) kv.dispose();
     return { logits: this.lastLogits(out, tokens.length), kv: next, runMs };
   }
 }

@@ -5,7 +5,7 @@
 
 import { DecoderRunner } from "./decoder-runner";
 import { checkDecoderGraph, type DecoderGraph } from "./graph-check";
-import { PackedKv, type KvLayout } from "./kv-cache";
+import type { KvLayout } from "./kv-cache";
 import type { ModelFolder } from "./model-folder";
 import { checkSessionGraph, openModelSession } from "./model-session";
 import type { CreatedSession, Logger, SessionSettings } from "./session";
@@ -39,7 +39,11 @@ export async function openDecoder(
   const runnerOf = (c: CreatedSession) => new DecoderRunner(c.session, layout, graph, shape.vocabSize, prefillChunk);
   let runner = runnerOf(created);
   if (created.kvOnDevice) {
-    const problem = await probeDeviceKv(runner);
+    // The appended layout appends present_new.* into host buffers the engine owns (kv-paged.ts).
+    const problem =
+      graph.kvLayout === "appended"
+        ? "the appended KV layout keeps its cache in host memory"
+        : await probeDeviceKv(runner);
     if (problem) {
       (logger ?? console).warn(`loom: ${id}: KV cache kept in host memory (${problem})`);
       await created.session.release();
@@ -55,7 +59,7 @@ async function probeDeviceKv(runner: DecoderRunner): Promise<string | undefined>
   try {
     const first = await runner.prefill(0, [0, 0]);
     const second = await runner.prefill(1, [0]);
-    const joined = await PackedKv.merge(runner.layout, [{ kv: first.kv }, { kv: second.kv }]);
+    const joined = await runner.merge([{ kv: first.kv }, { kv: second.kv }]);
     const step = await runner.decode(joined!, [0, 0]);
     const left = await step.kv.without(new Set([1]));
     const again = await runner.decode(left!, [0]);

@@ -2,6 +2,7 @@
 // created. A graph that does not fit its folder fails at load time with a ModelFolderError naming
 // the graph input or output, not in the middle of a chat.
 import { ModelFolderError } from "./errors";
+import { kvOutputsOf, type KvOutputLayout } from "./kv-layout";
 import type { ModelFolder } from "./model-folder";
 
 export interface GraphValue {
@@ -25,7 +26,10 @@ export interface DecoderGraph {
   hasUseCacheBranch: boolean;
   kvType: "float32" | "float16";
   pastNames: string[];
+  /** The KV outputs, in pastNames' order: present.* or present_new.* (see kvLayout). */
   presentNames: string[];
+  /** Whole cache back every step ("present", Optimum) or only the new positions ("appended"). */
+  kvLayout: KvOutputLayout;
 }
 
 export interface ClassifierGraph {
@@ -68,17 +72,16 @@ export function checkDecoderGraph(folder: ModelFolder, graph: GraphSignature): D
       `past_key_values.${Math.min(pastLayers.size, shape.numLayers)}.key`,
     );
 
+  const kvOutputs = kvOutputsOf(graph.outputNames, shape.numLayers);
+  if ("missing" in kvOutputs) fail(`graph has no output "${kvOutputs.missing}"`, kvOutputs.missing);
+  const { layout: kvLayout, names: presentNames } = kvOutputs as Exclude<typeof kvOutputs, { missing: string }>;
   const pastNames: string[] = [];
-  const presentNames: string[] = [];
   let kvType: "float32" | "float16" | undefined;
   for (let i = 0; i < shape.numLayers; i++) {
     for (const kind of ["key", "value"]) {
       const past = `past_key_values.${i}.${kind}`;
-      const present = `present.${i}.${kind}`;
       if (!graph.inputNames.includes(past)) fail(`graph has no input "${past}"`, past);
-      if (!graph.outputNames.includes(present)) fail(`graph has no output "${present}"`, present);
       pastNames.push(past);
-      presentNames.push(present);
       const meta = metadataOf(graph.inputMetadata, past);
       if (meta && meta.isTensor) {
         if (meta.type !== "float32" && meta.type !== "float16")
@@ -110,6 +113,7 @@ export function checkDecoderGraph(folder: ModelFolder, graph: GraphSignature): D
     kvType: kvType ?? "float32",
     pastNames,
     presentNames,
+    kvLayout,
   };
 }
 

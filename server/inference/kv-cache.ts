@@ -12,6 +12,7 @@
 // leaver's memory and trims padding nobody needs any more.
 
 import * as ort from "onnxruntime-node";
+import type { KvBatch } from "./kv-layout";
 
 export type KvDataType = "float32" | "float16";
 type KvArray = Float32Array | Uint16Array; // float16 is carried as raw 16-bit words
@@ -44,7 +45,7 @@ async function hostData(tensor: ort.Tensor): Promise<KvArray> {
  * One or more sequences' caches packed into per-layer tensors [B, kvHeads, L, headDim], in the
  * order key0, value0, key1, value1, … (the graph's past_key_values order).
  */
-export class PackedKv {
+export class PackedKv implements KvBatch {
   constructor(
     readonly layout: KvLayout,
     readonly tensors: readonly ort.Tensor[],

@@ -13,7 +13,7 @@
 
 import { BusyError, InvalidRequestError, ModelDisposedError, RequestAbortedError, RequestTimeoutError } from "./errors";
 import type { DecoderRunner } from "./decoder-runner";
-import { PackedKv } from "./kv-cache";
+import type { KvBatch } from "./kv-layout";
 import type { FinishReason } from "./stopping";
 
 export interface SchedulerOptions {
@@ -95,9 +95,9 @@ export class Scheduler {
   private readonly leaving = new Set<number>();
   /** End callbacks of sequences that finished in a step, run once their cache is dropped. */
   private readonly endsAfterDrop: Array<() => void> = [];
-  private batch: PackedKv | undefined;
+  private batch: KvBatch | undefined;
   /** The batch a decode step is running on (for stats while `batch` is between owners). */
-  private stepping: PackedKv | undefined;
+  private stepping: KvBatch | undefined;
   private running = false;
   private disposed = false;
   private idle: Promise<void> = Promise.resolve();
@@ -228,7 +228,7 @@ export class Scheduler {
 
   private async admit(): Promise<void> {
     let budget = this.options.prefillTokensPerStep;
-    const joining: PackedKv[] = [];
+    const joining: KvBatch[] = [];
     while (this.waiting.length > 0 && this.active.size < this.options.maxConcurrent) {
       const entry = this.waiting[0]!;
       const length = entry.job.promptIds.length;
@@ -259,7 +259,7 @@ export class Scheduler {
     }
     if (joining.length === 0) return;
     const parts = [...(this.batch ? [{ kv: this.batch }] : []), ...joining.map((kv) => ({ kv }))];
-    const merged = await PackedKv.merge(this.runner.layout, parts);
+    const merged = await this.runner.merge(parts);
     this.batch?.dispose();
     for (const kv of joining) kv.dispose();
     this.batch = merged;

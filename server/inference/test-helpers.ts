@@ -10,6 +10,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, "../..");
 export const fixturesDir = path.join(here, "__fixtures__");
 export const tinyLlamaDir = path.join(fixturesDir, "tiny-llama");
+/** tiny-llama converted to the appended KV layout (training/kv_layout.py; make_fixtures.py). */
+export const tinyLlamaAppendedDir = path.join(fixturesDir, "tiny-llama-appended");
 export const tinyClassifierDir = path.join(fixturesDir, "tiny-classifier");
 
 /** ../shared/datasets relative to the repository, or LOOM_DATASETS_DIR. */
