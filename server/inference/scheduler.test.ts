@@ -1,11 +1,14 @@
-// Continuous batching on the real fixture model (onnxruntime-node, no mocks).
+// Continuous batching on the real fixture model (onnxruntime-node, no mocks), in both KV layouts:
+// the standard graph (present.* = the whole cache, kv-cache.ts) and the same graph converted to
+// Loom's appended layout (present_new.*, the engine's paged cache, kv-paged.ts). Sequences here
+// outgrow the first 32-step page, so the appended runs cross page growth as well as joins/leaves.
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { loadCausalLM } from "./engine";
 import type { GenerateRequest, GenerationEvent, LoadedCausalLM } from "./loaded-model";
 import { BusyError, InvalidRequestError, ModelDisposedError, RequestAbortedError, RequestTimeoutError } from "./errors";
-import { fixtureMissing, tinyLlamaDir } from "./test-helpers";
+import { fixtureMissing, tinyLlamaAppendedDir, tinyLlamaDir } from "./test-helpers";
 
 type Finish = Extract<GenerationEvent, { type: "finish" }>;
 
@@ -30,138 +33,143 @@ const prompts = [
   "🎉",
 ];
 
-describe("scheduler (continuous batching)", { skip: fixtureMissing(tinyLlamaDir) }, () => {
-  let model: LoadedCausalLM;
-  before(async () => {
-    model = await loadCausalLM(tinyLlamaDir, { ...quiet, session: { device: "cpu" } });
-  });
-  after(() => model?.dispose());
-
-  const request = (i: number, extra: Partial<GenerateRequest> = {}): GenerateRequest => ({
-    prompt: prompts[i]!,
-    maxNewTokens: 12 + 3 * i, // different lengths: sequences leave the batch at different steps
-    ignoreEos: true,
-    ...extra,
-  });
-
-  it("8 concurrent requests with different prompt lengths give exactly their solo tokens", async () => {
-    const solo: number[][] = [];
-    for (let i = 0; i < 8; i++) solo.push((await finishOf(model.generate(request(i)))).tokenIds);
-    const before = model.stats();
-    const together = await Promise.all(prompts.map((_, i) => finishOf(model.generate(request(i)))));
-    together.forEach((f, i) => {
-      assert.deepEqual(f.tokenIds, solo[i], `request ${i} differs when batched`);
-      assert.equal(f.deltas.join(""), f.text);
-      assert.equal(f.outputTokens, 12 + 3 * i);
-      assert.equal(f.finishReason, "length");
+for (const [layout, dir] of [
+  ["standard", tinyLlamaDir],
+  ["appended", tinyLlamaAppendedDir],
+] as const)
+  describe(`scheduler (continuous batching), ${layout} KV layout`, { skip: fixtureMissing(dir) }, () => {
+    let model: LoadedCausalLM;
+    before(async () => {
+      model = await loadCausalLM(dir, { ...quiet, session: { device: "cpu" } });
     });
-    const after = model.stats();
-    assert.equal(after.maxBatchSize, 8);
-    assert.equal(after.completed - before.completed, 8);
-    assert.equal(after.active, 0);
-    assert.equal(after.cachedSequences, 0, "every cache is freed");
-  });
+    after(() => model?.dispose());
 
-  it("requests that arrive mid-stream join the running batch and still match their solo tokens", async () => {
-    const solo: number[][] = [];
-    for (let i = 0; i < 6; i++) solo.push((await finishOf(model.generate(request(i, { maxNewTokens: 30 })))).tokenIds);
-    const first = [0, 1, 2].map((i) => finishOf(model.generate(request(i, { maxNewTokens: 30 }))));
-    // Let the first three decode a few steps before the others arrive.
-    const stepsBefore = model.stats().decodeSteps;
-    while (model.stats().decodeSteps < stepsBefore + 5) await new Promise((r) => setImmediate(r));
-    const late = [3, 4, 5].map((i) => finishOf(model.generate(request(i, { maxNewTokens: 30 }))));
-    const all = await Promise.all([...first, ...late]);
-    all.forEach((f, i) => assert.deepEqual(f.tokenIds, solo[i], `request ${i}`));
-  });
+    const request = (i: number, extra: Partial<GenerateRequest> = {}): GenerateRequest => ({
+      prompt: prompts[i]!,
+      maxNewTokens: 12 + 3 * i, // different lengths: sequences leave the batch at different steps
+      ignoreEos: true,
+      ...extra,
+    });
 
-  it("seeded sampling is reproducible and independent of the batch", async () => {
-    const sampled = (i: number) =>
-      request(i, { temperature: 1.2, topK: 50, topP: 0.95, seed: 1234 + i, maxNewTokens: 20 });
-    const solo: number[][] = [];
-    for (let i = 0; i < 4; i++) solo.push((await finishOf(model.generate(sampled(i)))).tokenIds);
-    const together = await Promise.all([0, 1, 2, 3].map((i) => finishOf(model.generate(sampled(i)))));
-    together.forEach((f, i) => assert.deepEqual(f.tokenIds, solo[i]));
-    const otherSeed = await finishOf(model.generate({ ...sampled(0), seed: 99 }));
-    assert.notDeepEqual(otherSeed.tokenIds, solo[0]);
-  });
+    it("8 concurrent requests with different prompt lengths give exactly their solo tokens", async () => {
+      const solo: number[][] = [];
+      for (let i = 0; i < 8; i++) solo.push((await finishOf(model.generate(request(i)))).tokenIds);
+      const before = model.stats();
+      const together = await Promise.all(prompts.map((_, i) => finishOf(model.generate(request(i)))));
+      together.forEach((f, i) => {
+        assert.deepEqual(f.tokenIds, solo[i], `request ${i} differs when batched`);
+        assert.equal(f.deltas.join(""), f.text);
+        assert.equal(f.outputTokens, 12 + 3 * i);
+        assert.equal(f.finishReason, "length");
+      });
+      const after = model.stats();
+      assert.equal(after.maxBatchSize, 8);
+      assert.equal(after.completed - before.completed, 8);
+      assert.equal(after.active, 0);
+      assert.equal(after.cachedSequences, 0, "every cache is freed");
+    });
 
-  it("aborting one stream frees its slot and cache at once; the others go on unchanged", async () => {
-    const long = (i: number, signal?: AbortSignal) => request(i, { maxNewTokens: 60, signal });
-    const solo: number[][] = [];
-    for (let i = 0; i < 3; i++) solo.push((await finishOf(model.generate(long(i)))).tokenIds);
-    const controller = new AbortController();
-    const victim = model.generate(long(3, controller.signal));
-    const others = [0, 1, 2].map((i) => finishOf(model.generate(long(i))));
-    const abortedBefore = model.stats().aborted;
-    let seen = 0;
-    await assert.rejects(
-      (async () => {
-        for await (const e of victim) {
-          if (e.type === "delta" && ++seen === 3) {
-            assert.equal(model.stats().active, 4);
-            controller.abort();
-            const s = model.stats();
-            assert.equal(s.active, 3, "the slot is free as soon as the signal fires");
-            assert.equal(s.aborted, abortedBefore + 1);
+    it("requests that arrive mid-stream join the running batch and still match their solo tokens", async () => {
+      const solo: number[][] = [];
+      for (let i = 0; i < 6; i++)
+        solo.push((await finishOf(model.generate(request(i, { maxNewTokens: 30 })))).tokenIds);
+      const first = [0, 1, 2].map((i) => finishOf(model.generate(request(i, { maxNewTokens: 30 }))));
+      // Let the first three decode a few steps before the others arrive.
+      const stepsBefore = model.stats().decodeSteps;
+      while (model.stats().decodeSteps < stepsBefore + 5) await new Promise((r) => setImmediate(r));
+      const late = [3, 4, 5].map((i) => finishOf(model.generate(request(i, { maxNewTokens: 30 }))));
+      const all = await Promise.all([...first, ...late]);
+      all.forEach((f, i) => assert.deepEqual(f.tokenIds, solo[i], `request ${i}`));
+    });
+
+    it("seeded sampling is reproducible and independent of the batch", async () => {
+      const sampled = (i: number) =>
+        request(i, { temperature: 1.2, topK: 50, topP: 0.95, seed: 1234 + i, maxNewTokens: 20 });
+      const solo: number[][] = [];
+      for (let i = 0; i < 4; i++) solo.push((await finishOf(model.generate(sampled(i)))).tokenIds);
+      const together = await Promise.all([0, 1, 2, 3].map((i) => finishOf(model.generate(sampled(i)))));
+      together.forEach((f, i) => assert.deepEqual(f.tokenIds, solo[i]));
+      const otherSeed = await finishOf(model.generate({ ...sampled(0), seed: 99 }));
+      assert.notDeepEqual(otherSeed.tokenIds, solo[0]);
+    });
+
+    it("aborting one stream frees its slot and cache at once; the others go on unchanged", async () => {
+      const long = (i: number, signal?: AbortSignal) => request(i, { maxNewTokens: 60, signal });
+      const solo: number[][] = [];
+      for (let i = 0; i < 3; i++) solo.push((await finishOf(model.generate(long(i)))).tokenIds);
+      const controller = new AbortController();
+      const victim = model.generate(long(3, controller.signal));
+      const others = [0, 1, 2].map((i) => finishOf(model.generate(long(i))));
+      const abortedBefore = model.stats().aborted;
+      let seen = 0;
+      await assert.rejects(
+        (async () => {
+          for await (const e of victim) {
+            if (e.type === "delta" && ++seen === 3) {
+              assert.equal(model.stats().active, 4);
+              controller.abort();
+              const s = model.stats();
+              assert.equal(s.active, 3, "the slot is free as soon as the signal fires");
+              assert.equal(s.aborted, abortedBefore + 1);
+            }
           }
-        }
-      })(),
-      (e: unknown) => e instanceof RequestAbortedError && (e as Error).name === "AbortError",
-    );
-    // Before the next decode step, the victim's cache is gone from the batch.
-    const steps = model.stats().decodeSteps;
-    while (model.stats().decodeSteps < steps + 1) await new Promise((r) => setImmediate(r));
-    assert.equal(model.stats().cachedSequences, 3);
-    const results = await Promise.all(others);
-    results.forEach((f, i) => assert.deepEqual(f.tokenIds, solo[i]));
-  });
+        })(),
+        (e: unknown) => e instanceof RequestAbortedError && (e as Error).name === "AbortError",
+      );
+      // Before the next decode step, the victim's cache is gone from the batch.
+      const steps = model.stats().decodeSteps;
+      while (model.stats().decodeSteps < steps + 1) await new Promise((r) => setImmediate(r));
+      assert.equal(model.stats().cachedSequences, 3);
+      const results = await Promise.all(others);
+      results.forEach((f, i) => assert.deepEqual(f.tokenIds, solo[i]));
+    });
 
-  it("leaving the for-await loop early aborts the generation", async () => {
-    const before = model.stats().aborted;
-    for await (const e of model.generate(request(0, { maxNewTokens: 100 }))) {
-      if (e.type === "delta") break;
-    }
-    assert.equal(model.stats().aborted, before + 1);
-    assert.equal(model.stats().active, 0);
-  });
+    it("leaving the for-await loop early aborts the generation", async () => {
+      const before = model.stats().aborted;
+      for await (const e of model.generate(request(0, { maxNewTokens: 100 }))) {
+        if (e.type === "delta") break;
+      }
+      assert.equal(model.stats().aborted, before + 1);
+      assert.equal(model.stats().active, 0);
+    });
 
-  it("stops at a stop sequence without showing it", async () => {
-    const full = await finishOf(model.generate(request(6, { maxNewTokens: 40 })));
-    const at = Math.floor(full.text.length / 2);
-    const stop = full.text.slice(at, at + 3);
-    const cut = await finishOf(model.generate(request(6, { maxNewTokens: 40, stopSequences: [stop] })));
-    assert.equal(cut.finishReason, "stop-sequence");
-    assert.equal(cut.text, full.text.slice(0, full.text.indexOf(stop)));
-    assert.equal(cut.deltas.join(""), cut.text);
-  });
+    it("stops at a stop sequence without showing it", async () => {
+      const full = await finishOf(model.generate(request(6, { maxNewTokens: 40 })));
+      const at = Math.floor(full.text.length / 2);
+      const stop = full.text.slice(at, at + 3);
+      const cut = await finishOf(model.generate(request(6, { maxNewTokens: 40, stopSequences: [stop] })));
+      assert.equal(cut.finishReason, "stop-sequence");
+      assert.equal(cut.text, full.text.slice(0, full.text.indexOf(stop)));
+      assert.equal(cut.deltas.join(""), cut.text);
+    });
 
-  it("keeps the event loop responsive while 8 streams decode", async () => {
-    // Counted, not timed: a timer that fires between decode steps shows the thread is handed back
-    // at each step. Work that held the thread for the whole run would let it fire once or twice.
-    // (Gaps are not measured: a loaded machine may pause the process at any time.)
-    let ticks = 0;
-    const timer = setInterval(() => ticks++, 1);
-    await Promise.all(prompts.map((_, i) => finishOf(model.generate(request(i, { maxNewTokens: 60 })))));
-    clearInterval(timer);
-    assert.ok(ticks >= 10, `the timer fired ${ticks} times during 60 decode steps`);
-  });
+    it("keeps the event loop responsive while 8 streams decode", async () => {
+      // Counted, not timed: a timer that fires between decode steps shows the thread is handed back
+      // at each step. Work that held the thread for the whole run would let it fire once or twice.
+      // (Gaps are not measured: a loaded machine may pause the process at any time.)
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 1);
+      await Promise.all(prompts.map((_, i) => finishOf(model.generate(request(i, { maxNewTokens: 60 })))));
+      clearInterval(timer);
+      assert.ok(ticks >= 10, `the timer fired ${ticks} times during 60 decode steps`);
+    });
 
-  it("rejects prompts that cannot fit and empty prompts", () => {
-    assert.throws(
-      () => model.generate({ promptIds: new Array(model.maxPositions).fill(65) }),
-      (e: unknown) => e instanceof InvalidRequestError && e.httpStatus === 413,
-    );
-    assert.throws(() => model.generate({ promptIds: [] }), InvalidRequestError);
-    assert.throws(() => model.generate({ prompt: "x", promptIds: [1] }), InvalidRequestError);
-  });
+    it("rejects prompts that cannot fit and empty prompts", () => {
+      assert.throws(
+        () => model.generate({ promptIds: new Array(model.maxPositions).fill(65) }),
+        (e: unknown) => e instanceof InvalidRequestError && e.httpStatus === 413,
+      );
+      assert.throws(() => model.generate({ promptIds: [] }), InvalidRequestError);
+      assert.throws(() => model.generate({ prompt: "x", promptIds: [1] }), InvalidRequestError);
+    });
 
-  it("stops at the model's context length with finish reason length", async () => {
-    const promptIds = new Array(model.maxPositions - 5).fill(65);
-    const f = await finishOf(model.generate({ promptIds, maxNewTokens: 100, ignoreEos: true }));
-    assert.equal(f.finishReason, "length");
-    assert.equal(f.outputTokens, 6); // positions maxPositions-5 … maxPositions-1, plus the last sampled token
+    it("stops at the model's context length with finish reason length", async () => {
+      const promptIds = new Array(model.maxPositions - 5).fill(65);
+      const f = await finishOf(model.generate({ promptIds, maxNewTokens: 100, ignoreEos: true }));
+      assert.equal(f.finishReason, "length");
+      assert.equal(f.outputTokens, 6); // positions maxPositions-5 … maxPositions-1, plus the last sampled token
+    });
   });
-});
 
 describe("scheduler limits", { skip: fixtureMissing(tinyLlamaDir) }, () => {
   it("a full queue throws BusyError with a retry hint; a timeout ends queued and running requests", async () => {
