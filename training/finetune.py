@@ -35,6 +35,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from export_onnx import save_decoder_folder  # noqa: E402
+from kv_layout import layout_of  # noqa: E402
 from finetune_data import (ExportError, preference_examples, read_export, split,  # noqa: E402
                            training_examples, write_jsonl)
 from finetune_weights import Unsupported, load_base, read_json  # noqa: E402
@@ -131,7 +132,10 @@ def write_folder(model, base, out, tok_json, tok_config, base_cfg, name):
     gen = read_json(gen_path) if os.path.isfile(gen_path) else None
     tmp = out + ".partial"
     shutil.rmtree(tmp, ignore_errors=True)
-    save_decoder_folder(model, tmp, tok_json, tok_config, generation_config=gen)
+    # The new graph keeps the base's KV layout (loom-chat ships the appended one, decision 032).
+    base_graph = os.path.join(base, "onnx", "model.onnx")
+    kv_layout = layout_of(base_graph) if os.path.isfile(base_graph) else "present"
+    save_decoder_folder(model, tmp, tok_json, tok_config, generation_config=gen, kv_layout=kv_layout)
     for entry in sorted(os.listdir(base)):
         src = os.path.join(base, entry)
         if entry in WRITTEN or entry in STALE or not os.path.isfile(src):

@@ -82,6 +82,12 @@ def to_appended(model):
     return model
 
 
+def layout_of(path):
+    """'appended' when the graph at `path` returns present_new.*, else 'present' (no weights read)."""
+    outputs = [o.name for o in onnx.load(path, load_external_data=False).graph.output]
+    return "appended" if any(PRESENT_NEW.match(n) for n in outputs) else "present"
+
+
 def to_present(model):
     """Undo to_appended on `model` (changed in place): present.N outputs, no present_new.N."""
     graph = model.graph

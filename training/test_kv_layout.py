@@ -14,12 +14,13 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from export_onnx import export_decoder_onnx  # noqa: E402
-from kv_layout import LayoutError, convert_file, to_appended, to_present  # noqa: E402
+from kv_layout import LayoutError, convert_file, layout_of, to_appended, to_present  # noqa: E402
 from model import LlamaForCausalLM  # noqa: E402
 
 torch.set_num_threads(min(2, os.cpu_count() or 1))
 CFG = dict(vocab_size=97, hidden_size=32, intermediate_size=48, num_hidden_layers=2,
            num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64)
+FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "server", "inference", "__fixtures__")
 PRESENT = ["logits", "present.0.key", "present.0.value", "present.1.key", "present.1.value"]
 APPENDED = ["logits", "present_new.0.key", "present_new.0.value", "present_new.1.key", "present_new.1.value"]
 
@@ -73,6 +74,19 @@ class KvLayoutTest(unittest.TestCase):
         concat.input[0], concat.input[1] = concat.input[1], concat.input[0]  # not Concat(past, new)
         with self.assertRaisesRegex(LayoutError, "present.1.value is not Concat"):
             to_appended(model)
+
+    def test_fine_tuning_reads_a_converted_base_and_keeps_its_layout(self):
+        """finetune.py loads weights from the base's ONNX initializers, which the conversion leaves
+        alone, and exports the new graph in the base's layout (layout_of)."""
+        from finetune_weights import load_base
+
+        standard, appended = (os.path.join(FIXTURES, n) for n in ("tiny-llama", "tiny-llama-appended"))
+        self.assertEqual(layout_of(os.path.join(standard, "onnx", "model.onnx")), "present")
+        self.assertEqual(layout_of(os.path.join(appended, "onnx", "model.onnx")), "appended")
+        a, *_ = load_base(standard)
+        b, *_ = load_base(appended)
+        for (name, x), y in zip(a.state_dict().items(), b.state_dict().values()):
+            self.assertTrue(torch.equal(x, y), name)
 
 
 if __name__ == "__main__":
