@@ -259,8 +259,7 @@ async function main() {
 
   // 3. The floor: bare decode steps (Loom's runner and KV cache, no scheduler, sampling, text or
   //    worker) at batch 1 and 8 — how much of a step is onnxruntime itself — in each layout.
-  const bare = {} as Record<Layout, Awaited<ReturnType<typeof bareSteps>>>;
-  for (const layout of LAYOUTS) bare[layout] = await bareSteps(dirs[layout], threads, TOKENS);
+  const bare = await bareSteps(dirs, threads, TOKENS);
 
   // 4. Loom aggregate throughput with concurrent streams (prefills included), layouts in turn.
   const aggregate: Array<{ layout: Layout; streams: number } & Summary> = [];
@@ -410,55 +409,66 @@ function summarise(runs: ReadonlyArray<Summary>): Summary {
   };
 }
 
-/** Tokens/s of bare decode steps at batch 1 and 8 (best of 3), prompts of 16 tokens. */
+/**
+ * Tokens/s of bare decode steps at batch 1 and 8 (best of 5), prompts of 16 tokens, for each
+ * layout's folder; the layouts take turns run by run, so the machine's other load falls on both.
+ */
 async function bareSteps(
-  dir: string,
+  dirs: Record<Layout, string>,
   threads: number | undefined,
   steps: number,
-): Promise<{ wall: Record<number, number>; cpu: Record<number, number> }> {
-  const folder = await readModelFolder(dir);
-  const session = await ort.InferenceSession.create(folder.onnxPath, {
-    executionProviders: ["cpu"],
-    ...(threads ? { intraOpNumThreads: threads } : {}),
-  });
-  const graph = checkDecoderGraph(folder, session);
-  const d = folder.decoder!;
-  const runner = new DecoderRunner(
-    session,
-    { numLayers: d.numLayers, numKvHeads: d.numKvHeads, headDim: d.headDim, dtype: graph.kvType },
-    graph,
-    d.vocabSize,
-  );
-  const wall: Record<number, number> = {};
-  const cpu: Record<number, number> = {};
-  for (const batch of [1, 8]) {
-    const rates: number[] = [];
-    const cpuRates: number[] = [];
-    for (let r = 0; r < 3; r++) {
-      const seqs = [];
-      for (let b = 0; b < batch; b++)
-        seqs.push(
-          (
-            await runner.prefill(
-              b,
-              Array.from({ length: 16 }, (_, i) => 10 + i + b),
-            )
-          ).kv,
-        );
-      let kv = (await runner.merge(seqs.map((k) => ({ kv: k }))))!;
-      const started = performance.now();
-      const c = process.cpuUsage();
-      for (let i = 0; i < steps; i++) kv = (await runner.decode(kv, new Array(batch).fill(5))).kv;
-      const used = process.cpuUsage(c);
-      rates.push((batch * steps * 1000) / (performance.now() - started));
-      cpuRates.push((batch * steps * 1e6) / (used.user + used.system));
-      kv.dispose();
-    }
-    wall[batch] = best(rates);
-    cpu[batch] = best(cpuRates);
+): Promise<Record<Layout, { wall: Record<number, number>; cpu: Record<number, number> }>> {
+  const runners = {} as Record<Layout, DecoderRunner>;
+  for (const layout of LAYOUTS) {
+    const folder = await readModelFolder(dirs[layout]);
+    const session = await ort.InferenceSession.create(folder.onnxPath, {
+      executionProviders: ["cpu"],
+      ...(threads ? { intraOpNumThreads: threads } : {}),
+    });
+    const graph = checkDecoderGraph(folder, session);
+    const d = folder.decoder!;
+    runners[layout] = new DecoderRunner(
+      session,
+      { numLayers: d.numLayers, numKvHeads: d.numKvHeads, headDim: d.headDim, dtype: graph.kvType },
+      graph,
+      d.vocabSize,
+    );
   }
-  await session.release();
-  return { wall, cpu };
+  const rates = { present: { 1: [], 8: [] }, appended: { 1: [], 8: [] } } as Record<Layout, Record<number, number[]>>;
+  const cpuRates = { present: { 1: [], 8: [] }, appended: { 1: [], 8: [] } } as Record<
+    Layout,
+    Record<number, number[]>
+  >;
+  for (let r = 0; r < 5; r++)
+    for (const batch of [1, 8])
+      for (const layout of LAYOUTS) {
+        const runner = runners[layout];
+        const seqs = [];
+        for (let b = 0; b < batch; b++)
+          seqs.push(
+            (
+              await runner.prefill(
+                b,
+                Array.from({ length: 16 }, (_, i) => 10 + i + b),
+              )
+            ).kv,
+          );
+        let kv = (await runner.merge(seqs.map((k) => ({ kv: k }))))!;
+        for (const k of seqs) k.dispose();
+        const started = performance.now();
+        const c = process.cpuUsage();
+        for (let i = 0; i < steps; i++) kv = (await runner.decode(kv, new Array(batch).fill(5))).kv;
+        const used = process.cpuUsage(c);
+        rates[layout][batch]!.push((batch * steps * 1000) / (performance.now() - started));
+        cpuRates[layout][batch]!.push((batch * steps * 1e6) / (used.user + used.system));
+        kv.dispose();
+      }
+  for (const layout of LAYOUTS) await runners[layout].session.release();
+  const pick = (layout: Layout) => ({
+    wall: { 1: best(rates[layout][1]!), 8: best(rates[layout][8]!) },
+    cpu: { 1: best(cpuRates[layout][1]!), 8: best(cpuRates[layout][8]!) },
+  });
+  return { present: pick("present"), appended: pick("appended") };
 }
 
 await main();
