@@ -23,7 +23,7 @@ export default tseslint.config(
     // probes; no engine code), and the engine benchmark, which times the runner and KV cache
     // beneath the facade on purpose.
     files: ["**/*.{js,ts,tsx}"],
-    ignores: ["server/inference/**", "bench/engine.ts"],
+    ignores: ["server/inference/**", "bench/engine.ts", "bench/kv-layout.ts", "bench/layouts.ts"],
     rules: {
       "no-restricted-imports": [
         "error",

@@ -14,7 +14,7 @@
 // tiny-llama test fixture (too small to say much: per-call overhead dominates).
 
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,10 +30,10 @@ import {
 } from "../server/inference/index";
 import { loadCausalLM as loadInMainThread } from "../server/inference/engine";
 import { checkDecoderGraph } from "../server/inference/graph-check";
-import { kvOutputsOf } from "../server/inference/kv-layout";
 import { readModelFolder } from "../server/inference/model-folder";
 import { datasetsDir, PYTHON, pythonTorchMissing, tinyLlamaDir } from "../server/inference/test-helpers";
 import { loadPeerModel } from "../server/inference/transformers-peer";
+import { bothLayouts, LAYOUTS, type Layout } from "./layouts";
 import { startProbe, type Probe } from "./responsiveness";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -145,45 +145,10 @@ const cpuMs = () => {
   return (u.user + u.system) / 1000;
 };
 
-type Layout = "present" | "appended";
-const LAYOUTS: readonly Layout[] = ["present", "appended"];
 const LAYOUT_NAMES: Record<Layout, string> = {
   present: "standard layout (present.* = whole cache)",
   appended: "appended layout (present_new.*, paged cache)",
 };
-
-/** The KV layout a folder's graph has (kv-layout.ts reads it off the output names). */
-async function layoutOf(dir: string): Promise<Layout> {
-  const folder = await readModelFolder(dir);
-  const session = await ort.InferenceSession.create(folder.onnxPath, { executionProviders: ["cpu"] });
-  const outputs = kvOutputsOf(session.outputNames, folder.decoder!.numLayers);
-  await session.release();
-  if ("missing" in outputs) throw new Error(`${dir}: no KV outputs (${outputs.missing})`);
-  return outputs.layout;
-}
-
-/**
- * The same model in both KV layouts, side by side: the folder as it is and a copy under
- * .tmp/bench/layouts/ whose graph training/kv_layout.py converted (same weights, same logits).
- */
-async function bothLayouts(dir: string): Promise<Record<Layout, string>> {
-  const own = await layoutOf(dir);
-  const other: Layout = own === "present" ? "appended" : "present";
-  const copy = path.join(root, ".tmp", "bench", "layouts", `${path.basename(dir)}-${other}`);
-  const source = path.join(dir, "onnx", "model.onnx");
-  const target = path.join(copy, "onnx", "model.onnx");
-  if (!existsSync(target) || statSync(target).mtimeMs < statSync(source).mtimeMs) {
-    rmSync(copy, { recursive: true, force: true });
-    cpSync(dir, copy, { recursive: true, filter: (src) => !src.startsWith(path.join(dir, "onnx")) });
-    mkdirSync(path.dirname(target), { recursive: true });
-    log(`converting ${path.relative(root, dir)} to the ${other} layout in ${path.relative(root, copy)} …`);
-    const r = spawnSync(PYTHON, [path.join(root, "training", "kv_layout.py"), source, "--out", target, "--to", other], {
-      stdio: ["ignore", "inherit", "inherit"],
-    });
-    if (r.status !== 0) throw new Error("training/kv_layout.py failed (needs /usr/bin/python3 with onnx)");
-  }
-  return own === "present" ? { present: dir, appended: copy } : { present: copy, appended: dir };
-}
 
 async function main() {
   const { dir, label } = pickModel();
