@@ -11,6 +11,7 @@ export const repoRoot = path.resolve(here, "../..");
 export const fixturesDir = path.join(here, "__fixtures__");
 export const tinyLlamaDir = path.join(fixturesDir, "tiny-llama");
 export const tinyClassifierDir = path.join(fixturesDir, "tiny-classifier");
+export const familiesDir = path.join(fixturesDir, "families");
 
 /** ../shared/datasets relative to the repository, or LOOM_DATASETS_DIR. */
 export function datasetsDir(): string {
