@@ -112,7 +112,7 @@ describe(
       test(`${family}: models add <folder>, then an upload of the same files; both stream in Chat`, async () => {
         const dir = path.join(familiesDir, family);
         const expected = await direct(dir);
-      assert.ok(expected.length > 0, "the engine writes some text");
+        assert.ok(expected.length > 0, "the engine writes some text");
 
         const lines = await runAdminRequest(deps, { command: "models:add", source: dir, id: `${family}-cli` });
         assert.match(lines[0]!, new RegExp(`^Installed ${family}-cli \\(causal-lm, `));
