@@ -36,12 +36,14 @@ def _base(model_type, arch, **keys):
 
 
 def family_config(family, vocab_size, bos, eos, pad=None):
-    """A config.json for a tiny model of `family`, with the keys the HF config class writes."""
+    """A config.json for a tiny model of `family`, with the keys the HF config class writes.
+    llama/mistral: 2 query heads over 1 KV head of 16 (GroupQueryAttention, which the genai
+    fixture uses, needs head sizes that are multiples of 16)."""
     common = dict(vocab_size=vocab_size, bos_token_id=bos, eos_token_id=eos)
     if family in ("llama", "mistral"):
         cfg = _base(family, "LlamaForCausalLM" if family == "llama" else "MistralForCausalLM",
-                    hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
-                    num_key_value_heads=2, head_dim=8, hidden_act="silu", max_position_embeddings=256,
+                    hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
+                    num_key_value_heads=1, head_dim=16, hidden_act="silu", max_position_embeddings=256,
                     rms_norm_eps=1e-5, rope_theta=10000.0, tie_word_embeddings=False, attention_bias=False,
                     attention_dropout=0.0, **common)
         if family == "llama":

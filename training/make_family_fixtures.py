@@ -471,18 +471,137 @@ def make_family(family, out_dir, seed):
     write_json(os.path.join(out_dir, "golden.json"), golden, compact=True)
     size = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(out_dir) for f in fs)
     print(f"{family}: seed {s}, margin {min(margins):.3f}, greedy {out}, {size // 1024} KiB, {sorted(variants)}")
+    return model, golden
+
+
+# ---------------------------------------------------------------------------------------------
+# The onnxruntime-genai builder's layout
+
+
+def make_genai(model, golden, family_dir, out_dir):
+    """The llama fixture's weights in the layout onnxruntime-genai's model builder writes:
+    genai_config.json (no config.json), model.onnx at the top with com.microsoft.GroupQueryAttention
+    (rotary inside, from cos/sin caches), inputs input_ids + attention_mask + past_key_values.N.*,
+    no position_ids. Same weights, so the llama golden logits apply unchanged."""
+    cfg = model.config
+    H, KV, D = cfg["num_attention_heads"], cfg["num_key_value_heads"], cfg["head_dim"]
+    L, V, E = cfg["num_hidden_layers"], cfg["vocab_size"], cfg["hidden_size"]
+    sd = {k: v.detach().numpy().astype(np.float32) for k, v in model.state_dict().items()}
+    inits, nodes = [], []
+
+    def const(name, arr):
+        inits.append(numpy_helper.from_array(np.asarray(arr), name))
+        return name
+
+    def node(op, inputs, outputs, **attrs):
+        nodes.append(helper.make_node(op, inputs, outputs, name=outputs[0] + "_" + op, **attrs))
+        return outputs[0]
+
+    def rms(x, weight, tag):
+        sq = node("Mul", [x, x], [f"{tag}/sq"])
+        mean = node("ReduceMean", [sq], [f"{tag}/mean"], axes=[-1], keepdims=1)
+        var = node("Add", [mean, const(f"{tag}/eps", np.float32(cfg["rms_norm_eps"]))], [f"{tag}/var"])
+        inv = node("Reciprocal", [node("Sqrt", [var], [f"{tag}/std"])], [f"{tag}/inv"])
+        return node("Mul", [node("Mul", [x, inv], [f"{tag}/normed"]), const(f"{tag}/weight", weight)], [f"{tag}/out"])
+
+    def linear(x, key, tag):
+        return node("MatMul", [x, const(f"{key}.T", sd[key].T.copy())], [tag])
+
+    # seqlens_k = valid tokens - 1 per row; total_sequence_length = the mask's length (both int32).
+    mask_sum = node("ReduceSum", ["attention_mask", const("axes1", np.array([1], dtype=np.int64))], ["mask_sum"], keepdims=0)
+    node("Cast", [node("Sub", [mask_sum, const("one", np.array(1, dtype=np.int64))], ["seqlens_i64"])], ["seqlens_k"],
+         to=TensorProto.INT32)
+    total = node("Gather", [node("Shape", ["attention_mask"], ["mask_shape"]), const("idx1", np.array(1, dtype=np.int64))],
+                 ["total_i64"], axis=0)
+    node("Cast", [total], ["total_seq_len"], to=TensorProto.INT32)
+    inv_freq = 1.0 / (cfg["rope_theta"] ** (np.arange(0, D, 2, dtype=np.int64).astype(np.float32) / D))
+    angles = np.arange(cfg["max_position_embeddings"], dtype=np.float32)[:, None] * inv_freq[None, :]
+    const("cos_cache", np.cos(angles).astype(np.float32))
+    const("sin_cache", np.sin(angles).astype(np.float32))
+
+    x = node("Gather", [const("model.embed_tokens.weight", sd["model.embed_tokens.weight"]), "input_ids"], ["embeds"])
+    for i in range(L):
+        p = f"model.layers.{i}"
+        h = rms(x, sd[f"{p}.input_layernorm.weight"], f"{p}/input_layernorm")
+        q = linear(h, f"{p}.self_attn.q_proj.weight", f"{p}/q")
+        k = linear(h, f"{p}.self_attn.k_proj.weight", f"{p}/k")
+        v = linear(h, f"{p}.self_attn.v_proj.weight", f"{p}/v")
+        nodes.append(helper.make_node(
+            "GroupQueryAttention",
+            [q, k, v, f"past_key_values.{i}.key", f"past_key_values.{i}.value", "seqlens_k", "total_seq_len",
+             "cos_cache", "sin_cache"],
+            [f"{p}/attn", f"present.{i}.key", f"present.{i}.value"],
+            name=f"{p}/GroupQueryAttention", domain="com.microsoft",
+            num_heads=H, kv_num_heads=KV, do_rotary=1, rotary_interleaved=0, scale=float(D ** -0.5)))
+        x = node("Add", [x, linear(f"{p}/attn", f"{p}.self_attn.o_proj.weight", f"{p}/o")], [f"{p}/resid1"])
+        h = rms(x, sd[f"{p}.post_attention_layernorm.weight"], f"{p}/post_attention_layernorm")
+        gate = linear(h, f"{p}.mlp.gate_proj.weight", f"{p}/gate")
+        silu = node("Mul", [gate, node("Sigmoid", [gate], [f"{p}/sig"])], [f"{p}/silu"])
+        up = linear(h, f"{p}.mlp.up_proj.weight", f"{p}/up")
+        down = linear(node("Mul", [silu, up], [f"{p}/gated"]), f"{p}.mlp.down_proj.weight", f"{p}/down")
+        x = node("Add", [x, down], [f"{p}/resid2"])
+    linear(rms(x, sd["model.norm.weight"], "model/norm"), "lm_head.weight", "logits")
+
+    f32, i64 = TensorProto.FLOAT, TensorProto.INT64
+    inputs = [helper.make_tensor_value_info("input_ids", i64, ["batch_size", "sequence_length"]),
+              helper.make_tensor_value_info("attention_mask", i64, ["batch_size", "total_sequence_length"])]
+    outputs = [helper.make_tensor_value_info("logits", f32, ["batch_size", "sequence_length", V])]
+    for i in range(L):
+        for kv in ("key", "value"):
+            inputs.append(helper.make_tensor_value_info(f"past_key_values.{i}.{kv}", f32,
+                                                        ["batch_size", KV, "past_sequence_length", D]))
+            outputs.append(helper.make_tensor_value_info(f"present.{i}.{kv}", f32,
+                                                         ["batch_size", KV, "total_sequence_length", D]))
+    graph = helper.make_graph(nodes, "main_graph", inputs, outputs, inits)
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET), helper.make_opsetid("com.microsoft", 1)],
+                          producer_name="onnxruntime-genai")
+    m.ir_version = 8
+
+    if os.path.exists(out_dir):
+        shutil.rmtree(out_dir)
+    os.makedirs(out_dir)
+    onnx.save(m, os.path.join(out_dir, "model.onnx"))
+    for f in ("tokenizer.json", "tokenizer_config.json"):
+        shutil.copy(os.path.join(family_dir, f), os.path.join(out_dir, f))
+    genai = {
+        "model": {
+            "bos_token_id": cfg["bos_token_id"], "context_length": cfg["max_position_embeddings"],
+            "decoder": {
+                "session_options": {"log_id": "onnxruntime-genai", "provider_options": []},
+                "filename": "model.onnx", "head_size": D, "hidden_size": E,
+                "inputs": {"input_ids": "input_ids", "attention_mask": "attention_mask",
+                           "past_key_names": "past_key_values.%d.key", "past_value_names": "past_key_values.%d.value"},
+                "outputs": {"logits": "logits", "present_key_names": "present.%d.key",
+                            "present_value_names": "present.%d.value"},
+                "num_attention_heads": H, "num_hidden_layers": L, "num_key_value_heads": KV,
+            },
+            "eos_token_id": cfg["eos_token_id"], "pad_token_id": cfg["eos_token_id"], "type": "llama", "vocab_size": V,
+        },
+        "search": {"diversity_penalty": 0.0, "do_sample": False, "early_stopping": True, "length_penalty": 1.0,
+                   "max_length": cfg["max_position_embeddings"], "min_length": 0, "no_repeat_ngram_size": 0,
+                   "num_beams": 1, "num_return_sequences": 1, "past_present_share_buffer": False,
+                   "repetition_penalty": 1.0, "temperature": 1.0, "top_k": 1, "top_p": 1.0},
+    }
+    write_json(os.path.join(out_dir, "genai_config.json"), genai)
+    g = dict(golden, description="The llama fixture's golden logits (same weights, onnxruntime-genai layout).",
+             variants={"fp32": "model.onnx"}, external_data=[], quantized_references={})
+    write_json(os.path.join(out_dir, "golden.json"), g, compact=True)
+    print(f"genai-llama: {os.path.getsize(os.path.join(out_dir, 'model.onnx')) // 1024} KiB")
 
 
 def main():
     ap = argparse.ArgumentParser(description="Regenerate the decoder-family fixtures")
     ap.add_argument("--out", default=os.path.join(ROOT, "server", "inference", "__fixtures__", "families"))
+    ap.add_argument("--genai-out", default=os.path.join(ROOT, "server", "inference", "__fixtures__", "genai-llama"))
     ap.add_argument("--seed", type=int, default=100)
     ap.add_argument("families", nargs="*", default=list(LAYOUTS))
     args = ap.parse_args()
     torch.set_num_threads(1)
     for family in args.families:
         # Each family its own seeds, so llama and mistral (same maths) get different weights.
-        make_family(family, os.path.join(args.out, family), args.seed + 1000 * list(LAYOUTS).index(family))
+        model, golden = make_family(family, os.path.join(args.out, family), args.seed + 1000 * list(LAYOUTS).index(family))
+        if family == "llama":
+            make_genai(model, golden, os.path.join(args.out, family), args.genai_out)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import path from "node:path";
 import { z } from "zod";
 import { ModelFolderError } from "./errors";
 import { declaresExtractiveSummarizer } from "./extractive-kind";
+import { GENAI_CONFIG, readGenaiLayout } from "./genai-folder";
 import type { DeviceSetting } from "./session";
 import { chooseVariant, type OnnxVariant } from "./variants";
 
@@ -50,8 +51,9 @@ export interface ModelFolder {
   onnxPath: string;
   /** The same, relative to `dir` (for messages). */
   onnxFile: string;
-  /** Which precision variant onnxFile is, and why it was chosen (variants.ts). */
-  variant: OnnxVariant;
+  /** Which precision variant onnxFile is, and why it was chosen (variants.ts); "genai" for the
+   * onnxruntime-genai layout, whose one graph genai_config.json names. */
+  variant: OnnxVariant | "genai";
   variantReason: string;
   config: Record<string, unknown>;
   generation: GenerationDefaults;
@@ -171,7 +173,10 @@ export function folderOptions(load: { session?: { device?: DeviceSetting } }): R
 export async function readModelFolder(dirInput: string, options: ReadFolderOptions = {}): Promise<ModelFolder> {
   const dir = path.resolve(dirInput);
   if (!existsSync(dir)) throw new ModelFolderError(dir, undefined, `model folder ${dir} does not exist`);
-  const config = parseWith(configSchema, await readJson(dir, "config.json", true), dir, "config.json");
+  // onnxruntime-genai's layout has genai_config.json (genai-folder.ts), Optimum's config.json.
+  const genai = await readGenaiLayout(dir);
+  const configFile = genai ? GENAI_CONFIG : "config.json";
+  const config = parseWith(configSchema, genai?.config ?? (await readJson(dir, "config.json", true)), dir, configFile);
 
   const architectures = config.architectures ?? [];
   const seq2seq =
@@ -199,7 +204,9 @@ export async function readModelFolder(dirInput: string, options: ReadFolderOptio
     );
   else kind = "causal-lm"; // no architectures: the graph check below decides whether it is one
 
-  const chosen = chooseVariant(dir, config, options.device);
+  const chosen: { file: string; variant: OnnxVariant | "genai"; reason: string } = genai
+    ? { file: genai.onnxFile, variant: "genai", reason: `${GENAI_CONFIG} model.decoder.filename` }
+    : chooseVariant(dir, config, options.device);
   const onnxFile = chosen.file;
 
   const tokenizerJson = parseWith(

@@ -20,10 +20,11 @@ import { logger } from "../logger";
 import { createUploadStaging } from "../uploads/staging";
 import { createRegistry, type Registry } from "./registry";
 
-const familiesDir = fileURLToPath(new URL("../inference/__fixtures__/families/", import.meta.url));
+const fixturesDir = fileURLToPath(new URL("../inference/__fixtures__/", import.meta.url));
+// Each family fixture, and the onnxruntime-genai layout one (genai_config.json, GroupQueryAttention).
 const families = (() => {
   try {
-    return readdirSync(familiesDir).sort();
+    return [...readdirSync(path.join(fixturesDir, "families")).map((f) => `families/${f}`), "genai-llama"].sort();
   } catch {
     return [];
   }
@@ -109,21 +110,22 @@ describe(
     }
 
     for (const family of families) {
-      test(`${family}: models add <folder>, then an upload of the same files; both stream in Chat`, async () => {
-        const dir = path.join(familiesDir, family);
+      test(`${path.basename(family)}: models add <folder>, then an upload of the same files; both stream in Chat`, async () => {
+        const dir = path.join(fixturesDir, family);
+        const id = path.basename(family);
         const expected = await direct(dir);
         assert.ok(expected.length > 0, "the engine writes some text");
 
-        const lines = await runAdminRequest(deps, { command: "models:add", source: dir, id: `${family}-cli` });
-        assert.match(lines[0]!, new RegExp(`^Installed ${family}-cli \\(causal-lm, `));
-        const cli = (await registry.listModels()).find((r) => r.id === `${family}-cli`)!;
+        const lines = await runAdminRequest(deps, { command: "models:add", source: dir, id: `${id}-cli` });
+        assert.match(lines[0]!, new RegExp(`^Installed ${id}-cli \\(causal-lm, `));
+        const cli = (await registry.listModels()).find((r) => r.id === `${id}-cli`)!;
         assert.equal(cli.status, "ready");
-        for (const f of await filesUnder(path.join(dir, "onnx")))
+        for (const f of await filesUnder(dir))
           assert.ok(
-            cli.files.some((x) => x.path === `onnx/${f}`),
-            `installed with onnx/${f}`,
+            cli.files.some((x) => x.path === f),
+            `installed with ${f}`,
           );
-        await streamsInChat(`${family}-cli`, expected);
+        await streamsInChat(`${id}-cli`, expected);
 
         // The upload: each file of the folder streamed in (the browser's folder drop), then installed.
         const upload = await deps.uploads.createUpload();
@@ -132,12 +134,12 @@ describe(
             maxBytes: 16 * 1024 * 1024,
           });
         const { row } = await registry.installUploaded(upload.filesDir, {
-          modelId: `${family}-upload`,
+          modelId: `${id}-upload`,
           uploadedBy: null,
         });
         await deps.uploads.discardUpload(upload.id);
         assert.equal(row.status, "ready");
-        await streamsInChat(`${family}-upload`, expected);
+        await streamsInChat(`${id}-upload`, expected);
       });
     }
   },
