@@ -3,7 +3,7 @@
 // model_quantized.onnx, model_uint8.onnx, model_q4.onnx, model_q4f16.onnx); the one loaded is the
 // best for the device asked for, unless config.json names one (`"loom": {"onnx_variant": "q4"}`).
 //
-// Order by device (docs/decisions/033-onnx-variants-by-device.md):
+// Order by device (docs/decisions/033-decoder-families-and-onnx-variants.md):
 //   cpu / auto    fp32 → int8 → uint8 → q4 → fp16 → q4f16
 //                 (full precision first: it is the golden-exact one and the CPU provider's
 //                 fastest kernels are fp32 and int8; float16 arithmetic on a CPU is emulated)
