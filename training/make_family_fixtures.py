@@ -33,7 +33,8 @@ Variants are rewritten from the fp32 graph with onnx.helper (no onnxruntime or o
   symmetric: no zero_points input, so the default 8 applies), weights packed two to a byte, low
   nibble first.
 The engine's tests (server/inference/families.test.ts) state and check each variant's bound
-against the fp32 golden logits.
+against the fp32 golden logits, and hold int8 and q4 to 1e-4 of golden.json's
+"quantized_references": PyTorch computing as those graphs should (q4_reference, int8_reference).
 """
 
 import argparse
@@ -272,6 +273,45 @@ def q4_reference(model):
     return ref.eval()
 
 
+class _DynamicInt8Linear(nn.Module):
+    """nn.Linear as the int8 graph computes it: DynamicQuantizeLinear on the input (uint8, one
+    scale and zero point over the whole tensor, round half to even), int8 weights with one scale
+    per output column, exact integer products, then both scales."""
+
+    def __init__(self, linear):
+        super().__init__()
+        w = linear.weight.detach().numpy().T.astype(np.float32)  # [K, N], the graph's B
+        scale = np.maximum(np.abs(w).max(axis=0), 1e-8) / 127.0
+        self.wq = torch.from_numpy(np.clip(np.round(w / scale), -127, 127).astype(np.float64))
+        self.ws = torch.from_numpy(scale.astype(np.float32))
+        self.bias = None if linear.bias is None else linear.bias.detach().clone()
+
+    def forward(self, x):
+        lo = torch.clamp(x.min(), max=0.0)
+        hi = torch.clamp(x.max(), min=0.0)
+        scale = (hi - lo) / 255.0
+        zp = torch.clamp(torch.round(-lo / scale), 0, 255)
+        xq = torch.clamp(torch.round(x / scale) + zp, 0, 255)
+        acc = torch.matmul((xq - zp).double(), self.wq)  # integers: exact in float64
+        y = (acc.float() * scale) * self.ws
+        return y if self.bias is None else y + self.bias
+
+
+def int8_reference(model):
+    """A copy of the PyTorch model whose Linear layers compute as the int8 graph's MatMuls do."""
+    ref = copy.deepcopy(model)
+
+    def swap(module):
+        for name, child in module.named_children():
+            if isinstance(child, nn.Linear):
+                setattr(module, name, _DynamicInt8Linear(child))
+            else:
+                swap(child)
+
+    swap(ref)
+    return ref.eval()
+
+
 def _embedding(model):
     return model.transformer.wte if model.family == "gpt2" else model.model.embed_tokens
 
@@ -451,6 +491,10 @@ def make_family(family, out_dir, seed):
     if "q4" in layout["variants"]:
         ref_last, ref_rows = teacher_forced(q4_reference(model), prompts[0]["ids"], [tid for tid, _ in rows])
         references["q4"] = {"prefill": _row(ref_last), "steps": [_row(r) for r in ref_rows]}
+    for name in ("int8", "quantized"):
+        if name in layout["variants"]:
+            ref_last, ref_rows = teacher_forced(int8_reference(model), prompts[0]["ids"], [tid for tid, _ in rows])
+            references[name] = {"prefill": _row(ref_last), "steps": [_row(r) for r in ref_rows]}
     golden = {
         "description": f"PyTorch reference (training/families.py, {cfg['architectures'][0]}) for this folder; greedy, "
                        "batch 1, prefill with a zero-length past, then one token per step through the KV cache.",
