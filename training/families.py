@@ -9,6 +9,8 @@ random-weight exports and their golden logits; no `transformers` package is need
 | mistral | MistralForCausalLM       | config keys (sliding_window); same layer maths as LLaMA               |
 | qwen2   | Qwen2ForCausalLM         | bias on q/k/v (not o_proj), tied embeddings                          |
 | phi3    | Phi3ForCausalLM          | fused `qkv_proj` (q, k, v rows in that order), fused `gate_up_proj`  |
+| gemma   | GemmaForCausalLM         | embeddings × sqrt(hidden), head_dim ≠ hidden/heads, (1+w) RMSNorm,   |
+|         |                          | gelu(tanh) MLP, multi-query (1 KV head), tied embeddings              |
 | gemma2  | Gemma2ForCausalLM        | embeddings × sqrt(hidden), head_dim ≠ hidden/heads, (1+w) RMSNorm,   |
 |         |                          | sandwich norms, query_pre_attn_scalar, attention and final soft-caps, |
 |         |                          | gelu(tanh) MLP, tied embeddings                                      |
@@ -27,6 +29,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+GEMMA = ("gemma", "gemma2")
 MASK_VALUE = -1e9  # finite: a fully padded row softmaxes to a uniform row, not NaN (model.py)
 
 
@@ -62,6 +65,12 @@ def family_config(family, vocab_size, bos, eos, pad=None):
                      original_max_position_embeddings=256, rms_norm_eps=1e-5, rope_theta=10000.0, rope_scaling=None,
                      partial_rotary_factor=1.0, tie_word_embeddings=False, sliding_window=2047,
                      attention_dropout=0.0, embd_pdrop=0.0, resid_pdrop=0.0, pad_token_id=pad, **common)
+    if family == "gemma":  # Gemma 1: Gemma 2's embedding scale, (1+w) norms and gelu, none of the rest
+        return _base("gemma", "GemmaForCausalLM", hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                     num_attention_heads=4, num_key_value_heads=1, head_dim=16, hidden_activation="gelu_pytorch_tanh",
+                     hidden_act="gelu_pytorch_tanh", max_position_embeddings=256, rms_norm_eps=1e-6,
+                     rope_theta=10000.0, attention_bias=False, attention_dropout=0.0, tie_word_embeddings=True,
+                     pad_token_id=pad, **common)
     if family == "gemma2":
         return _base("gemma2", "Gemma2ForCausalLM", hidden_size=32, intermediate_size=64, num_hidden_layers=2,
                      num_attention_heads=4, num_key_value_heads=2, head_dim=16, hidden_activation="gelu_pytorch_tanh",
@@ -189,7 +198,7 @@ class LlamaStyleMLP(nn.Module):
             self.gate_proj = nn.Linear(d, i, bias=False)
             self.up_proj = nn.Linear(d, i, bias=False)
         self.down_proj = nn.Linear(i, d, bias=False)
-        self.act = gelu_tanh if family == "gemma2" else F.silu
+        self.act = gelu_tanh if family in GEMMA else F.silu
 
     def forward(self, x):
         if self.family == "phi3":
@@ -204,9 +213,10 @@ class LlamaStyleLayer(nn.Module):
         super().__init__()
         d, eps, g2 = cfg["hidden_size"], cfg["rms_norm_eps"], family == "gemma2"
         self.gemma2 = g2
-        self.input_layernorm = RMSNorm(d, eps, g2)
+        plus_one = family in GEMMA
+        self.input_layernorm = RMSNorm(d, eps, plus_one)
         self.self_attn = LlamaStyleAttention(cfg, family)
-        self.post_attention_layernorm = RMSNorm(d, eps, g2)
+        self.post_attention_layernorm = RMSNorm(d, eps, plus_one)
         if g2:  # Gemma2DecoderLayer's sandwich: norms before and after both blocks
             self.pre_feedforward_layernorm = RMSNorm(d, eps, True)
             self.post_feedforward_layernorm = RMSNorm(d, eps, True)
@@ -238,7 +248,7 @@ class LlamaStyleForCausalLM(nn.Module):
         self.model = _Inner()
         self.model.embed_tokens = nn.Embedding(cfg["vocab_size"], cfg["hidden_size"])
         self.model.layers = nn.ModuleList(LlamaStyleLayer(cfg, family) for _ in range(cfg["num_hidden_layers"]))
-        self.model.norm = RMSNorm(cfg["hidden_size"], cfg["rms_norm_eps"], family == "gemma2")
+        self.model.norm = RMSNorm(cfg["hidden_size"], cfg["rms_norm_eps"], family in GEMMA)
         self.lm_head = nn.Linear(cfg["hidden_size"], cfg["vocab_size"], bias=False)
         if cfg["tie_word_embeddings"]:
             self.lm_head.weight = self.model.embed_tokens.weight
@@ -248,7 +258,7 @@ class LlamaStyleForCausalLM(nn.Module):
         cos, sin = rope(position_ids, self.head_dim, self.config["rope_theta"])
         mask = build_mask(attention_mask, S)
         x = self.model.embed_tokens(input_ids)
-        if self.family == "gemma2":  # Gemma2Model: normalizer = sqrt(hidden) in the hidden dtype
+        if self.family in GEMMA:  # GemmaModel / Gemma2Model: normalizer = sqrt(hidden) in the hidden dtype
             x = x * torch.tensor(self.config["hidden_size"] ** 0.5, dtype=x.dtype)
         presents = []
         for i, layer in enumerate(self.model.layers):

@@ -1,6 +1,6 @@
 """Regenerate the decoder-family fixtures (deterministic; ~20 s on 2 cores):
 
-    server/inference/__fixtures__/families/<family>/   for llama mistral qwen2 phi3 gemma2 gpt2
+    server/inference/__fixtures__/families/<family>/   for llama mistral qwen2 phi3 gemma2 gpt2 gemma
 
     /usr/bin/python3 training/make_family_fixtures.py [--out server/inference/__fixtures__/families]
 
@@ -20,6 +20,7 @@ Layouts and variants, spread over the families so every one is covered once:
 | qwen2   | model.onnx, model_quantized.onnx (transformers.js's name for the int8 file)            |
 | phi3    | model.onnx, model_q4.onnx                                                              |
 | gemma2  | model.onnx, model_fp16.onnx                                                            |
+| gemma   | model.onnx                                                                             |
 | gpt2    | model.onnx                                                                             |
 
 Variants are rewritten from the fp32 graph with onnx.helper (no onnxruntime or onnxconverter here):
@@ -86,6 +87,12 @@ TEMPLATES = {
         "{% elif message['role'] == 'assistant' %}{{ '<|assistant|>\\n' + message['content'] + '<|end|>\\n' }}"
         "{% endif %}{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% else %}{{ eos_token }}{% endif %}"
     ),
+    "gemma": (
+        "{{ bos_token }}{% for message in messages %}{% if message['role'] == 'assistant' %}{% set role = 'model' %}"
+        "{% else %}{% set role = message['role'] %}{% endif %}"
+        "{{ '<start_of_turn>' + role + '\\n' + message['content'] | trim + '<end_of_turn>\\n' }}{% endfor %}"
+        "{% if add_generation_prompt %}{{ '<start_of_turn>model\\n' }}{% endif %}"
+    ),
     "gemma2": (
         "{{ bos_token }}{% for message in messages %}{% if message['role'] == 'assistant' %}{% set role = 'model' %}"
         "{% else %}{% set role = message['role'] %}{% endif %}"
@@ -101,6 +108,8 @@ SPECIALS = {
     "qwen2": (["<|endoftext|>", "<|im_start|>", "<|im_end|>"], None, "<|endoftext|>", "<|endoftext|>", ["<|im_end|>"]),
     "phi3": (["<unk>", "<s>", "</s>", "<|endoftext|>", "<|assistant|>", "<|end|>", "<|system|>", "<|user|>"],
              "<s>", "<|endoftext|>", "<|endoftext|>", ["<|end|>"]),
+    "gemma": (["<pad>", "<eos>", "<bos>", "<unk>", "<start_of_turn>", "<end_of_turn>"], "<bos>", "<eos>", "<pad>",
+              ["<end_of_turn>"]),
     "gemma2": (["<pad>", "<eos>", "<bos>", "<unk>", "<start_of_turn>", "<end_of_turn>"], "<bos>", "<eos>", "<pad>",
                ["<end_of_turn>"]),
     "gpt2": (["<|endoftext|>"], "<|endoftext|>", "<|endoftext|>", None, []),
@@ -112,6 +121,7 @@ LAYOUTS = {
     "phi3": {"external": [], "variants": ["q4"]},
     "gemma2": {"external": [], "variants": ["fp16"]},
     "gpt2": {"external": [], "variants": []},
+    "gemma": {"external": [], "variants": []},  # last: the seeds of the others depend on their index
 }
 PROMPTS = ["Once upon a time, the loom", "def add(a, b):", "你好，世界"]
 

@@ -14,7 +14,7 @@ from make_family_fixtures import q4_quantize, q4_reference  # noqa: E402
 from model import LlamaForCausalLM  # noqa: E402
 
 torch.set_num_threads(1)
-FAMILIES = ["llama", "mistral", "qwen2", "phi3", "gemma2", "gpt2"]
+FAMILIES = ["llama", "mistral", "qwen2", "phi3", "gemma", "gemma2", "gpt2"]
 
 
 def tiny(family, seed=0):

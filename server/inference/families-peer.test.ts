@@ -1,5 +1,5 @@
 // Loom against transformers.js on every decoder family fixture (each family transformers.js
-// supports: llama, mistral, qwen2, phi3, gemma2, gpt2), external data included: same folder,
+// supports: llama, mistral, qwen2, phi3, gemma, gemma2, gpt2), external data included: same folder,
 // same greedy tokens, and both equal to PyTorch's (golden.json).
 
 import assert from "node:assert/strict";

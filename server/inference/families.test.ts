@@ -1,5 +1,5 @@
 // Every decoder family fixture (training/make_family_fixtures.py: llama, mistral, qwen2, phi3,
-// gemma2, gpt2), in every layout and precision variant it ships, run by onnxruntime-node through
+// gemma, gemma2, gpt2), in every layout and precision variant it ships, run by onnxruntime-node through
 // Loom's own runner and KV cache, must give the logits PyTorch gave (golden.json): fp32 within
 // 1e-4, the lower precisions within the bounds stated below.
 
@@ -94,7 +94,7 @@ describe(
   { skip: families.length === 0 && "no family fixtures" },
   () => {
     it("covers the families and layouts the fixtures promise", () => {
-      assert.deepEqual(families, ["gemma2", "gpt2", "llama", "mistral", "phi3", "qwen2"]);
+      assert.deepEqual(families, ["gemma", "gemma2", "gpt2", "llama", "mistral", "phi3", "qwen2"]);
       const variants = new Set(families.flatMap((f) => Object.keys(golden(f).variants)));
       for (const v of ["fp32", "fp16", "int8", "quantized", "q4"]) assert.ok(variants.has(v), `a fixture has ${v}`);
       const external = families.map((f) => golden(f).external_data.length);
