@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { loadCausalLM } from "./engine";
+import { loadCausalLM as loadCausalLMInWorker } from "./loader";
 import { ModelFolderError } from "./errors";
 import { readModelFolder } from "./model-folder";
 import { familiesDir, fixtureMissing } from "./test-helpers";
@@ -81,7 +82,7 @@ describe("ONNX variants", () => {
   });
 
   it(
-    "a folder whose config picks q4 loads that file through the engine and gives its logits",
+    "a folder whose config picks q4 loads that file, in this thread and in a worker, and gives its logits",
     {
       skip: fixtureMissing(llamaDir),
     },
@@ -93,15 +94,18 @@ describe("ONNX variants", () => {
       const config = JSON.parse(readFileSync(path.join(dir, "config.json"), "utf8"));
       writeFileSync(path.join(dir, "config.json"), JSON.stringify({ ...config, loom: { onnx_variant: "q4" } }));
       const golden = JSON.parse(readFileSync(path.join(dir, "golden.json"), "utf8"));
-      const model = await loadCausalLM(dir, { session: { device: "cpu" }, logger: { info() {}, warn() {} } });
-      try {
-        assert.equal(model.folder.onnxFile, "onnx/model_q4.onnx");
-        const logits = await model.nextTokenLogits(golden.prompt.ids);
-        const reference: number[] = golden.quantized_references.q4.prefill;
-        const diff = Math.max(...reference.map((x, i) => Math.abs(x - logits[i]!)));
-        assert.ok(diff < 1e-4, `q4 logits vs dequantised reference: ${diff}`);
-      } finally {
-        await model.dispose();
+      // In this thread, and in a worker thread of its own (the server's way: it reads the folder again).
+      for (const load of [loadCausalLM, loadCausalLMInWorker]) {
+        const model = await load(dir, { session: { device: "cpu" }, logger: { info() {}, warn() {} } });
+        try {
+          assert.equal(model.folder.onnxFile, "onnx/model_q4.onnx");
+          const logits = await model.nextTokenLogits(golden.prompt.ids);
+          const reference: number[] = golden.quantized_references.q4.prefill;
+          const diff = Math.max(...reference.map((x, i) => Math.abs(x - logits[i]!)));
+          assert.ok(diff < 1e-4, `q4 logits vs dequantised reference: ${diff}`);
+        } finally {
+          await model.dispose();
+        }
       }
     },
   );
