@@ -14,7 +14,7 @@ import { checkClassifierGraph } from "./graph-check";
 import { engineSettings, type BatchingOptions, type LoadModelOptions } from "./load-options";
 import type { LoadedCausalLM, LoadedClassifier, LoadedModel, LoadedModelBase } from "./loaded-model";
 import { reportDeviceFallback } from "./device-report";
-import { readModelFolder, type ModelFolder } from "./model-folder";
+import { folderOptions, readModelFolder, type ModelFolder } from "./model-folder";
 import { checkSessionGraph, loadTokenizer, openModelSession } from "./model-session";
 import { createPromptEncoder, loadChatTemplate } from "./prompt-encoder";
 import { Scheduler, type SchedulerOptions } from "./scheduler";
@@ -24,20 +24,20 @@ import type { LoomTokenizer } from "./tokenizer";
 
 /** Load any supported model folder; check `.kind` for what came back. */
 export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
-  const folder = await readModelFolder(dir);
+  const folder = await readModelFolder(dir, folderOptions(options));
   if (folder.kind === "extractive-summarizer") return loadExtractiveSummarizerFolder(folder, options);
   return folder.kind === "classifier" ? loadClassifierFolder(folder, options) : loadCausalLMFolder(folder, options);
 }
 
 export async function loadCausalLM(dir: string, options: LoadModelOptions = {}): Promise<LoadedCausalLM> {
-  const folder = await readModelFolder(dir);
+  const folder = await readModelFolder(dir, folderOptions(options));
   if (folder.kind !== "causal-lm")
     throw new ModelFolderError(folder.dir, "config.json", `is a ${folder.kind}, not a causal LM`, "architectures");
   return loadCausalLMFolder(folder, options);
 }
 
 export async function loadClassifier(dir: string, options: LoadModelOptions = {}): Promise<LoadedClassifier> {
-  const folder = await readModelFolder(dir);
+  const folder = await readModelFolder(dir, folderOptions(options));
   if (folder.kind !== "classifier")
     throw new ModelFolderError(folder.dir, "config.json", `is a ${folder.kind}, not a classifier`, "architectures");
   return loadClassifierFolder(folder, options);

@@ -8,24 +8,24 @@ import { loadClassifierFolder } from "./engine";
 import { ModelFolderError } from "./errors";
 import { loadExtractiveSummarizerFolder } from "./extractive";
 import type { LoadedCausalLM, LoadedClassifier, LoadedModel } from "./loaded-model";
-import { readModelFolder, type ModelFolder } from "./model-folder";
+import { folderOptions, readModelFolder, type ModelFolder } from "./model-folder";
 import { loadCausalLMInWorker, type WorkerModelOptions } from "./worker-model";
 
 /** Load any supported model folder; check `.kind` for what came back. */
 export async function loadModel(dir: string, options: WorkerModelOptions = {}): Promise<LoadedModel> {
-  const folder = await readModelFolder(dir);
+  const folder = await readModelFolder(dir, folderOptions(options));
   if (folder.kind === "extractive-summarizer") return loadExtractiveSummarizerFolder(folder, options);
   return folder.kind === "classifier" ? loadClassifierFolder(folder, options) : causalLM(folder, options);
 }
 
 export async function loadCausalLM(dir: string, options: WorkerModelOptions = {}): Promise<LoadedCausalLM> {
-  const folder = await readModelFolder(dir);
+  const folder = await readModelFolder(dir, folderOptions(options));
   if (folder.kind !== "causal-lm") throw wrongKind(folder, "a causal LM");
   return causalLM(folder, options);
 }
 
 export async function loadClassifier(dir: string, options: WorkerModelOptions = {}): Promise<LoadedClassifier> {
-  const folder = await readModelFolder(dir);
+  const folder = await readModelFolder(dir, folderOptions(options));
   if (folder.kind !== "classifier") throw wrongKind(folder, "a classifier");
   return loadClassifierFolder(folder, options);
 }

@@ -1,6 +1,7 @@
 // Reads and validates a model folder in the Hugging Face / Optimum ONNX layout:
 //   config.json, generation_config.json (optional), tokenizer.json, tokenizer_config.json,
-//   onnx/model.onnx (or onnx/model_quantized.onnx).
+//   onnx/model.onnx or one of its precision variants (variants.ts picks it by device), with its
+//   weights inline or in external data files beside it.
 // Everything a later step relies on is checked here (and the ONNX graph against it, in
 // graph-check.ts, once a session exists), so a bad upload fails at load time with a
 // ModelFolderError that names the file and the key or graph input, not in the middle of a chat.
@@ -11,6 +12,9 @@ import path from "node:path";
 import { z } from "zod";
 import { ModelFolderError } from "./errors";
 import { declaresExtractiveSummarizer } from "./extractive-kind";
+import { GENAI_CONFIG, readGenaiLayout } from "./genai-folder";
+import type { DeviceSetting } from "./session";
+import { chooseVariant, type OnnxVariant } from "./variants";
 
 export type ModelKind = "causal-lm" | "classifier" | "extractive-summarizer";
 
@@ -47,6 +51,10 @@ export interface ModelFolder {
   onnxPath: string;
   /** The same, relative to `dir` (for messages). */
   onnxFile: string;
+  /** Which precision variant onnxFile is, and why it was chosen (variants.ts); "genai" for the
+   * onnxruntime-genai layout, whose one graph genai_config.json names. */
+  variant: OnnxVariant | "genai";
+  variantReason: string;
   config: Record<string, unknown>;
   generation: GenerationDefaults;
   tokenizerJson: Record<string, unknown>;
@@ -151,11 +159,24 @@ function allIds(value: number | number[] | null | undefined): number[] {
   return Array.isArray(value) ? value : [value];
 }
 
+export interface ReadFolderOptions {
+  /** The device the model is meant for: it orders the ONNX variants (variants.ts). Default cpu. */
+  device?: DeviceSetting;
+}
+
+/** The folder options a model load implies: its device orders the ONNX variants. */
+export function folderOptions(load: { session?: { device?: DeviceSetting } }): ReadFolderOptions {
+  return { device: load.session?.device };
+}
+
 /** Read config, tokenizer and generation files and find the ONNX file. Does not load the graph. */
-export async function readModelFolder(dirInput: string): Promise<ModelFolder> {
+export async function readModelFolder(dirInput: string, options: ReadFolderOptions = {}): Promise<ModelFolder> {
   const dir = path.resolve(dirInput);
   if (!existsSync(dir)) throw new ModelFolderError(dir, undefined, `model folder ${dir} does not exist`);
-  const config = parseWith(configSchema, await readJson(dir, "config.json", true), dir, "config.json");
+  // onnxruntime-genai's layout has genai_config.json (genai-folder.ts), Optimum's config.json.
+  const genai = await readGenaiLayout(dir);
+  const configFile = genai ? GENAI_CONFIG : "config.json";
+  const config = parseWith(configSchema, genai?.config ?? (await readJson(dir, "config.json", true)), dir, configFile);
 
   const architectures = config.architectures ?? [];
   const seq2seq =
@@ -183,10 +204,10 @@ export async function readModelFolder(dirInput: string): Promise<ModelFolder> {
     );
   else kind = "causal-lm"; // no architectures: the graph check below decides whether it is one
 
-  const candidates = ["onnx/model.onnx", "onnx/model_quantized.onnx"];
-  const onnxFile = candidates.find((f) => existsSync(path.join(dir, f)));
-  if (!onnxFile)
-    throw new ModelFolderError(dir, candidates[0], `file is missing (looked for ${candidates.join(" and ")})`);
+  const chosen: { file: string; variant: OnnxVariant | "genai"; reason: string } = genai
+    ? { file: genai.onnxFile, variant: "genai", reason: `${GENAI_CONFIG} model.decoder.filename` }
+    : chooseVariant(dir, config, options.device);
+  const onnxFile = chosen.file;
 
   const tokenizerJson = parseWith(
     tokenizerJsonSchema,
@@ -226,6 +247,8 @@ export async function readModelFolder(dirInput: string): Promise<ModelFolder> {
     modelType: config.model_type,
     onnxPath: path.join(dir, onnxFile),
     onnxFile,
+    variant: chosen.variant,
+    variantReason: chosen.reason,
     config,
     generation,
     tokenizerJson,

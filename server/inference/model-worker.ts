@@ -6,7 +6,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { loadCausalLMFolder } from "./engine";
 import type { LoadedCausalLM } from "./loaded-model";
-import { readModelFolder } from "./model-folder";
+import { folderOptions, readModelFolder } from "./model-folder";
 import type { Logger } from "./session";
 import {
   epochNow,
@@ -35,7 +35,7 @@ let flushScheduled = false;
 
 async function load(): Promise<LoadedCausalLM | undefined> {
   try {
-    const folder = await readModelFolder(init.dir);
+    const folder = await readModelFolder(init.dir, folderOptions(init.options));
     // The main thread logs a device fallback, once per process (device-report.ts).
     const model = await loadCausalLMFolder(folder, { ...init.options, logger }, false);
     send({ t: "ready", device: model.device, ...(model.fallbackReason && { fallbackReason: model.fallbackReason }) });

@@ -13,6 +13,7 @@ export const tinyLlamaDir = path.join(fixturesDir, "tiny-llama");
 /** tiny-llama converted to the appended KV layout (training/kv_layout.py; make_fixtures.py). */
 export const tinyLlamaAppendedDir = path.join(fixturesDir, "tiny-llama-appended");
 export const tinyClassifierDir = path.join(fixturesDir, "tiny-classifier");
+export const familiesDir = path.join(fixturesDir, "families");
 
 /** ../shared/datasets relative to the repository, or LOOM_DATASETS_DIR. */
 export function datasetsDir(): string {

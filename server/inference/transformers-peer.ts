@@ -26,7 +26,13 @@ export interface PeerModel {
   dispose(): Promise<void>;
 }
 
-export async function loadPeerModel(dir: string, options: { threads?: number } = {}): Promise<PeerModel> {
+export interface PeerOptions {
+  threads?: number;
+  /** How many external data files onnx/model.onnx has (model.onnx_data, model.onnx_data_1 …). */
+  externalDataFiles?: number;
+}
+
+export async function loadPeerModel(dir: string, options: PeerOptions = {}): Promise<PeerModel> {
   const tf = await import("@huggingface/transformers");
   tf.env.allowRemoteModels = false; // local files only
   tf.env.allowLocalModels = true;
@@ -37,6 +43,7 @@ export async function loadPeerModel(dir: string, options: { threads?: number } =
     dtype: "fp32",
     device: "cpu",
     local_files_only: true,
+    ...(options.externalDataFiles ? { use_external_data_format: options.externalDataFiles } : {}),
     ...(options.threads ? { session_options: { intraOpNumThreads: options.threads } } : {}),
   });
   const tokenizer = await tf.AutoTokenizer.from_pretrained(name, { local_files_only: true });

@@ -41,6 +41,14 @@ export function createLoadedModels({ folderOf, logger, loadOptions }: LoadedMode
     model.then(
       (m) => {
         if (loading.get(id) === entry) ready.set(id, m); // not unloaded meanwhile
+        // Which ONNX file of the folder runs, and why (variants.ts: device order or loom.onnx_variant).
+        logger.info("model loaded", {
+          modelId: id,
+          device: m.device,
+          file: m.folder.onnxFile,
+          variant: m.folder.variant,
+          reason: m.folder.variantReason,
+        });
       },
       () => {
         if (loading.get(id) === entry) loading.delete(id);

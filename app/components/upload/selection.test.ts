@@ -43,6 +43,21 @@ test("a picked folder loses its own name from the paths and leaves clutter out",
 test("a folder without config.json at its top is refused", () => {
   assert.throws(
     () => selectionFromFolderInput([pickedFile("parent/my-model/config.json")]),
-    /has no config.json at its top level/,
+    /has no config.json \(or genai_config.json\) at its top level/,
+  );
+});
+
+test("an onnxruntime-genai folder (genai_config.json, no config.json) is taken", () => {
+  const selection = selectionFromFolderInput([
+    pickedFile("phi3-genai/genai_config.json", "{}"),
+    pickedFile("phi3-genai/model.onnx", "onnx"),
+    pickedFile("phi3-genai/model.onnx.data", "data"),
+    pickedFile("phi3-genai/tokenizer.json", "{}"),
+  ]);
+  assert.equal(selection?.kind, "folder");
+  if (selection?.kind !== "folder") return;
+  assert.deepEqual(
+    selection.files.map((f) => f.path),
+    ["genai_config.json", "model.onnx", "model.onnx.data", "tokenizer.json"],
   );
 });

@@ -29,9 +29,10 @@ function folderSelection(name: string, all: FolderFile[]): Selection {
     else files.push(f);
   }
   if (files.length === 0) throw new Error("This folder has no files to upload.");
-  if (!files.some((f) => f.path === "config.json")) {
+  // config.json for the Hugging Face / Optimum layout, genai_config.json for onnxruntime-genai's.
+  if (!files.some((f) => f.path === "config.json" || f.path === "genai_config.json")) {
     throw new Error(
-      `“${name}” has no config.json at its top level. Choose the model folder itself (the one holding config.json, tokenizer.json and onnx/).`,
+      `“${name}” has no config.json (or genai_config.json) at its top level. Choose the model folder itself (the one holding config.json, tokenizer.json and onnx/).`,
     );
   }
   files.sort((a, b) => a.path.localeCompare(b.path));
