@@ -133,6 +133,8 @@ export async function startChatTurn(
     modelId: row.id,
     model,
     messages,
+    // The ids fitting counted (a local model): the engine does not tokenise the prompt again.
+    promptIds: description.promptIds?.(messages),
     decoding,
   });
   return {
