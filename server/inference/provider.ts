@@ -175,7 +175,7 @@ export class LoomLanguageModel implements LanguageModelV3 {
       repetitionPenalty: loom.repetitionPenalty,
       timeoutMs: loom.timeoutMs,
       ignoreEos: loom.ignoreEos,
-      queueGroup: this.queueGroup,
+      ...(this.queueGroup !== undefined && { queueGroup: this.queueGroup }),
       signal: options.abortSignal,
     };
     return { request, warnings };
