@@ -7,6 +7,7 @@ import { chatDecodingOf, DEFAULT_CHAT_SETTINGS } from "./chat-settings";
 import type { Decoding } from "./decoding";
 import { INPUT_LIMITS } from "./limits";
 import type { AppPrompts } from "./prompts";
+import { countingOnce } from "./token-counts";
 
 export const chatRequest = z.object({
   chatId: z.uuid(),
@@ -74,7 +75,12 @@ export interface TextTurn {
 
 /**
  * The newest turns that fit in `budget` tokens, with the system prompt first. Older turns are
- * dropped whole (never cut mid-message); the last user turn is always kept.
+ * dropped whole (never cut mid-message); the last user turn is always kept. The result is the
+ * longest suffix of turns whose exact count fits (the count grows with every turn kept); it is
+ * found with O(turns) counts, each turn encoded about once (decision 034): the whole
+ * conversation first (it usually fits), else each turn's own tokens, summed from the newest to
+ * the first start that fits, then that start checked with exact counts and moved if the
+ * template's joins made the sum wrong.
  */
 export function fitConversation(
   turns: TextTurn[],
@@ -86,11 +92,27 @@ export function fitConversation(
   const all: ModelMessage[] = turns
     .filter((t) => t.text)
     .map((t) => ({ role: t.role, content: t.text }) as ModelMessage);
-  for (let start = 0; start < all.length; start++) {
-    const candidate = [...system, ...all.slice(start)];
-    if (countTokens(candidate) <= budget || start === all.length - 1) return candidate;
+  if (all.length === 0) return system;
+  const from = (start: number) => [...system, ...all.slice(start)];
+  const fits = (start: number) => countTokens(from(start)) <= budget;
+  if (all.length === 1 || fits(0)) return from(0);
+
+  // Each turn as a user message after the system prompt, less that frame: every template takes
+  // that shape (an assistant turn alone may be refused), and the role's markers are the frame's.
+  const framed = (content: string) => countTokens([...system, { role: "user", content }]);
+  const frame = framed("");
+  let start = all.length - 1;
+  let total = frame + (framed(String(all[start]!.content)) - frame);
+  while (start > 0) {
+    const cost = framed(String(all[start - 1]!.content)) - frame;
+    if (total + cost > budget) break;
+    total += cost;
+    start--;
   }
-  return system;
+  // The sum is an estimate of the exact count: move to where the exact count says.
+  while (start < all.length - 1 && !fits(start)) start++;
+  while (start > 1 && fits(start - 1)) start--;
+  return from(start);
 }
 
 /**
@@ -104,7 +126,9 @@ export function fitChatPrompt(
   model: PromptModel,
   decoding: Decoding = chatDecoding,
 ): { messages: ModelMessage[]; decoding: Decoding } {
-  const count = (messages: ModelMessage[]) => countMessageTokens(model, messages);
+  // Counted once per distinct list of messages: fitting and the answer's room ask the same ones.
+  const counting = countingOnce(model);
+  const count = (messages: ModelMessage[]) => countMessageTokens(counting, messages);
   const messages = fitConversation(turns, prompts, promptBudget(model, decoding), count);
   const room = model.maxPositions - count(messages);
   return { messages, decoding: { ...decoding, maxOutputTokens: Math.min(decoding.maxOutputTokens ?? 256, room) } };

@@ -88,6 +88,59 @@ describe("every prompt fits its model", () => {
     }
   });
 
+  test("chat: fitting keeps exactly the longest suffix that fits, with O(turns) token counts", () => {
+    // The definition fitConversation must keep (decision 034): the smallest start whose exact
+    // count fits (the newest turn always kept), as the loop over every start computed it.
+    const reference = (
+      turns: TextTurn[],
+      prompts: ModelDescription["prompts"],
+      budget: number,
+      model: ModelDescription,
+    ) => {
+      const system = prompts.chat.system ? [{ role: "system" as const, content: prompts.chat.system }] : [];
+      const all = turns.map(
+        (t) => ({ role: t.role, content: t.text }) as Parameters<typeof countMessageTokens>[1][number],
+      );
+      for (let start = 0; start < all.length; start++) {
+        const candidate = [...system, ...all.slice(start)];
+        if (countMessageTokens(model, candidate) <= budget || start === all.length - 1) return candidate;
+      }
+      return system;
+    };
+    const random = createRandom(7);
+    for (const loaded of models) {
+      const model = describeLocalModel(loaded);
+      const budget = promptBudget(model, chatDecoding);
+      for (let i = 0; i < 12; i++) {
+        // Long conversations, most of which must be dropped.
+        const length = 10 + Math.floor(random() * 30);
+        const turns: TextTurn[] = Array.from({ length }, (_, t) => ({
+          role: t % 2 === 0 ? "user" : "assistant",
+          text: randomText(random, 600),
+        }));
+        if (turns.at(-1)!.role !== "user") turns.pop();
+        let calls = 0;
+        let encoded = 0;
+        const counted = (m: Parameters<typeof countMessageTokens>[1]) => {
+          calls++;
+          encoded += m.reduce((n, x) => n + String(x.content).length, 0);
+          return countMessageTokens(model, m);
+        };
+        const fitted = fitConversation(turns, model.prompts, budget, counted);
+        assert.deepEqual(fitted, reference(turns, model.prompts, budget, model), `${model.id}: the same turns kept`);
+        // The whole conversation, the frame, each turn once, and a few exact checks of what is
+        // kept: each turn's text is tokenised a bounded number of times, not once per start.
+        const chars = turns.reduce((n, t) => n + t.text.length, 0);
+        const systemChars = model.prompts.chat.system?.length ?? 0;
+        assert.ok(calls <= turns.length + 6, `${model.id}: ${calls} token counts for ${turns.length} turns`);
+        assert.ok(
+          encoded <= 4 * chars + calls * systemChars,
+          `${model.id}: ${encoded} characters tokenised for a conversation of ${chars}`,
+        );
+      }
+    }
+  });
+
   test("code: the window fits, whatever is before the cursor", () => {
     const random = createRandom(2);
     for (const loaded of models) {

@@ -20,6 +20,11 @@ export interface ModelDescription {
   /** Tokens of `messages` as the model reads them, chat template and generation prompt included. */
   countTokens(messages: readonly ModelMessage[]): number;
   /**
+   * The token ids `countTokens` counted, for a model whose tokenizer is here (local): handed to
+   * the engine (`providerOptions.loom.promptIds`) so that a fitted prompt is not tokenised again.
+   */
+  promptIds?(messages: readonly ModelMessage[]): number[];
+  /**
    * "tokenizer": the model's own tokenizer and template, exact. "estimate": no tokenizer here (a
    * remote engine), so an upper bound (remoteTokenEstimate): prompts fit, at the cost of room.
    */
@@ -41,20 +46,37 @@ export interface ModelDescription {
   };
 }
 
+/**
+ * What a loaded copy's folder says (prompts, languages), read once per copy: every request
+ * describes its model, and reading loom-prompts.json each time was a file read and a zod parse
+ * on the main thread per request (decision 034). A new revision is a new copy, read afresh.
+ */
+const folderFacts = new WeakMap<LoadedCausalLM, { prompts: AppPrompts; languages: LanguageOffer }>();
+
+function factsOf(model: LoadedCausalLM) {
+  let facts = folderFacts.get(model);
+  if (!facts) {
+    facts = { prompts: readModelPrompts(model.dir), languages: languageOffer(model.folder.config) };
+    folderFacts.set(model, facts);
+  }
+  return facts;
+}
+
 /** A model the engine loaded from a folder: its tokenizer counts exactly. */
 export function describeLocalModel(model: LoadedCausalLM, name?: string): ModelDescription {
   const loom = (model.folder.config.loom ?? {}) as { display_name?: unknown };
   const fim = fimTokensOf(model.folder.config);
+  const encode = (messages: readonly ModelMessage[]) =>
+    model.encodePrompt({ messages: messages.map((m) => ({ role: m.role, content: String(m.content) })) });
   return {
     id: model.id,
     name: name ?? (typeof loom.display_name === "string" ? loom.display_name : model.id),
     source: "local",
     maxPositions: model.maxPositions,
-    countTokens: (messages) =>
-      model.encodePrompt({ messages: messages.map((m) => ({ role: m.role, content: String(m.content) })) }).length,
+    countTokens: (messages) => encode(messages).length,
+    promptIds: encode,
     tokenCount: "tokenizer",
-    prompts: readModelPrompts(model.dir),
-    languages: languageOffer(model.folder.config),
+    ...factsOf(model),
     ...(fim && {
       fimPromptIds: (window: CodeWindow) =>
         model.tokenizer.encodeParts(fimPromptParts(window, fim), { addSpecialTokens: false }),

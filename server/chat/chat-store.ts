@@ -1,6 +1,7 @@
 // Conversations as message trees. Regenerate and edit add a sibling under the same parent; the
 // chat remembers which leaf the user looks at, and the visible conversation is the path from the
 // root to that leaf. Nothing is overwritten or deleted except by deleting the whole chat.
+import { randomUUID } from "node:crypto";
 import { and, desc, eq, getTableColumns, ilike, inArray, lt, notExists, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { chats, feedback, generations, messages, type RUN_STATUSES } from "../../db/schema";
@@ -162,6 +163,40 @@ export function createChatStore(db: Db) {
     });
   }
 
+  /**
+   * Adds messages to a chat its caller has read with `ownedChat` (a chat turn reads it once:
+   * decision 034), each under the one before it or its own `parentId`, in one transaction: one
+   * insert for all, then the last becomes the visible leaf. The caller checked the first one's
+   * parent against the chat's messages. An `id` already taken is a 409 and nothing is stored.
+   */
+  async function addMessagesTo(chat: Pick<ChatRow, "id">, rows: readonly NewMessage[]): Promise<MessageRow[]> {
+    // Ids given here, so the rows returned are matched by id, whatever order they come back in.
+    const withIds = rows.map((m) => ({ ...m, id: m.id ?? randomUUID() }));
+    return db.transaction(async (tx) => {
+      const inserted = await tx
+        .insert(messages)
+        // clock_timestamp(), not the column's now(): now() is the transaction's one instant, and
+        // an answer must sort after its question (siblings and exports order by created_at).
+        .values(withIds.map((m) => ({ chatId: chat.id, ...m, createdAt: sql`clock_timestamp()` })))
+        .onConflictDoNothing({ target: messages.id })
+        .returning();
+      if (inserted.length < withIds.length)
+        throw new HttpError(409, "MESSAGE_EXISTS", "A message with this id already exists. Send it again.");
+      const byId = new Map(inserted.map((m) => [m.id, m]));
+      const ordered = withIds.map((m) => byId.get(m.id)!);
+      await tx
+        .update(chats)
+        .set({ currentLeafId: ordered.at(-1)!.id, updatedAt: new Date() })
+        .where(eq(chats.id, chat.id));
+      return ordered;
+    });
+  }
+
+  /** Every message of a chat its caller has read with `ownedChat`, in no particular order. */
+  async function messagesOf(chat: Pick<ChatRow, "id">): Promise<MessageRow[]> {
+    return db.select().from(messages).where(eq(messages.chatId, chat.id));
+  }
+
   async function updateMessage(
     messageId: string,
     patch: Partial<
@@ -257,6 +292,8 @@ export function createChatStore(db: Db) {
     renameChat,
     deleteChat,
     addMessage,
+    addMessagesTo,
+    messagesOf,
     updateMessage,
     selectBranch,
     getChat,

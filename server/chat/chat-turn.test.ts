@@ -120,6 +120,26 @@ describe("chat turn", () => {
     warn.mock.restore();
   });
 
+  test("the prompt is tokenised once per turn: fitting, the answer's room and the engine share it", async () => {
+    // Decision 034: the message alone, the conversation, the answer's room and the engine asked
+    // the tokenizer for the same text four times; now the ids fitting made go to the engine.
+    const text = "Which of the bus routes run at night, and what do the fares cost?";
+    const encodeParts = mock.method(loaded.tokenizer, "encodeParts");
+    try {
+      const chat = await chats.createChat(userId);
+      const turn = await startChatTurn(services, userId, {
+        chatId: chat.id,
+        parentId: null,
+        message: { id: randomUUID(), text },
+      });
+      await untilDone(turn.generationId);
+      const withText = encodeParts.mock.calls.filter((call) => call.arguments[0].some((p) => p.text.includes(text)));
+      assert.equal(withText.length, 1, `the question tokenised ${withText.length} times`);
+    } finally {
+      encodeParts.mock.restore();
+    }
+  });
+
   test("one answer at a time per conversation; Stop ends it and keeps it", async () => {
     const chat = await chats.createChat(userId);
     const first = await startChatTurn(services, userId, {

@@ -19,7 +19,9 @@ import { chatDecodingOf, chatSettingsOf } from "../apps/chat-settings";
 import { assertSystemPromptFits } from "../apps/chat-settings-fit";
 import type { ModelDescription } from "../apps/model-description";
 import type { AppPrompts } from "../apps/prompts";
-import type { ChatStore } from "./chat-store";
+import { countingOnce } from "../apps/token-counts";
+import { ChatNotFoundError, type ChatStore, type NewMessage } from "./chat-store";
+import { pathToRoot } from "./message-tree";
 import type { GenerationLog } from "./generation-log";
 import type { GenerationRunner } from "./generation-runner";
 
@@ -32,7 +34,7 @@ interface ChatModel {
 
 /** What a turn needs: the chat's messages, its model (as the registry resolves it), the runner and its log. */
 export interface ChatTurnServices {
-  chats: Pick<ChatStore, "ownedChat" | "addMessage" | "pathTo" | "deleteChat">;
+  chats: Pick<ChatStore, "ownedChat" | "messagesOf" | "addMessagesTo" | "deleteChat">;
   registry: {
     languageModel(app: "chat", requested?: string): Promise<ChatModel>;
   };
@@ -71,7 +73,11 @@ export async function assertFirstMessageFits(
   assertMessageFits(chatModel, withSystemPrompt(chatModel.description.prompts, systemPrompt), text);
 }
 
-/** Starts the answer to `input` in the user's chat; one answer at a time per conversation. */
+/**
+ * Starts the answer to `input` in the user's chat; one answer at a time per conversation. Each
+ * row is read once and handed on (decision 034): the chat, its model, its messages (the parent's
+ * check and the path the model sees), and the question and its answer are stored together.
+ */
 export async function startChatTurn(
   services: ChatTurnServices,
   userId: string,
@@ -86,7 +92,9 @@ export async function startChatTurn(
       "An answer is still being written in this conversation. Stop it first.",
     );
   }
-  const chatModel = await registry.languageModel("chat", input.modelId);
+  const resolved = await registry.languageModel("chat", input.modelId);
+  // Each list of messages is tokenised once for this request, however often fitting asks.
+  const chatModel = { ...resolved, description: countingOnce(resolved.description) };
   const { row, model, description } = chatModel;
   // The chat's own settings: its system prompt counts against the budget like any turn, and a
   // model other than the one they were checked with may not take it (refused, the limit shown);
@@ -95,36 +103,29 @@ export async function startChatTurn(
   assertSystemPromptFits(settings.systemPrompt, description, row.displayName);
   const prompts = withSystemPrompt(description.prompts, settings.systemPrompt);
 
-  let parentId = input.parentId;
+  const tree = await chats.messagesOf(chat);
+  const parentId = input.parentId;
+  if (parentId && !tree.some((m) => m.id === parentId)) throw new ChatNotFoundError();
+  // The conversation the model sees: the path from the root to the parent, then the new message.
+  const turns: TextTurn[] = pathToRoot(tree, parentId).map((m) => ({ role: m.role, text: textOf(m.parts) }));
+  const toStore: NewMessage[] = [];
   if (input.message) {
     assertMessageFits(chatModel, prompts, input.message.text);
-    const userMessage = await chats.addMessage(userId, chat.id, {
-      id: input.message.id,
-      role: "user",
-      parts: [{ type: "text", text: input.message.text }],
-      parentId,
-    });
-    parentId = userMessage.id;
+    const question = { id: input.message.id, role: "user" as const, parentId };
+    toStore.push({ ...question, parts: [{ type: "text", text: input.message.text }] });
+    turns.push({ role: "user", text: input.message.text });
+  } else {
+    if (!parentId) throw new HttpError(400, "NOTHING_TO_ANSWER", "Nothing to answer: send a message first.");
+    // A regenerate may ask another model, with a smaller context, than the one that accepted it.
+    const question = turns.at(-1);
+    if (question?.role === "user") assertMessageFits(chatModel, prompts, question.text);
   }
-  if (!parentId) throw new HttpError(400, "NOTHING_TO_ANSWER", "Nothing to answer: send a message first.");
-
-  // The conversation the model sees: the path from the root to the new user message.
-  const turns: TextTurn[] = (await chats.pathTo(userId, chat.id, parentId)).map((m) => ({
-    role: m.role,
-    text: textOf(m.parts),
-  }));
-  // A regenerate may ask another model, with a smaller context, than the one that accepted it.
-  const question = turns.at(-1);
-  if (!input.message && question?.role === "user") assertMessageFits(chatModel, prompts, question.text);
   // Newest turns first, and an answer's room that keeps prompt + answer within the context.
   const { messages, decoding } = fitChatPrompt(turns, prompts, description, chatDecodingOf(settings));
 
-  const assistant = await chats.addMessage(userId, chat.id, {
-    role: "assistant",
-    parts: [],
-    parentId,
-    modelId: row.id,
-  });
+  const answersTo = input.message?.id ?? parentId!;
+  toStore.push({ role: "assistant", parts: [], parentId: answersTo, modelId: row.id });
+  const assistant = (await chats.addMessagesTo(chat, toStore)).at(-1)!;
   const generationId = await generations.start({
     userId,
     chatId: chat.id,
@@ -132,12 +133,14 @@ export async function startChatTurn(
     modelId: row.id,
     model,
     messages,
+    // The ids fitting counted (a local model): the engine does not tokenise the prompt again.
+    promptIds: description.promptIds?.(messages),
     decoding,
   });
   return {
     generationId,
     messageId: assistant.id,
-    metadata: { modelId: row.id, modelName: row.displayName, parentId },
+    metadata: { modelId: row.id, modelName: row.displayName, parentId: answersTo },
   };
 }
 

@@ -23,6 +23,11 @@ export interface StartGeneration {
   modelId: string;
   model: LanguageModel;
   messages: ModelMessage[];
+  /**
+   * `messages` as the model's token ids, when fitting encoded them here (a local model): the
+   * engine continues these and does not tokenise the prompt again (decision 034).
+   */
+  promptIds?: number[];
   decoding?: Decoding;
   app?: AppName;
 }
@@ -101,6 +106,7 @@ export function createGenerationRunner(deps: {
         allowSystemInMessages: true,
         abortSignal: signal,
         ...input.decoding,
+        ...(input.promptIds && { providerOptions: { loom: { promptIds: input.promptIds } } }),
         // The engine reports its own failures as stream errors; they end this generation below.
         onError: () => {},
       });

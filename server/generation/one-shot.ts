@@ -23,6 +23,7 @@ import { startRunTimer } from "../usage/timing";
 import { finishAfterError, GENERATION_FAILED, heldUntilFirstOutput } from "./first-output";
 import type { RunMetadata } from "./run-metadata";
 import { abortedByEither } from "../common/aborted-by-either";
+import { countingOnce } from "../apps/token-counts";
 
 /** What the stream needs: the app's model (as the registry resolves it) and the runs table. */
 export interface OneShotServices {
@@ -93,7 +94,13 @@ export async function streamOneShot(
       const progress = (data: Record<string, unknown>) =>
         writer.write({ type: "data-progress", data, transient: true });
       const describe = (facts: Partial<RunMetadata>) => Object.assign(base, facts);
-      const messages = await task.prepare({ model: description, prompts, complete, progress, describe });
+      // Each list of messages tokenised once for this request, however often fitting asks.
+      const counted = countingOnce(description);
+      const messages = await task.prepare({ model: counted, prompts, complete, progress, describe });
+      // The ids fitting counted go to a local engine, which then does not tokenise the prompt
+      // again; a task with options of its own (code: FIM ids, no template) sends those.
+      const providerOptions =
+        task.providerOptions ?? (counted.promptIds && { loom: { promptIds: counted.promptIds(messages) } });
       const result = streamText({
         model,
         messages,
@@ -101,7 +108,7 @@ export async function streamOneShot(
         abortSignal: signal,
         ...task.decoding,
         ...(task.transform && { experimental_transform: task.transform }),
-        ...(task.providerOptions && { providerOptions: task.providerOptions }),
+        ...(providerOptions && { providerOptions }),
         onError: () => {},
       });
       writer.merge(

@@ -77,6 +77,7 @@ export function startGeneration(model: GenerationContext, request: GenerateReque
 
   const job: SequenceJob = {
     promptIds,
+    group: request.queueGroup,
     signal: request.signal,
     timeoutMs: request.timeoutMs,
     started: () => {

@@ -32,6 +32,11 @@ export interface GenerateRequest extends Omit<SamplingOptions, "doSample"> {
   timeoutMs?: number;
   /** Called once when the request leaves the queue and its prefill begins. */
   onStart?: () => void;
+  /**
+   * Who the request is for (the app): waiting requests are admitted so that each group holds a
+   * fair share of the decode slots (scheduler.ts). Requests without one form one group.
+   */
+  queueGroup?: string;
 }
 
 export interface GenerationTimings {

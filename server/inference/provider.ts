@@ -42,6 +42,11 @@ export interface LoomLanguageModelSettings {
   provider?: string;
   /** Model id reported to the AI SDK (default: the loaded model's id). */
   modelId?: string;
+  /**
+   * The queue group of every request through this model (the registry gives the app's name):
+   * the engine shares its decode slots fairly between groups (scheduler.ts, decision 034).
+   */
+  queueGroup?: string;
 }
 
 type FinishEvent = Extract<GenerationEvent, { type: "finish" }>;
@@ -125,6 +130,7 @@ export class LoomLanguageModel implements LanguageModelV3 {
   readonly provider: string;
   readonly modelId: string;
   readonly supportedUrls: Record<string, RegExp[]> = {};
+  private readonly queueGroup: string | undefined;
 
   constructor(
     readonly model: LoadedCausalLM,
@@ -132,6 +138,7 @@ export class LoomLanguageModel implements LanguageModelV3 {
   ) {
     this.provider = settings.provider ?? "loom";
     this.modelId = settings.modelId ?? model.id;
+    this.queueGroup = settings.queueGroup;
   }
 
   /** Map the AI SDK's call options onto an engine request. */
@@ -168,6 +175,7 @@ export class LoomLanguageModel implements LanguageModelV3 {
       repetitionPenalty: loom.repetitionPenalty,
       timeoutMs: loom.timeoutMs,
       ignoreEos: loom.ignoreEos,
+      ...(this.queueGroup !== undefined && { queueGroup: this.queueGroup }),
       signal: options.abortSignal,
     };
     return { request, warnings };

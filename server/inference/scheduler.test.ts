@@ -222,4 +222,44 @@ describe("scheduler limits", { skip: fixtureMissing(tinyLlamaDir) }, () => {
     await assert.rejects(running, ModelDisposedError);
     assert.throws(() => model.generate({ prompt: "Hi" }), ModelDisposedError);
   });
+  it("a free slot goes to the group holding the fewest: a translation queued behind chats goes first", async () => {
+    // Decision 034: 16 chats fill the slots, a 17th chat and then a translation wait. Arrival
+    // order would admit the 17th chat; fair admission admits the translation (it holds none).
+    const model = await loadCausalLM(tinyLlamaDir, {
+      ...quiet,
+      session: { device: "cpu" },
+      scheduler: { maxConcurrent: 16, maxWaiting: 8 },
+    });
+    try {
+      const started: string[] = [];
+      const job = (name: string, queueGroup: string | undefined, maxNewTokens: number) =>
+        finishOf(
+          model.generate({
+            prompt: "Once upon a time",
+            maxNewTokens,
+            ignoreEos: true,
+            queueGroup,
+            onStart: () => started.push(name),
+          }),
+        );
+      // Different lengths: the chats leave one by one, so each free slot is a separate choice.
+      const chats = Array.from({ length: 16 }, (_, i) => job(`chat ${i}`, "chat", 8 + 2 * i));
+      while (model.stats().active < 16) await new Promise((r) => setImmediate(r));
+      const lateChat = job("chat 16", "chat", 4);
+      const translation = job("translation", "translate", 4);
+      await Promise.all([...chats, lateChat, translation]);
+      const order = started.slice(16);
+      assert.deepEqual(order, ["translation", "chat 16"]);
+
+      // One group (or none) is plain arrival order, as before.
+      started.length = 0;
+      const plain = Array.from({ length: 16 }, (_, i) => job(`first ${i}`, undefined, 8 + 2 * i));
+      while (model.stats().active < 16) await new Promise((r) => setImmediate(r));
+      const queued = ["a", "b", "c"].map((name) => job(name, undefined, 4));
+      await Promise.all([...plain, ...queued]);
+      assert.deepEqual(started.slice(16), ["a", "b", "c"]);
+    } finally {
+      await model.dispose();
+    }
+  });
 });

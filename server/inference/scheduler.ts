@@ -6,6 +6,11 @@
 // moment it finishes, is aborted or times out: its slot is free at once and its cache is dropped
 // before the next step (the KV pack is rebuilt without it).
 //
+// Admission is fair between groups (the server's apps): a free slot goes to the waiting request
+// whose group holds the fewest slots, so a translation is not queued behind every chat that
+// arrived before it (decision 034). Within a group, and between groups holding as many, first
+// come first served; with one group (or none) that is plain arrival order.
+//
 // session.run is asynchronous (onnxruntime-node runs it from setImmediate) but the computation
 // itself holds its thread for the step's duration, so the loop works one step at a time and
 // yields to the event loop between steps: aborts and new requests are handled in between. In the
@@ -31,6 +36,12 @@ export interface SchedulerOptions {
 
 export interface SequenceJob {
   readonly promptIds: readonly number[];
+  /**
+   * Who the job is for (the server passes the app): a free slot goes to the waiting job whose
+   * group holds the fewest slots, first come first served within a group and between equals.
+   * Jobs without a group form one group of their own.
+   */
+  readonly group?: string;
   readonly signal?: AbortSignal;
   /** Overrides SchedulerOptions.requestTimeoutMs. */
   readonly timeoutMs?: number;
@@ -230,10 +241,11 @@ export class Scheduler {
     let budget = this.options.prefillTokensPerStep;
     const joining: KvBatch[] = [];
     while (this.waiting.length > 0 && this.active.size < this.options.maxConcurrent) {
-      const entry = this.waiting[0]!;
+      const index = this.nextToAdmit();
+      const entry = this.waiting[index]!;
       const length = entry.job.promptIds.length;
       if (joining.length > 0 && length > budget) break;
-      this.waiting.shift();
+      this.waiting.splice(index, 1);
       budget -= length;
       entry.state = "active";
       this.active.set(entry.id, entry);
@@ -263,6 +275,30 @@ export class Scheduler {
     this.batch?.dispose();
     for (const kv of joining) kv.dispose();
     this.batch = merged;
+  }
+
+  /**
+   * Where in `waiting` the next job to admit is: the oldest of the group holding the fewest
+   * slots (ties: the group whose oldest job arrived first). O(waiting + active) per admission,
+   * which the queue limit keeps small.
+   */
+  private nextToAdmit(): number {
+    const held = new Map<string | undefined, number>();
+    for (const e of this.active.values()) held.set(e.job.group, (held.get(e.job.group) ?? 0) + 1);
+    let best = 0;
+    let bestHeld = Infinity;
+    const seen = new Set<string | undefined>();
+    this.waiting.forEach((e, i) => {
+      const group = e.job.group;
+      if (seen.has(group)) return; // only each group's oldest is a candidate
+      seen.add(group);
+      const h = held.get(group) ?? 0;
+      if (h < bestHeld) {
+        best = i;
+        bestHeld = h;
+      }
+    });
+    return best;
   }
 
   private async decodeStep(): Promise<void> {

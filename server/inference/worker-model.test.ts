@@ -130,6 +130,24 @@ describe("causal LM in a worker thread", { skip: fixtureMissing(tinyLlamaDir) },
     }
   });
 
+  it("a request's queue group crosses to the worker: a translation waiting behind chats goes first", async () => {
+    // Decision 034 in the server's setting: the scheduler runs in the worker, so the group must
+    // travel with the request. Two chats hold both slots; a chat, then a translation, wait.
+    const small = await loadCausalLM(tinyLlamaDir, { ...cpu, scheduler: { maxConcurrent: 2, maxWaiting: 4 } });
+    try {
+      const started: string[] = [];
+      const job = (name: string, queueGroup: string, maxNewTokens: number) =>
+        run(small, { ...long, maxNewTokens, queueGroup, onStart: () => started.push(name) });
+      const holding = [job("chat 0", "chat", 30), job("chat 1", "chat", 60)];
+      while (started.length < 2) await new Promise((r) => setTimeout(r, 5));
+      const waiting = [job("chat 2", "chat", 4), job("translation", "translate", 4)];
+      await Promise.all([...holding, ...waiting]);
+      assert.deepEqual(started.slice(2), ["translation", "chat 2"]);
+    } finally {
+      await small.dispose();
+    }
+  });
+
   for (const fault of ["throw", "exit"] as const) {
     it(`a worker that dies (${fault}) mid-generation fails its requests with MODEL_CRASHED and restarts on next use`, async () => {
       const model = await loadCausalLM(tinyLlamaDir, cpu);

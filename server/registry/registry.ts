@@ -202,6 +202,11 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
   /** A local causal LM's engine (a remote model has none: 409). */
   async function causalLM(app: AppName, requested?: string): Promise<{ row: ModelRow; model: LoadedCausalLM }> {
     const row = await resolve(app, requested);
+    return { row, model: await engineOf(app, row) };
+  }
+
+  /** The loaded engine of a resolved row (resolved once per request: decision 034). */
+  async function engineOf(app: AppName, row: ModelRow): Promise<LoadedCausalLM> {
     if (row.source === "remote")
       throw new HttpError(
         409,
@@ -215,7 +220,7 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
         "WRONG_MODEL_KIND",
         `Model "${row.id}" is a ${model.kind}; ${APP_TITLES[app]} needs a language model.`,
       );
-    return { row, model };
+    return model;
   }
 
   /**
@@ -225,10 +230,11 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
   async function languageModel(app: AppName, requested?: string): Promise<AppModel> {
     const row = await resolve(app, requested);
     if (row.source === "remote") return remoteModel(row);
-    const { model } = await causalLM(app, row.id);
+    const model = await engineOf(app, row);
     return {
       row,
-      model: paced(createLoomLanguageModel(model, { modelId: row.id })),
+      // The app is the request's queue group: the engine shares its slots fairly between apps.
+      model: paced(createLoomLanguageModel(model, { modelId: row.id, queueGroup: app })),
       description: describeLocalModel(model, row.displayName),
     };
   }
