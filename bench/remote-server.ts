@@ -1,0 +1,24 @@
+// The /v1 end of `npm run bench:remote` as its own process, as a remote engine is deployed: a Loom
+// server (server/openai/test-server.ts) on a fresh data folder, with a bench user and an API key.
+// Prints `READY {v1, key, modelId}` on a line of its own when it is ready (the server's log lines
+// share stdout) and stops when its stdin closes.
+// Environment: as startTestServer (LOOM_MODELS_DIR, DATABASE_URL, LOOM_MAX_CONCURRENT, …), plus
+// LOOM_BENCH_CHAT_MODEL: a model id to make Chat's default first (a folder that declares no tasks).
+import { startTestServer } from "../server/openai/test-server";
+import { benchUserKey, makeChatDefault, READY } from "./remote-setup";
+
+// Loom's settings from the environment, except the data folder: the server takes a fresh one.
+const settings = Object.fromEntries(
+  Object.entries(process.env).filter(
+    (entry): entry is [string, string] =>
+      (entry[0].startsWith("LOOM_") || entry[0] === "DATABASE_URL") &&
+      entry[0] !== "LOOM_DATA_DIR" &&
+      entry[1] !== undefined,
+  ),
+);
+const server = await startTestServer(settings);
+const modelId = await makeChatDefault(server.services, process.env.LOOM_BENCH_CHAT_MODEL);
+const key = await benchUserKey(server.services);
+process.stdout.write(`${READY} ${JSON.stringify({ v1: server.v1, key, modelId })}\n`);
+process.stdin.resume();
+process.stdin.on("end", () => void server.stop().then(() => process.exit(0)));
