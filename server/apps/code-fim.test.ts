@@ -1,7 +1,8 @@
 // Fill-in-the-middle served end to end: a completion asked of loom-code (config.json `loom.fim`)
 // reaches the real engine as token ids with the three sentinels as special tokens around the code
 // before and after the cursor, and what it generates streams back; code that spells a sentinel
-// stays text. A model without `loom.fim` (the tiny-llama fixture) gets the plain prefix prompt.
+// stays text. A model without `loom.fim` (the tiny-llama fixture) gets the code before the cursor
+// in its chat template.
 // The engine is real; the spy only records each request before passing it on.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -105,12 +106,14 @@ describe("code completion with fill-in-the-middle", () => {
     assert.equal(typeof text, "string");
   });
 
-  test("a model without loom.fim continues the code before the cursor, through messages", async () => {
-    const { requests } = await complete("../inference/__fixtures__/tiny-llama/");
+  test("a model without loom.fim continues the code before the cursor, through its chat template", async () => {
+    const { loaded, requests } = await complete("../inference/__fixtures__/tiny-llama/");
     assert.equal(requests.length, 1);
-    assert.equal(requests[0]!.promptIds, undefined);
-    const content = requests[0]!.messages!.map((m) => m.content).join("\n");
-    assert.ok(content.includes("const w = Number(width);"));
-    assert.ok(!content.includes("return w * h;"));
+    // The prompt fitting counted reaches the engine as ids (tokenised once, decision 034).
+    const ids = requests[0]!.promptIds;
+    assert.ok(ids, "the engine gets the ids fitting counted");
+    const prompt = loaded.tokenizer.decode([...ids]);
+    assert.ok(prompt.includes("const w = Number(width);"));
+    assert.ok(!prompt.includes("return w * h;"), "no suffix without fill-in-the-middle");
   });
 });

@@ -2,15 +2,20 @@
 // most once a second and never waited on for long. Under load a ping queues behind the requests'
 // own statements (PGlite has one connection, postgres.js a pool of 10): waiting for it made
 // /healthz take 4–5 s exactly when a load balancer most needs an answer (docs/performance.md).
-// A probe still running after WAIT_MS is not waited for; the last result is reported with its
-// age, and the database counts as down once no probe has succeeded for STALE_MS.
+// A request that finds a result under REUSE_MS old answers with it at once and leaves the probe
+// it starts to the next request: under load even a 100 ms wait for the ping was most of
+// /healthz's p99 (388 → 55–114 ms on PGlite, docs/performance.md). Only an older result (an idle
+// server polled rarely) waits, at most WAIT_MS, for a fresh one. The database counts as down
+// once no probe has succeeded for STALE_MS.
 import type { Database } from "../../db/client";
 import type { Registry } from "../registry/registry";
 
 /** A result younger than this is reported as it is. */
 const FRESH_MS = 1_000;
-/** How long one request waits for a probe in progress. */
+/** How long one request waits for a probe in progress, when the last result is older than REUSE_MS. */
 const WAIT_MS = 100;
+/** A result younger than this is reported at once while a newer probe runs. */
+const REUSE_MS = 5_000;
 /** No successful ping for this long: degraded, whatever the last result said. */
 const STALE_MS = 10_000;
 
@@ -82,6 +87,7 @@ export function createHealthCheck(
         void started.probe.finally(() => running === started && (running = undefined));
         running = started;
       }
+      if (latest && now() - latest.at < REUSE_MS) return toReport(latest);
       // Before the first result there is nothing to report but the wait itself.
       const wait = latest ? WAIT_MS : STALE_MS;
       let timer: NodeJS.Timeout | undefined;
