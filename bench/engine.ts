@@ -29,6 +29,7 @@ import {
   type LoadedCausalLM,
 } from "../server/inference/index";
 import { loadCausalLM as loadInMainThread } from "../server/inference/engine";
+import { engineSettings } from "../server/inference/load-options";
 import { checkDecoderGraph } from "../server/inference/graph-check";
 import { readModelFolder } from "../server/inference/model-folder";
 import { datasetsDir, PYTHON, pythonTorchMissing, tinyLlamaDir } from "../server/inference/test-helpers";
@@ -154,7 +155,9 @@ async function main() {
   const { dir, label } = pickModel();
   const dirs = await bothLayouts(dir);
   const engine = engineOptionsFromEnv();
-  const threads = engine.session?.intraOpNumThreads;
+  // The engine's own count (every core but one, unless LOOM_INTRA_OP_THREADS says): the peer and
+  // the bare loop get the same, so every ratio compares like with like. 0: onnxruntime's choice.
+  const threads = engineSettings(engine).session.intraOpNumThreads || undefined;
   const loadOptions = {
     ...engine,
     session: { ...engine.session, device: "cpu" as const },

@@ -30,8 +30,9 @@ describe("engine options from the environment", () => {
     );
     for (const device of ["cuda", "webgpu", "auto"])
       assert.equal(engineOptionsFromEnv({ LOOM_DEVICE: device.toUpperCase() }).session?.device, device);
-    // 0 threads: onnxruntime's own count, as when unset.
-    assert.equal(engineOptionsFromEnv({ LOOM_INTRA_OP_THREADS: "0" }).session!.intraOpNumThreads, undefined);
+    // 0 threads: onnxruntime's own count (session.ts passes none); unset: the engine's default.
+    assert.equal(engineOptionsFromEnv({ LOOM_INTRA_OP_THREADS: "0" }).session!.intraOpNumThreads, 0);
+    assert.equal(engineOptionsFromEnv({}).session!.intraOpNumThreads, undefined);
   });
 
   it("reads the batching limits, prefill sizes and the default cap on new tokens", () => {

@@ -42,8 +42,8 @@ const atLeastOne = (n: number | undefined) => (n === undefined ? undefined : Mat
 /** The inference engine's variables. Unset ones take the engine's defaults (ENGINE_DEFAULTS). */
 const engineEnvShape = {
   LOOM_DEVICE: envChoice<DeviceSetting>("LOOM_DEVICE", ["cpu", "cuda", "webgpu", "auto"]),
-  /** 0: onnxruntime's own thread count, as when unset. */
-  LOOM_INTRA_OP_THREADS: envInt("LOOM_INTRA_OP_THREADS").transform((n) => n || undefined),
+  /** Unset: every core but one (load-options.ts); 0: onnxruntime's own thread count. */
+  LOOM_INTRA_OP_THREADS: envInt("LOOM_INTRA_OP_THREADS"),
   LOOM_INTER_OP_THREADS: envInt("LOOM_INTER_OP_THREADS").transform((n) => n || undefined),
   LOOM_GRAPH_OPTIMIZATION: envChoice<GraphOptimizationLevel>("LOOM_GRAPH_OPTIMIZATION", [
     "disabled",

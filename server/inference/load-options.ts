@@ -2,6 +2,7 @@
 // what it is not told. The engine reads no environment variables: server/config.ts parses the
 // LOOM_* ones into these options, and the server, the scripts and the benchmark pass them in.
 
+import { availableParallelism } from "node:os";
 import type { SchedulerOptions } from "./scheduler";
 import type { Logger, SessionSettings } from "./session";
 
@@ -33,10 +34,19 @@ export interface EngineSettings {
   defaultMaxNewTokens: number;
 }
 
+/**
+ * Threads inside one operator unless told: every core but one. onnxruntime's own default (one
+ * per physical core, spinning while it waits for work) leaves no core to the server's event loop:
+ * with the ~28M bench model decoding 16 streams on 2 cores, /healthz p99 was 20–32 ms with it and
+ * 7–11 ms with one thread, at 1.4× the tokens per CPU-second (docs/performance.md). 0 (set
+ * through LOOM_INTRA_OP_THREADS) still means onnxruntime's choice.
+ */
+export const DEFAULT_INTRA_OP_THREADS = Math.max(1, availableParallelism() - 1);
+
 /** README.md's configuration table lists these beside the variables that override them. */
 export const ENGINE_DEFAULTS: EngineSettings = {
-  // Thread counts and graph optimisation unset: onnxruntime's own choice.
-  session: { device: "auto", kvOnDevice: true },
+  // Inter-op threads and graph optimisation unset: onnxruntime's own choice.
+  session: { device: "auto", kvOnDevice: true, intraOpNumThreads: DEFAULT_INTRA_OP_THREADS },
   scheduler: { maxConcurrent: 16, maxWaiting: 64, requestTimeoutMs: 300_000, prefillTokensPerStep: 1024 },
   prefillChunk: 256,
   defaultMaxNewTokens: 512,

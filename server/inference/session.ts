@@ -17,7 +17,7 @@ export type GraphOptimizationLevel = "disabled" | "basic" | "extended" | "all";
 
 export interface SessionSettings {
   device: DeviceSetting;
-  /** Threads inside one operator (ORT default: one per physical core). */
+  /** Threads inside one operator (0 or unset here: onnxruntime's default, one per physical core). */
   intraOpNumThreads?: number;
   /** Threads across independent operators (only used by the parallel execution mode). */
   interOpNumThreads?: number;
