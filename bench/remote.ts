@@ -129,10 +129,16 @@ interface V1Server {
 
 /** The /v1 end as its own process: bench/remote-server.ts prints a READY line when it is ready. */
 async function startServerProcess(): Promise<V1Server> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "remote-server.ts")], {
-    env: { ...process.env, ...serverEnv },
-    stdio: ["pipe", "pipe", "inherit"],
-  });
+  // LOOM_BENCH_NODE_ARGS: extra flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = process.env.LOOM_BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, "--import", "tsx", path.join(import.meta.dirname, "remote-server.ts")],
+    {
+      env: { ...process.env, ...serverEnv },
+      stdio: ["pipe", "pipe", "inherit"],
+    },
+  );
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const readyLine = await new Promise<string>((resolve, reject) => {
     // Its log lines go to our stderr; the ready line is read, not shown.
