@@ -72,3 +72,12 @@ test("sentiment flags a text in a language the model does not know instead of la
   await expect(results.nth(1)).toContainText("Arabic: not a language this model knows");
   await expect(results.nth(1).getByRole("meter")).toHaveCount(0);
 });
+
+test("the one-shot APIs take POST only: any other method is 405 JSON", async ({ page }) => {
+  await signUp(page, newUser());
+  for (const app of ["summarize", "translate", "code", "sentiment"]) {
+    const put = await page.request.put(`/api/${app}`, { data: { text: "Hello." } });
+    expect(put.status(), app).toBe(405);
+    expect((await put.json()).error).toBe("Use POST.");
+  }
+});

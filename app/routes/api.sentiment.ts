@@ -1,9 +1,10 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { classifySentiment } from "../../server/generation/sentiment";
 import { sentimentInput } from "../../server/apps/sentiment";
-import { admitGeneration, readJson, rethrowAsApiError, requireApiUser } from "~/api.server";
+import { admitGeneration, apiError, readJson, rethrowAsApiError, requireApiUser } from "~/api.server";
 
 export async function action({ request, context }: ActionFunctionArgs) {
+  if (request.method !== "POST") apiError(405, "Use POST.");
   const user = await requireApiUser(request, context);
   const input = await readJson(request, sentimentInput, 512 * 1024);
   await admitGeneration(context, user);

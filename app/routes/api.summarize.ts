@@ -2,9 +2,10 @@ import type { ActionFunctionArgs } from "@remix-run/node";
 import { createUIMessageStreamResponse } from "ai";
 import { summarizeInput, summarizeApp } from "../../server/apps/summarize";
 import { streamExtractiveSummary } from "../../server/generation/extractive-stream";
-import { admitGeneration, oneShotResponse, readJson, requireApiUser, rethrowAsApiError } from "~/api.server";
+import { admitGeneration, apiError, oneShotResponse, readJson, requireApiUser, rethrowAsApiError } from "~/api.server";
 
 export async function action({ request, context }: ActionFunctionArgs) {
+  if (request.method !== "POST") apiError(405, "Use POST.");
   const user = await requireApiUser(request, context);
   const input = await readJson(request, summarizeInput, 512 * 1024);
   await admitGeneration(context, user);

@@ -1,8 +1,9 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { translateInput, translateApp } from "../../server/apps/translate";
-import { admitGeneration, oneShotResponse, readJson, requireApiUser } from "~/api.server";
+import { admitGeneration, apiError, oneShotResponse, readJson, requireApiUser } from "~/api.server";
 
 export async function action({ request, context }: ActionFunctionArgs) {
+  if (request.method !== "POST") apiError(405, "Use POST.");
   const user = await requireApiUser(request, context);
   const input = await readJson(request, translateInput);
   await admitGeneration(context, user);
