@@ -148,7 +148,8 @@ export function createFeedbackStore(db: Db) {
         .orderBy(asc(rated.ratedAt), asc(rated.messageId), asc(rated.raterId))
         .limit(EXPORT_BATCH);
       if (rows.length === 0) return;
-      yield await withConversations(rows);
+      // An answer stopped before its first word has nothing to learn from, whatever its rating.
+      yield (await withConversations(rows)).filter((r) => hasText(r.conversation.at(-1)!.content));
       if (rows.length < EXPORT_BATCH) return;
       after = rows.at(-1)!;
     }
@@ -192,15 +193,17 @@ export function createFeedbackStore(db: Db) {
         .offset(offset);
       if (rows.length === 0) return;
       const trees = await messagesOf(rows.map((r) => r.chatId));
-      yield rows.map((r) => ({
-        chatId: r.chatId,
-        modelId: r.modelId!,
-        app: RATED_APP,
-        ratedAt: new Date(r.ratedAt),
-        context: turns(pathToRoot(trees.get(r.chatId) ?? [], r.parentId)),
-        chosen: textOf(r.chosenParts),
-        rejected: textOf(r.rejectedParts),
-      }));
+      yield rows
+        .map((r) => ({
+          chatId: r.chatId,
+          modelId: r.modelId!,
+          app: RATED_APP,
+          ratedAt: new Date(r.ratedAt),
+          context: turns(pathToRoot(trees.get(r.chatId) ?? [], r.parentId)),
+          chosen: textOf(r.chosenParts),
+          rejected: textOf(r.rejectedParts),
+        }))
+        .filter((pair) => hasText(pair.chosen) && hasText(pair.rejected));
       if (rows.length < EXPORT_BATCH) return;
       offset += rows.length;
     }
@@ -228,5 +231,7 @@ interface ConversationMessage {
   role: Turn["role"];
   parts: unknown[];
 }
+
+const hasText = (content: string) => content.trim() !== "";
 
 const turns = (path: ConversationMessage[]): Turn[] => path.map((m) => ({ role: m.role, content: textOf(m.parts) }));
