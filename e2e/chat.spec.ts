@@ -80,7 +80,7 @@ test("search finds a conversation by its content; an oversize message is refused
   const limit = page.getByTestId("message-limit");
   await page.getByLabel("Message", { exact: true }).fill("word ".repeat(400));
   await expect(limit).toContainText(
-    /Too long\. The model reads about [\d,]+ characters \([\d,]+ tokens\) per message\./,
+    /Too long\. The model reads about [\d,]+ characters \([\d,]+ tokens\) per message in this chat\./,
   );
   await expect(page.getByRole("button", { name: "Send" })).toBeDisabled();
   await page.getByLabel("Message", { exact: true }).fill("x".repeat(8_001));
