@@ -1,4 +1,4 @@
-// `npm run bench:code-fit [-- N]`: CPU ms per code-window fit, before and after decision 035, in
+// `npm run bench:code-fit [-- N]`: CPU ms per code-window fit, before and after decision 036, in
 // the same run. N (default 60) real cursor positions (as bench:code-window), both modes, through
 // prepareCodePrompt ("after": each line encoded once, summed to a guess, settled by exact counts)
 // and through the search it replaced ("before", kept only here: an exact count of the whole
@@ -16,7 +16,7 @@ import { loadCausalModels } from "../server/apps/test-models";
 const count = Number(process.argv[2] ?? 60);
 const ROUNDS = 3;
 
-/** The fitting before decision 035: every search step counts its whole window exactly. */
+/** The fitting before decision 036: every search step counts its whole window exactly. */
 function oldFitCodeWindow(
   input: { before: string; after?: string; fim: boolean },
   fits: (window: CodeWindow) => boolean,

@@ -1,4 +1,4 @@
-// Code window fitting from summed line counts (decision 035), with real tokenizers: loom-code
+// Code window fitting from summed line counts (decision 036), with real tokenizers: loom-code
 // (fill-in-the-middle ids) and the tiny fixture (messages). On real cursor positions the window
 // is within the budget by the exact count and maximal (one more line before or after does not
 // fit), found with a few exact counts; a guess that is far off (line counts of 0, or ten times

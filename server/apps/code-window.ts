@@ -50,7 +50,7 @@ export function indentOf(line: string): number {
 /**
  * How fitting counts a window's tokens. `count` is exact (the prompt as the engine reads it) and
  * has the last word; `lineTokens` counts one line of code alone. Each candidate line is encoded
- * once and the counts summed to a first guess (decision 035), so a fit is a few exact counts plus
+ * once and the counts summed to a first guess (decision 036), so a fit is a few exact counts plus
  * one pass over the lines it keeps, not an exact count of a whole window per search step (that
  * cost 300–570 ms a fit). The sum is not exact (BPE merges across line ends), so the guess is
  * settled with exact counts.
