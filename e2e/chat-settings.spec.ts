@@ -105,6 +105,7 @@ test.describe("desktop", () => {
     );
     await expect(page.getByRole("button", { name: "Send" })).toBeDisabled();
     await shootLightAndDark(page, info, "desktop-chat-limit-with-system-prompt");
+    await expect(page).toHaveURL(/\/chat\/[0-9a-f-]{36}$/);
     const chatId = page.url().split("/").pop();
     const tokens = Number(/\(([\d,]+) tokens\)/.exec(await limit.innerText())![1]!.replace(/,/g, ""));
     const response = await page.request.post("/api/chat", {
