@@ -1,8 +1,7 @@
 // A chat's settings and message limit as one model reads them (decision 035): the max tokens
 // clamped to what the model gives an answer, and the most one new message may be once the system
 // prompt and that answer room are kept. Pages show both; the turn refuses by the same rule.
-import type { ChatInputLimit } from "./chat";
-import { chatInputLimit, withSystemPrompt } from "./chat";
+import { chatInputLimit, withSystemPrompt, type ChatInputLimit } from "./chat";
 import { chatDecodingOf, type ChatSettings } from "./chat-settings";
 import { maxAnswerTokens } from "./chat-settings-fit";
 import type { ModelDescription } from "./model-description";
