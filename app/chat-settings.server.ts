@@ -3,6 +3,7 @@
 import type { AppLoadContext } from "@remix-run/node";
 import { chatSettingsSchema, type ChatSettings } from "../server/apps/chat-settings";
 import { assertSettingsFitModel } from "../server/apps/chat-settings-fit";
+import { chatLimits, type ChatLimits, type ModelChatSettings } from "../server/apps/chat-limits";
 import { isPublicError, publicErrorOf } from "../server/http-error";
 
 export type SettingsCheck = { settings: ChatSettings; error?: undefined } | { settings?: undefined; error: string };
@@ -32,4 +33,21 @@ export async function checkChatSettings(
     return { error: known.message };
   }
   return { settings: parsed.data };
+}
+
+/**
+ * A chat's settings and composer limit for the model that would answer (the one asked for, else
+ * Chat's default): max tokens clamped to its answer limit, the limit with the settings applied.
+ * Without a model that loads, the settings as stored and no limit (the page says so elsewhere).
+ */
+export async function chatLimitsFor(
+  context: AppLoadContext,
+  settings: ChatSettings,
+  modelId?: string,
+): Promise<ChatLimits | (ModelChatSettings & { inputLimit: null })> {
+  const model = await context.services.registry.languageModel("chat", modelId).catch((error: unknown) => {
+    if (isPublicError(error)) return undefined;
+    throw error;
+  });
+  return model ? chatLimits(settings, model.description) : { settings, inputLimit: null };
 }

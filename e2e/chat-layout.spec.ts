@@ -4,9 +4,10 @@ import { desktop, phone, shootLightAndDark } from "./screens";
 
 test.describe.configure({ timeout: 180_000 });
 
-// Unbroken and as long as the model accepts (~290 tokens, about a character each): without
-// wrapping it alone is ~2,000 px wide.
-const unbroken = (c: string) => c.repeat(250);
+// Unbroken and nearly as long as the model accepts with Loom's default max tokens (loom-chat
+// keeps 192 of its 384 positions for the answer, leaving a message 162 tokens, a character each):
+// without wrapping it alone is ~1,200 px wide, more than the conversation's column.
+const unbroken = (c: string) => c.repeat(150);
 
 /** Every message lies inside the screen (an overflow to the left would not even scroll). */
 async function expectMessagesInside(page: import("@playwright/test").Page) {

@@ -49,10 +49,13 @@ test.describe("desktop", () => {
     await openChat(page);
     await send(page, "Hello");
     await answered(page);
-    await expect(summary(page)).toHaveText("T 0.7 · top-p 0.9 · 256 tokens");
+    // Loom's default (256) is over loom-chat's answer limit: read as the limit, and said so.
+    await expect(summary(page)).toHaveText("T 0.7 · top-p 0.9 · 192 tokens");
 
     await summary(page).click();
     await expect(panel(page)).toBeVisible();
+    await expect(panel(page).getByLabel("Max tokens")).toHaveValue("192");
+    await expect(panel(page).getByTestId("max-tokens-limit")).toHaveText("192 (this model's limit)");
     // A system prompt that leaves loom-chat no room for a message: the server says how long it may be.
     await panel(page).getByLabel("System prompt").fill("Please be very kind and thorough. ".repeat(100));
     await panel(page).getByLabel("Max tokens").fill("64");
@@ -73,6 +76,46 @@ test.describe("desktop", () => {
     await summary(page).click();
     await expect(panel(page).getByLabel("System prompt")).toHaveValue("Answer like a sailor.");
     await shootLightAndDark(page, info, "desktop-chat-settings-panel");
+  });
+
+  test("the composer's limit counts the chat's system prompt and max tokens; saving another field passes", async ({
+    page,
+  }, info) => {
+    await openChat(page);
+    await send(page, "Hello");
+    await answered(page);
+    const limit = page.getByTestId("message-limit");
+    const charsOf = async () => Number((await limit.innerText()).split("/")[1]!.replace(/[^\d]/g, ""));
+    await expect(limit).toHaveText(/^0 \/ [\d,]+$/);
+    const before = await charsOf();
+
+    // Only a system prompt changes; max tokens stays at the limit the form shows (192), so the
+    // save passes although the chat's stored max tokens (Loom's 256) is over it.
+    await summary(page).click();
+    await panel(page).getByLabel("System prompt").fill("Please be very kind and thorough. ".repeat(8));
+    await panel(page).getByRole("button", { name: "Save" }).click();
+    await expect(panel(page)).toBeHidden();
+    await expect(summary(page)).toHaveText("T 0.7 · top-p 0.9 · 192 tokens · system prompt");
+    await expect.poll(charsOf).toBeLessThan(before);
+    const after = await charsOf();
+    // The page shows what the server enforces: over it, Send is off and the server refuses.
+    await page.getByLabel("Message", { exact: true }).fill("word ".repeat(Math.ceil((after + 100) / 5)));
+    await expect(limit).toContainText(
+      /^Too long\. The model reads about [\d,]+ characters \([\d,]+ tokens\) per message in this chat\./,
+    );
+    await expect(page.getByRole("button", { name: "Send" })).toBeDisabled();
+    await shootLightAndDark(page, info, "desktop-chat-limit-with-system-prompt");
+    await expect(page).toHaveURL(/\/chat\/[0-9a-f-]{36}$/);
+    const chatId = page.url().split("/").pop();
+    const tokens = Number(/\(([\d,]+) tokens\)/.exec(await limit.innerText())![1]!.replace(/,/g, ""));
+    const response = await page.request.post("/api/chat", {
+      data: { chatId, parentId: null, message: { id: crypto.randomUUID(), text: "a ".repeat(tokens + 20) } },
+    });
+    expect(response.status()).toBe(413);
+    expect((await response.json()).error).toMatch(new RegExp(`a message can have at most ${tokens}\\.`));
+    // The same limit after a reload (the page's loader measures it as the save did).
+    await page.reload();
+    await expect(limit).toHaveText(`0 / ${after.toLocaleString("en")}`);
   });
 
   test("a temporary chat: a banner, not listed, not searchable, not exported or rated, deleted on leaving", async ({

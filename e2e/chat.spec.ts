@@ -80,13 +80,15 @@ test("search finds a conversation by its content; an oversize message is refused
   const limit = page.getByTestId("message-limit");
   await page.getByLabel("Message", { exact: true }).fill("word ".repeat(400));
   await expect(limit).toContainText(
-    /Too long\. The model reads about [\d,]+ characters \([\d,]+ tokens\) per message\./,
+    /Too long\. The model reads about [\d,]+ characters \([\d,]+ tokens\) per message in this chat\./,
   );
   await expect(page.getByRole("button", { name: "Send" })).toBeDisabled();
   await page.getByLabel("Message", { exact: true }).fill("x".repeat(8_001));
   await expect(limit).toContainText("Too long.");
   await expect(page.getByRole("button", { name: "Send" })).toBeDisabled();
   // The server enforces the same limit for any client.
+  // The conversation's own address (a page still on /chat would send "chat" as its id: a 400).
+  await expect(page).toHaveURL(/\/chat\/[0-9a-f-]{36}$/);
   const chatId = page.url().split("/").pop();
   const response = await page.request.post("/api/chat", {
     data: { chatId, parentId: null, message: { id: crypto.randomUUID(), text: "x".repeat(8_001) } },

@@ -84,5 +84,45 @@ for (const [name, screen] of [
       await otherContext.close();
       await anonymousContext.close();
     });
+
+    test("Settings › Share links lists the link with its chat; revoking it there ends it (410)", async ({
+      page,
+      browser,
+    }, info) => {
+      const question = `Listed ${name}`;
+      await openChat(page);
+      await send(page, question);
+      await expect(page.getByRole("button", { name: "Send" })).toBeVisible({ timeout: 90_000 });
+      await page.getByRole("link", { name: "Share", exact: true }).click();
+      await page.getByRole("button", { name: "Create link" }).click();
+      const url = (await page.getByTestId("new-share-link").textContent())!;
+
+      await page.goto("/settings");
+      await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Share links" }).click();
+      await expect(page).toHaveURL(/\/settings\/share-links$/);
+      const row = page.getByTestId("user-share-link").filter({ hasText: question });
+      await expect(row).toHaveCount(1);
+      await expect(row).toContainText("active");
+      await expect(row).toContainText(/\d{4}-\d{2}-\d{2}/);
+      // Nothing spills off a phone's screen.
+      const width = page.viewportSize()!.width;
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+      await shootLightAndDark(page, info, `${name}-settings-share-links`);
+
+      const otherContext = await browser.newContext(screen);
+      const other = await otherContext.newPage();
+      await signUp(other, newUser());
+      expect((await other.goto(url))!.status()).toBe(200);
+      // Another user's list does not have it.
+      await other.goto("/settings/share-links");
+      await expect(other.getByTestId("user-share-link")).toHaveCount(0);
+
+      await row.getByRole("button", { name: /^Revoke/ }).click();
+      await expect(page.getByRole("status")).toContainText("Link revoked");
+      await expect(row).toContainText("revoked");
+      await expect(row.getByRole("button", { name: /^Revoke/ })).toHaveCount(0);
+      expect((await other.goto(url))!.status()).toBe(410);
+      await otherContext.close();
+    });
   });
 }

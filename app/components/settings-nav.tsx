@@ -4,6 +4,7 @@ import { NavLink } from "@remix-run/react";
 const SETTINGS_PAGES = [
   { to: "/settings/chat", label: "Chat" },
   { to: "/settings/api-keys", label: "API keys" },
+  { to: "/settings/share-links", label: "Share links" },
   { to: "/settings/privacy", label: "Privacy / training data" },
 ];
 

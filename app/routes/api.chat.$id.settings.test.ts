@@ -19,6 +19,8 @@ import { action as createChat } from "./api.chats";
 import { action as discard } from "./api.chat.$id.discard";
 import { action as putSettings } from "./api.chat.$id.settings";
 import { loader as exportChat } from "./chat.$id.export";
+import { loader as chatLoader } from "./chat.$id";
+import { loader as settingsPage } from "./settings.chat";
 
 const fixture = fileURLToPath(new URL("../../server/inference/__fixtures__/tiny-llama/", import.meta.url));
 
@@ -49,6 +51,8 @@ describe("chat settings and temporary chats over HTTP", () => {
       quotas: { assertWithinQuota: async () => {} },
       // The registry reduced to the one model it would resolve for Chat.
       registry: {
+        // The chat page names each answer's model.
+        listModels: async () => [],
         languageModel: async () => ({
           row: { id: "tiny", displayName: "Tiny Llama" },
           model: {},
@@ -72,12 +76,63 @@ describe("chat settings and temporary chats over HTTP", () => {
         params: { id: chatId },
       }),
     );
+  const chatPage = async (chatId: string) =>
+    (await chatLoader({
+      request: await signedInRequest(`/chat/${chatId}`, { method: "GET" }),
+      context,
+      params: { id: chatId },
+    })) as {
+      settings: typeof DEFAULT_CHAT_SETTINGS;
+      maxTokensLimit?: number;
+      inputLimit: { tokens: number; chars: number } | null;
+    };
   const valid = { systemPrompt: "Be brief.", temperature: 0.3, topP: 0.8, maxTokens: 100 };
 
   test("valid settings are stored with the chat and answered back", async () => {
     const chat = await chats.createChat(testUser.id, "Mine");
-    assert.deepEqual(await put(chat.id, valid), { status: 200, body: { settings: valid } });
+    const answer = await put(chat.id, valid);
+    assert.equal(answer.status, 200);
+    assert.deepEqual((answer.body as { settings: unknown }).settings, valid);
     assert.deepEqual((await chats.ownedChat(testUser.id, chat.id)).settings, valid);
+  });
+
+  test("the answer carries the composer's new limit: a long system prompt shrinks it", async () => {
+    const chat = await chats.createChat(testUser.id, "Mine");
+    const limitOf = async (settings: object) => {
+      const answer = await put(chat.id, settings);
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      return (answer.body as { inputLimit: { tokens: number; chars: number } }).inputLimit;
+    };
+    const short = await limitOf({ ...valid, maxTokens: 64, systemPrompt: "Be brief." });
+    const long = await limitOf({ ...valid, maxTokens: 64, systemPrompt: "Be brief and kind, and say why. ".repeat(4) });
+    const roomier = await limitOf({ ...valid, maxTokens: 128, systemPrompt: "Be brief." });
+    assert.ok(long.tokens < short.tokens - 20, `${long.tokens} vs ${short.tokens}`);
+    assert.equal(roomier.tokens, short.tokens - 64);
+    // The chat's page reads the same limit, with the settings as stored.
+    const page = await chatPage(chat.id);
+    assert.deepEqual(page.inputLimit, roomier);
+    assert.equal(page.maxTokensLimit, undefined);
+  });
+
+  test("a stored max tokens over the model's limit reads as the limit, said; saving another field then passes", async () => {
+    // Loom's default (256) with the tiny model (256 positions: answers up to 128 tokens).
+    const chat = await chats.createChat(testUser.id, "Defaults", { settings: DEFAULT_CHAT_SETTINGS });
+    const page = await chatPage(chat.id);
+    assert.deepEqual(page.settings, { ...DEFAULT_CHAT_SETTINGS, maxTokens: 128 });
+    assert.equal(page.maxTokensLimit, 128);
+    // The form submits what it shows: only the temperature changed.
+    const saved = await put(chat.id, { ...page.settings, temperature: 0.1 });
+    assert.equal(saved.status, 200, JSON.stringify(saved.body));
+    assert.equal((await chats.ownedChat(testUser.id, chat.id)).settings?.maxTokens, 128);
+    // Settings › Chat reads the user's defaults the same way.
+    await chatDefaults.set(testUser.id, DEFAULT_CHAT_SETTINGS);
+    const defaults = (await settingsPage({
+      request: await signedInRequest("/settings/chat", { method: "GET" }),
+      context,
+      params: {},
+    })) as { settings: { maxTokens: number }; maxTokensLimit?: number };
+    assert.equal(defaults.settings.maxTokens, 128);
+    assert.equal(defaults.maxTokensLimit, 128);
   });
 
   test("out of range, too long, or more than the model allows: 400 with the reason, nothing stored", async () => {

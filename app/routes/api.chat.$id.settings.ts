@@ -1,8 +1,9 @@
 // PUT: a conversation's settings (system prompt, temperature, top-p, max tokens), checked against
-// the model it is answered with; the next answer uses them. 400 names what is wrong.
+// the model it is answered with; the next answer uses them. 400 names what is wrong. The answer
+// carries the composer's limit under the new settings.
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
-import { checkChatSettings } from "~/chat-settings.server";
+import { chatLimitsFor, checkChatSettings } from "~/chat-settings.server";
 import { apiError, readJson, requireApiUser, rethrowAsApiError } from "~/api.server";
 
 const body = z.object({
@@ -23,7 +24,10 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     const checked = await checkChatSettings(context, input.settings, input.modelId);
     if (checked.error !== undefined) apiError(400, checked.error, { code: "INVALID_CHAT_SETTINGS" });
     await context.services.chats.setChatSettings(user.id, chatId.data, checked.settings);
-    return Response.json({ settings: checked.settings });
+    // The composer's new limit comes with them: a longer system prompt or more max tokens leaves
+    // a message less room (decision 035).
+    const { settings, inputLimit } = await chatLimitsFor(context, checked.settings, input.modelId);
+    return Response.json({ settings, inputLimit });
   } catch (error) {
     rethrowAsApiError(error);
   }

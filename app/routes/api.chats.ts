@@ -37,7 +37,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const settings = await chatDefaults.get(user.id);
     if (input.firstMessage?.trim()) {
       await quotas.assertWithinQuota(user.id);
-      await assertFirstMessageFits(context.services, input.firstMessage.trim(), input.modelId, settings.systemPrompt);
+      await assertFirstMessageFits(context.services, input.firstMessage.trim(), input.modelId, settings);
     }
     const title = titleFrom(input.firstMessage ?? "");
     const { id, temporary } = input;

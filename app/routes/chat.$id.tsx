@@ -8,6 +8,7 @@ import { cleanText } from "../../server/common/user-text";
 import { deleteChatAfterStopping } from "../../server/chat/chat-turn";
 import { ChatView } from "~/components/chat/chat-view";
 import { toUiMessages } from "~/chat.server";
+import { chatLimitsFor } from "~/chat-settings.server";
 import { parseForm } from "~/forms.server";
 import { requireUser } from "~/session.server";
 import type { loader as chatLayoutLoader } from "./chat";
@@ -32,13 +33,18 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const [running] = await context.services.generationLog.runningForChat(view.chat.id);
   const models = await context.services.registry.listModels();
   const names = new Map(models.map((m) => [m.id, m.displayName]));
+  // As Chat's default model reads them: max tokens within its limit, the composer's limit with
+  // this chat's system prompt and max tokens (decision 035).
+  const limits = await chatLimitsFor(context, chatSettingsOf(view.chat.settings));
   return {
     id: view.chat.id,
     title: view.chat.title,
     // The answer being written is left out: the page reattaches to it and replays it.
     messages: toUiMessages(view.path, view.ratings, names, running?.messageId),
     generating: Boolean(running),
-    settings: chatSettingsOf(view.chat.settings),
+    settings: limits.settings,
+    maxTokensLimit: limits.maxTokensLimit,
+    inputLimit: limits.inputLimit,
     temporary: view.chat.temporary,
   };
 }

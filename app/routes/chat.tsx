@@ -5,32 +5,24 @@ import { useCallback, useState } from "react";
 import { ChatDrawerButton } from "~/components/chat/chat-drawer-button";
 import { ChatSidebar } from "~/components/chat/chat-sidebar";
 import { requireUser } from "~/session.server";
-import { chatInputLimit, type ChatInputLimit } from "../../server/apps/chat";
+import { chatLimitsFor } from "~/chat-settings.server";
 
 export const meta: MetaFunction = () => [{ title: "Chat · Loom" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
-  const [chats, models] = await Promise.all([
+  const [chats, models, defaults] = await Promise.all([
     context.services.chats.listChats(user.id),
     context.services.registry.modelsForApp("chat"),
+    context.services.chatDefaults.get(user.id),
   ]);
   return {
     chats: chats.map((c) => ({ id: c.id, title: c.title, updatedAt: c.updatedAt.toISOString() })),
     models,
-    inputLimit: await chatInputLimitOf(context),
+    // A new chat's limit (on /chat): the user's defaults are what its first message is sent with.
+    inputLimit: (await chatLimitsFor(context, defaults)).inputLimit,
     isAdmin: user.role === "admin",
   };
-}
-
-/** The default chat model's limit for one message (the composer shows it); none without a model. */
-async function chatInputLimitOf(context: LoaderFunctionArgs["context"]): Promise<ChatInputLimit | null> {
-  try {
-    const { description } = await context.services.registry.languageModel("chat");
-    return chatInputLimit(description.prompts, description);
-  } catch {
-    return null; // no model assigned or it does not load: the page says so elsewhere
-  }
 }
 
 export default function ChatLayout() {

@@ -4,14 +4,16 @@ import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFuncti
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { ChatSettingsFields } from "~/components/chat/chat-settings-fields";
 import { Alert, Button, PageHeader } from "~/components/ui";
-import { checkChatSettings } from "~/chat-settings.server";
+import { chatLimitsFor, checkChatSettings } from "~/chat-settings.server";
 import { requireUser } from "~/session.server";
 
 export const meta: MetaFunction = () => [{ title: "Chat · Settings · Loom" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
-  return { settings: await context.services.chatDefaults.get(user.id) };
+  // Clamped to Chat's default model (decision 035): Loom's 256 is over loom-chat's 192.
+  const { settings, maxTokensLimit } = await chatLimitsFor(context, await context.services.chatDefaults.get(user.id));
+  return { settings, maxTokensLimit };
 }
 
 type ActionResult = { ok: true } | { ok: false; error: string };
@@ -27,7 +29,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function ChatDefaults() {
-  const { settings } = useLoaderData<typeof loader>();
+  const { settings, maxTokensLimit } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
   return (
@@ -39,7 +41,7 @@ export default function ChatDefaults() {
       {result && !result.ok && <Alert>{result.error}</Alert>}
       {result?.ok && <Alert tone="success">Saved. Your next new chat uses these settings.</Alert>}
       <Form method="post" className="space-y-4">
-        <ChatSettingsFields settings={settings} />
+        <ChatSettingsFields settings={settings} maxTokensLimit={maxTokensLimit} />
         <Button type="submit" disabled={busy}>
           Save defaults
         </Button>

@@ -2,7 +2,7 @@
 import type { ModelMessage } from "ai";
 import { z } from "zod";
 import { cleanText, clipText } from "../common/user-text";
-import { countMessageTokens, promptBudget, roughCharacters, type PromptModel } from "./budget";
+import { countMessageTokens, outputRoom, promptBudget, roughCharacters, type PromptModel } from "./budget";
 import { chatDecodingOf, DEFAULT_CHAT_SETTINGS } from "./chat-settings";
 import type { Decoding } from "./decoding";
 import { INPUT_LIMITS } from "./limits";
@@ -55,17 +55,24 @@ export interface MessageSize {
   maxTokens: number;
 }
 
-/** How much of the model's `contextTokens` one user message takes, alone with the system prompt. */
+/**
+ * How much of the model's `contextTokens` one user message takes, alone with the system prompt,
+ * and the most it may take: what is left once the chat's answer room (its max tokens, at most
+ * half the context: `outputRoom`) is kept, and never less room than MIN_ANSWER_TOKENS. The
+ * composer's limit and the turn's refusal both come from here, so they cannot disagree.
+ */
 export function measureMessage(
   text: string,
   prompts: AppPrompts,
   contextTokens: number,
   countTokens: (messages: ModelMessage[]) => number,
+  answerRoom = MIN_ANSWER_TOKENS,
 ): MessageSize {
   const system: ModelMessage[] = prompts.chat.system ? [{ role: "system", content: prompts.chat.system }] : [];
   const framed = (content: string) => countTokens([...system, { role: "user", content }]);
   const frame = framed("");
-  return { tokens: framed(text) - frame, maxTokens: Math.max(0, contextTokens - MIN_ANSWER_TOKENS - frame) };
+  const room = Math.max(MIN_ANSWER_TOKENS, answerRoom);
+  return { tokens: framed(text) - frame, maxTokens: Math.max(0, contextTokens - room - frame) };
 }
 
 export interface TextTurn {
@@ -154,10 +161,19 @@ export interface ChatInputLimit {
 const SAMPLE =
   "Could you explain how the new bus routes work, and which of them run at night? I would also like to know the fares.";
 
-export function chatInputLimit(prompts: AppPrompts, model: PromptModel): ChatInputLimit {
+/**
+ * The composer's limit for a chat: its system prompt (in `prompts`, see withSystemPrompt) and its
+ * answer room (`decoding`'s max tokens, as the turn reserves it) taken out of the context.
+ */
+export function chatInputLimit(
+  prompts: AppPrompts,
+  model: PromptModel,
+  decoding: Decoding = chatDecoding,
+): ChatInputLimit {
   const count = (messages: ModelMessage[]) => countMessageTokens(model, messages);
-  const { maxTokens } = measureMessage("", prompts, model.maxPositions, count);
-  const sample = measureMessage(SAMPLE, prompts, model.maxPositions, count);
+  const room = outputRoom(model, decoding);
+  const { maxTokens } = measureMessage("", prompts, model.maxPositions, count, room);
+  const sample = measureMessage(SAMPLE, prompts, model.maxPositions, count, room);
   const chars = roughCharacters(maxTokens, { chars: SAMPLE.length, tokens: sample.tokens });
   return { tokens: maxTokens, chars: Math.min(chars, INPUT_LIMITS.chatMessage) };
 }

@@ -87,7 +87,10 @@ describe("code window", () => {
 
   test("one minified line longer than the budget is cut from its far end", () => {
     const line = "a".repeat(5_000);
-    const window = fitCodeWindow({ before: `${line}\n`, fim: false }, (w) => w.before.length <= 100);
+    const window = fitCodeWindow(
+      { before: `${line}\n`, fim: false },
+      { budget: 100, count: (w) => w.before.length, lineTokens: (l) => l.length },
+    );
     assert.equal(window?.before.length, 100);
   });
 });

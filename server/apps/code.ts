@@ -74,16 +74,26 @@ export function codeMessages(input: Pick<CodeInput, "code" | "language">, prompt
  */
 export function fitCodeMessages(
   input: Pick<CodeInput, "code" | "language" | "mode">,
-  model: PromptModel,
+  model: PromptModel & Pick<ModelDescription, "countText">,
   prompts: AppPrompts,
 ): { messages: ModelMessage[]; window: CodeWindow } {
   const budget = promptBudget(model, codeDecoding[input.mode]);
   const messagesOf = (window: CodeWindow) => codeMessages({ code: window.before, language: input.language }, prompts);
-  const window = fitCodeWindow({ before: input.code, fim: false }, (w) => {
-    return countMessageTokens(model, messagesOf(w)) <= budget;
-  });
+  const window = fitCodeWindow(
+    { before: input.code, fim: false },
+    { budget, count: (w) => countMessageTokens(model, messagesOf(w)), lineTokens: lineTokensOf(model) },
+  );
   if (!window) throw nothingToComplete(input.code);
   return { messages: messagesOf(window), window };
+}
+
+/**
+ * One line of code's own tokens, for fitting's first guess: the model's tokenizer where it is
+ * here, else its UTF-8 bytes (no byte-level BPE makes more tokens than bytes). Only the guess
+ * uses it; the exact counts decide, so a poor guess costs time, never a prompt over the budget.
+ */
+function lineTokensOf(model: Pick<ModelDescription, "countText">): (line: string) => number {
+  return model.countText ?? ((line) => Buffer.byteLength(line, "utf8"));
 }
 
 function nothingToComplete(code: string) {
@@ -111,7 +121,7 @@ export interface CodePrompt {
  */
 export function prepareCodePrompt(
   input: Pick<CodeInput, "code" | "language" | "mode"> & { suffix?: string },
-  model: PromptModel & Pick<ModelDescription, "fimPromptIds">,
+  model: PromptModel & Pick<ModelDescription, "fimPromptIds" | "countText">,
   prompts: AppPrompts,
 ): CodePrompt {
   const fimPromptIds = model.fimPromptIds;
@@ -120,12 +130,21 @@ export function prepareCodePrompt(
     return { messages, window, promptTokens: countMessageTokens(model, messages) };
   }
   const budget = promptBudget(model, codeDecoding[input.mode]);
+  // The ids of each window counted, so the one chosen is not encoded again (a window of one fit
+  // is its lengths: see fitCodeWindow).
+  const encoded = new Map<string, number[]>();
+  const idsOf = (w: CodeWindow) => {
+    const key = `${w.before.length}:${w.after.length}`;
+    let ids = encoded.get(key);
+    if (!ids) encoded.set(key, (ids = fimPromptIds(w)));
+    return ids;
+  };
   const window = fitCodeWindow(
     { before: input.code, after: input.suffix ?? "", fim: true },
-    (w) => fimPromptIds(w).length <= budget,
+    { budget, count: (w) => idsOf(w).length, lineTokens: lineTokensOf(model) },
   );
   if (!window) throw nothingToComplete(input.code);
-  const promptIds = fimPromptIds(window);
+  const promptIds = idsOf(window);
   // The messages stand in for the ids where a provider cannot take ids: the code to continue.
   return { messages: [{ role: "user", content: window.before }], promptIds, window, promptTokens: promptIds.length };
 }

@@ -38,6 +38,11 @@ export interface ModelDescription {
    * untrusted text): only a local model that declares `loom.fim`, whose tokenizer is here.
    */
   fimPromptIds?: (window: CodeWindow) => number[];
+  /**
+   * Tokens of plain text alone (no template, no special tokens), with the tokenizer here: a
+   * local model only. Code fitting sums it per line for a first guess (code-window.ts).
+   */
+  countText?: (text: string) => number;
   capabilities: {
     /** Reads role messages through a chat template (the remote applies its own). */
     chat: boolean;
@@ -77,6 +82,7 @@ export function describeLocalModel(model: LoadedCausalLM, name?: string): ModelD
     promptIds: encode,
     tokenCount: "tokenizer",
     ...factsOf(model),
+    countText: (text: string) => model.tokenizer.encodeUntrusted(text, { addSpecialTokens: false }).length,
     ...(fim && {
       fimPromptIds: (window: CodeWindow) =>
         model.tokenizer.encodeParts(fimPromptParts(window, fim), { addSpecialTokens: false }),

@@ -12,6 +12,8 @@ import { generations, messages, users } from "../../db/schema";
 import { openTestDatabase } from "../../db/test-database";
 import { createAuthService } from "../auth/auth-service";
 import { createLoomLanguageModel, loadCausalLM, type LoadedCausalLM } from "../inference";
+import { chatLimits } from "../apps/chat-limits";
+import { DEFAULT_CHAT_SETTINGS } from "../apps/chat-settings";
 import { describeLocalModel } from "../apps/model-description";
 import { logger } from "../logger";
 import { pacingMiddleware } from "../registry/stream-pacing";
@@ -175,6 +177,41 @@ describe("chat turn", () => {
     // The first message is checked the same way before its conversation is created.
     await assert.rejects(assertFirstMessageFits(services, text), tooLong);
     await assertFirstMessageFits(services, "Hello");
+  });
+
+  test("the chat's system prompt and max tokens count: over the composer's limit is refused, at it accepted", async () => {
+    const description = describeLocalModel(loaded);
+    const settings = { ...DEFAULT_CHAT_SETTINGS, maxTokens: 120, systemPrompt: "Answer briefly and kindly." };
+    const { inputLimit } = chatLimits(settings, description);
+    // The same chat with Loom's least answer room takes a longer message: the settings are counted.
+    const roomy = chatLimits({ ...settings, maxTokens: 1 }, description).inputLimit;
+    assert.equal(inputLimit.tokens, roomy.tokens - (120 - 64));
+    // "a" is one token each in the tiny model's vocabulary (the refusal below counts them).
+    const send = async (tokens: number) => {
+      const chat = await chats.createChat(userId, "Limited", { settings });
+      const text = "a".repeat(tokens);
+      const turn = startChatTurn(services, userId, {
+        chatId: chat.id,
+        parentId: null,
+        message: { id: randomUUID(), text },
+      });
+      return { chat, turn };
+    };
+    const over = await send(inputLimit.tokens + 1);
+    await assert.rejects(over.turn, {
+      httpStatus: 413,
+      code: "MESSAGE_TOO_LONG",
+      message: new RegExp(
+        `^This message is ${inputLimit.tokens + 1} tokens; .* a message can have at most ${inputLimit.tokens}\\.`,
+      ),
+    });
+    assert.deepEqual((await chats.getChat(userId, over.chat.id)).path, []);
+    await assert.rejects(assertFirstMessageFits(services, "a".repeat(inputLimit.tokens + 1), undefined, settings), {
+      httpStatus: 413,
+    });
+    const at = await send(inputLimit.tokens);
+    await untilDone((await at.turn).generationId);
+    assert.equal((await chats.getChat(userId, at.chat.id)).path.length, 2);
   });
 
   test("regenerating a question the model cannot read adds no answer", async () => {

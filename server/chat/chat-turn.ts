@@ -15,7 +15,9 @@ import {
   type ChatRequest,
   type TextTurn,
 } from "../apps/chat";
-import { chatDecodingOf, chatSettingsOf } from "../apps/chat-settings";
+import { outputRoom } from "../apps/budget";
+import { chatDecodingOf, chatSettingsOf, DEFAULT_CHAT_SETTINGS, type ChatSettings } from "../apps/chat-settings";
+import type { Decoding } from "../apps/decoding";
 import { assertSystemPromptFits } from "../apps/chat-settings-fit";
 import type { ModelDescription } from "../apps/model-description";
 import type { AppPrompts } from "../apps/prompts";
@@ -50,9 +52,14 @@ export interface StartedTurn {
   metadata: { modelId: string; modelName: string; parentId: string };
 }
 
-/** Refuses a message that alone, with the system prompt, leaves the model no room to answer. */
-function assertMessageFits({ row, description }: ChatModel, prompts: AppPrompts, text: string) {
-  const size = measureMessage(text, prompts, description.maxPositions, (m) => description.countTokens(m));
+/**
+ * Refuses a message that alone, with the system prompt, leaves the model less than the chat's
+ * answer room (its max tokens, at most half the context): the composer's limit, by the same rule
+ * (chatInputLimit), so what the page lets through the server takes.
+ */
+function assertMessageFits({ row, description }: ChatModel, prompts: AppPrompts, text: string, decoding: Decoding) {
+  const room = outputRoom(description, decoding);
+  const size = measureMessage(text, prompts, description.maxPositions, (m) => description.countTokens(m), room);
   if (size.tokens <= size.maxTokens) return;
   const model = { name: row.displayName, context: description.maxPositions };
   throw new HttpError(413, "MESSAGE_TOO_LONG", messageTooLongText(size, text.length, model));
@@ -66,11 +73,12 @@ export async function assertFirstMessageFits(
   services: Pick<ChatTurnServices, "registry">,
   text: string,
   modelId?: string,
-  systemPrompt = "",
+  settings: ChatSettings = DEFAULT_CHAT_SETTINGS,
 ) {
   const chatModel = await services.registry.languageModel("chat", modelId);
-  assertSystemPromptFits(systemPrompt, chatModel.description, chatModel.row.displayName);
-  assertMessageFits(chatModel, withSystemPrompt(chatModel.description.prompts, systemPrompt), text);
+  assertSystemPromptFits(settings.systemPrompt, chatModel.description, chatModel.row.displayName);
+  const prompts = withSystemPrompt(chatModel.description.prompts, settings.systemPrompt);
+  assertMessageFits(chatModel, prompts, text, chatDecodingOf(settings));
 }
 
 /**
@@ -110,7 +118,7 @@ export async function startChatTurn(
   const turns: TextTurn[] = pathToRoot(tree, parentId).map((m) => ({ role: m.role, text: textOf(m.parts) }));
   const toStore: NewMessage[] = [];
   if (input.message) {
-    assertMessageFits(chatModel, prompts, input.message.text);
+    assertMessageFits(chatModel, prompts, input.message.text, chatDecodingOf(settings));
     const question = { id: input.message.id, role: "user" as const, parentId };
     toStore.push({ ...question, parts: [{ type: "text", text: input.message.text }] });
     turns.push({ role: "user", text: input.message.text });
@@ -118,7 +126,7 @@ export async function startChatTurn(
     if (!parentId) throw new HttpError(400, "NOTHING_TO_ANSWER", "Nothing to answer: send a message first.");
     // A regenerate may ask another model, with a smaller context, than the one that accepted it.
     const question = turns.at(-1);
-    if (question?.role === "user") assertMessageFits(chatModel, prompts, question.text);
+    if (question?.role === "user") assertMessageFits(chatModel, prompts, question.text, chatDecodingOf(settings));
   }
   // Newest turns first, and an answer's room that keeps prompt + answer within the context.
   const { messages, decoding } = fitChatPrompt(turns, prompts, description, chatDecodingOf(settings));

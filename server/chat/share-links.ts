@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { and, desc, eq, isNull } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { shareLinks, type SharedMessage, type ShareLinkRow } from "../../db/schema";
+import { chats as chatsTable, shareLinks, type SharedMessage, type ShareLinkRow } from "../../db/schema";
 import { HttpError } from "../http-error";
 import { textOf } from "../common/message-text";
 import type { ChatStore } from "./chat-store";
@@ -25,6 +25,11 @@ export interface ShareLinkSummary {
   messageCount: number;
   createdAt: Date;
   revokedAt: Date | null;
+}
+
+/** A link on the owner's list of all their links: its chat's current title beside the snapshot's. */
+export interface UserShareLink extends ShareLinkSummary {
+  chatTitle: string;
 }
 
 export type OpenedShare =
@@ -77,6 +82,21 @@ export function createShareLinks(db: Db, chats: ChatStore) {
     return rows.map(summaryOf);
   }
 
+  /**
+   * Every link the user made, newest first, revoked ones included (Settings › Share links), each
+   * with its chat's title as it is now (the snapshot keeps the title it was made with). One query:
+   * the user's links joined to their chats; a deleted chat's links are gone with it (cascade).
+   */
+  async function listForUser(userId: string): Promise<UserShareLink[]> {
+    const rows = await db
+      .select({ link: shareLinks, chatTitle: chatsTable.title })
+      .from(shareLinks)
+      .innerJoin(chatsTable, eq(chatsTable.id, shareLinks.chatId))
+      .where(eq(shareLinks.userId, userId))
+      .orderBy(desc(shareLinks.createdAt), desc(shareLinks.id));
+    return rows.map(({ link, chatTitle }) => ({ ...summaryOf(link), chatTitle }));
+  }
+
   /** Only the owner's own links; one that is gone or already revoked is a 404. */
   async function revoke(userId: string, linkId: string) {
     const revoked = await db
@@ -99,7 +119,7 @@ export function createShareLinks(db: Db, chats: ChatStore) {
     return { found: true, title: row.title, messages: row.messages, createdAt: row.createdAt };
   }
 
-  return { create, list, revoke, open };
+  return { create, list, listForUser, revoke, open };
 }
 
 export type ShareLinks = ReturnType<typeof createShareLinks>;

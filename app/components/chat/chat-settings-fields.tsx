@@ -6,7 +6,14 @@ import { fieldClass, Label, TextField } from "~/components/ui";
 
 const { systemPromptChars, temperature, topP, maxTokens } = CHAT_SETTINGS_LIMITS;
 
-export function ChatSettingsFields({ settings }: { settings: ChatSettings }) {
+export function ChatSettingsFields({
+  settings,
+  maxTokensLimit,
+}: {
+  settings: ChatSettings;
+  /** The model's answer limit when it lowered the stored max tokens: said under the field. */
+  maxTokensLimit?: number;
+}) {
   const promptId = useId();
   return (
     <div className="space-y-3">
@@ -52,18 +59,26 @@ export function ChatSettingsFields({ settings }: { settings: ChatSettings }) {
           defaultValue={settings.topP}
           title={`${topP.min}–${topP.max}`}
         />
-        <TextField
-          label="Max tokens"
-          name="maxTokens"
-          type="number"
-          inputMode="numeric"
-          step="1"
-          min={maxTokens.min}
-          max={maxTokens.max}
-          required
-          defaultValue={settings.maxTokens}
-          title="The longest answer; the model's context may allow less"
-        />
+        <div>
+          <TextField
+            label="Max tokens"
+            name="maxTokens"
+            type="number"
+            inputMode="numeric"
+            step="1"
+            min={maxTokens.min}
+            max={maxTokens.max}
+            required
+            defaultValue={settings.maxTokens}
+            title="The longest answer; the model's context may allow less"
+          />
+          {maxTokensLimit !== undefined && (
+            // Said, not silent: the stored value (often Loom's default) was over this model's limit.
+            <p data-testid="max-tokens-limit" className="mt-1 text-xs text-slate-500 dark:text-slate-400">
+              {maxTokensLimit} (this model&apos;s limit)
+            </p>
+          )}
+        </div>
       </div>
     </div>
   );

@@ -3,6 +3,7 @@
 // against the model (PUT /api/chat/:id/settings); its refusal is shown in the panel.
 import { SlidersHorizontal } from "lucide-react";
 import { useId, useState } from "react";
+import type { ChatInputLimit } from "../../../server/apps/chat";
 import { chatSettingsSummary, type ChatSettings } from "../../../server/apps/chat-settings";
 import { Alert, Button } from "~/components/ui";
 import { ChatSettingsFields } from "./chat-settings-fields";
@@ -11,12 +12,15 @@ export function ChatSettingsPanel({
   chatId,
   modelId,
   settings,
+  maxTokensLimit,
   onSaved,
 }: {
   chatId: string;
   modelId: string | undefined;
   settings: ChatSettings;
-  onSaved: (settings: ChatSettings) => void;
+  maxTokensLimit?: number;
+  /** The saved settings and the composer's limit under them (null: no model to measure with). */
+  onSaved: (settings: ChatSettings, inputLimit: ChatInputLimit | null) => void;
 }) {
   const [open, setOpen] = useState(false);
   const [error, setError] = useState<string>();
@@ -32,11 +36,15 @@ export function ChatSettingsPanel({
     }).catch(() => undefined);
     setSaving(false);
     if (!response) return setError("Could not reach Loom. Check your connection and save again.");
-    const body = (await response.json().catch(() => ({}))) as { settings?: ChatSettings; error?: string };
+    const body = (await response.json().catch(() => ({}))) as {
+      settings?: ChatSettings;
+      inputLimit?: ChatInputLimit | null;
+      error?: string;
+    };
     if (!response.ok || !body.settings) return setError(body.error ?? "Could not save the settings.");
     setError(undefined);
     setOpen(false);
-    onSaved(body.settings);
+    onSaved(body.settings, body.inputLimit ?? null);
   }
 
   return (
@@ -63,7 +71,7 @@ export function ChatSettingsPanel({
             void save(e.currentTarget);
           }}
         >
-          <ChatSettingsFields settings={settings} />
+          <ChatSettingsFields settings={settings} maxTokensLimit={maxTokensLimit} />
           {error && <Alert className="mt-3">{error}</Alert>}
           <p className="mt-3 text-xs text-slate-500 dark:text-slate-400">
             For this conversation&apos;s next answers. New chats take your defaults from Settings.

@@ -26,6 +26,10 @@ export function ChatView({ chat, models }: { chat: ChatData; models: AssignedMod
   const content = useRef<HTMLDivElement>(null);
   const { away, jump } = useStickToBottom(content);
   const [settings, setSettings] = useState(chat.settings);
+  // The stored max tokens was over the model's limit until the user saves (then it is the limit).
+  const [maxTokensLimit, setMaxTokensLimit] = useState(chat.maxTokensLimit);
+  // Recomputed by the server on each save: the system prompt and max tokens change it.
+  const [inputLimit, setInputLimit] = useState(chat.inputLimit);
   useDiscardOnLeave(chat.id, chat.temporary);
 
   return (
@@ -43,7 +47,17 @@ export function ChatView({ chat, models }: { chat: ChatData; models: AssignedMod
           </div>
         )}
         <ChatMenu chatId={chat.id} title={chat.title} temporary={chat.temporary} />
-        <ChatSettingsPanel chatId={chat.id} modelId={modelId} settings={settings} onSaved={setSettings} />
+        <ChatSettingsPanel
+          chatId={chat.id}
+          modelId={modelId}
+          settings={settings}
+          maxTokensLimit={maxTokensLimit}
+          onSaved={(saved, limit) => {
+            setSettings(saved);
+            setMaxTokensLimit(undefined);
+            setInputLimit(limit);
+          }}
+        />
       </header>
       {chat.temporary && <TemporaryChatBanner />}
 
@@ -69,6 +83,7 @@ export function ChatView({ chat, models }: { chat: ChatData; models: AssignedMod
       <div className="sticky bottom-0 z-10">
         {away && <JumpToLatest onJump={jump} />}
         <Composer
+          limit={inputLimit}
           disabled={models.length === 0}
           busy={busy}
           onSend={(text) => {

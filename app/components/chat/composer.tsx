@@ -3,31 +3,38 @@
 // it was refused gives the text back to the box.
 import { useRouteLoaderData } from "@remix-run/react";
 import { useState } from "react";
+import type { ChatInputLimit } from "../../../server/apps/chat";
 import { INPUT_LIMITS } from "../../../server/apps/limits";
 import { Button, formatCount } from "~/components/ui";
 import { useFinePointer } from "~/hooks/use-fine-pointer";
 import type { loader as chatLayoutLoader } from "~/routes/chat";
 
 /**
- * The most one message may be: the chat model's context (from the chat layout's loader), in
- * characters as a rough measure of its tokens, and the character limit. The server counts tokens.
+ * The most one message may be: the server's measure for this chat (its system prompt and max
+ * tokens taken out of the model's context, decision 035), else the chat layout's for a new chat
+ * (the user's defaults), in characters as a rough measure of its tokens, and the character
+ * limit. The server counts tokens.
  */
-function useMessageLimit() {
-  const limit = useRouteLoaderData<typeof chatLayoutLoader>("routes/chat")?.inputLimit;
+function useMessageLimit(chatLimit: ChatInputLimit | null | undefined) {
+  const layoutLimit = useRouteLoaderData<typeof chatLayoutLoader>("routes/chat")?.inputLimit;
+  const limit = chatLimit === undefined ? layoutLimit : chatLimit;
   const chars = Math.min(limit?.chars ?? INPUT_LIMITS.chatMessage, INPUT_LIMITS.chatMessage);
   const message =
     limit && limit.chars < INPUT_LIMITS.chatMessage
-      ? `The model reads about ${formatCount(chars)} characters (${formatCount(limit.tokens)} tokens) per message.`
+      ? `The model reads about ${formatCount(chars)} characters (${formatCount(limit.tokens)} tokens) per message in this chat.`
       : `Messages are limited to ${formatCount(chars)} characters.`;
   return { chars, message };
 }
 
 export function Composer({
+  limit: chatLimit,
   disabled,
   busy,
   onSend,
   onStop,
 }: {
+  /** This chat's limit (the chat page); undefined on /chat, where the layout's applies. */
+  limit?: ChatInputLimit | null;
   disabled: boolean;
   busy: boolean;
   /** `false` (now or later): refused, the text comes back to the box unless something new was typed. */
@@ -35,7 +42,7 @@ export function Composer({
   onStop: () => void;
 }) {
   const [text, setText] = useState("");
-  const limit = useMessageLimit();
+  const limit = useMessageLimit(chatLimit);
   const tooLong = text.length > limit.chars;
   // Key hints only where there is a keyboard to press them on.
   const keyboard = useFinePointer();
