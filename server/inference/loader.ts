@@ -1,6 +1,6 @@
 // The engine's public loaders: a causal LM runs in a worker thread of its own (worker-model.ts),
 // so its steps never hold the server's event loop; a classifier (one short batched pass per
-// call) and an extractive summariser stay in this thread (engine.ts, extractive.ts). Another
+// call), an extractive summariser and an encoder-decoder (decision 036) stay in this thread (engine.ts, extractive.ts). Another
 // model kind gets its branch here.
 
 import path from "node:path";
@@ -8,6 +8,7 @@ import { loadClassifierFolder } from "./engine";
 import { ModelFolderError } from "./errors";
 import { loadExtractiveSummarizerFolder } from "./extractive";
 import type { LoadedCausalLM, LoadedClassifier, LoadedModel } from "./loaded-model";
+import { loadSeq2SeqFolder } from "./seq2seq";
 import { folderOptions, readModelFolder, type ModelFolder } from "./model-folder";
 import { loadCausalLMInWorker, type WorkerModelOptions } from "./worker-model";
 
@@ -15,6 +16,8 @@ import { loadCausalLMInWorker, type WorkerModelOptions } from "./worker-model";
 export async function loadModel(dir: string, options: WorkerModelOptions = {}): Promise<LoadedModel> {
   const folder = await readModelFolder(dir, folderOptions(options));
   if (folder.kind === "extractive-summarizer") return loadExtractiveSummarizerFolder(folder, options);
+  // An encoder-decoder runs in this thread for now (decision 036).
+  if (folder.kind === "seq2seq") return loadSeq2SeqFolder(folder, options);
   return folder.kind === "classifier" ? loadClassifierFolder(folder, options) : causalLM(folder, options);
 }
 

@@ -254,11 +254,11 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
     const row = await resolve("sentiment", requested);
     if (row.source === "remote") return { row, model: { kind: "remote", ...remoteModel(row) } };
     const model = await loaded.load(row);
-    if (model.kind === "extractive-summarizer")
+    if (model.kind === "extractive-summarizer" || model.kind === "seq2seq")
       throw new HttpError(
         409,
         "WRONG_MODEL_KIND",
-        `Model "${row.id}" is an extractive summariser, not a sentiment model.`,
+        `Model "${row.id}" is ${model.kind === "seq2seq" ? "an encoder-decoder" : "an extractive summariser"}, not a sentiment model.`,
       );
     return { row, model };
   }
