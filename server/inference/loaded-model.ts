@@ -113,7 +113,7 @@ export interface LoadedSeq2Seq extends LoadedModelBase {
   readonly kind: "seq2seq";
   readonly chatTemplate?: undefined;
   readonly maxPositions: number;
-  /** The encoder's input ids; InvalidRequestError (413) when longer than maxPositions. */
+  /** The encoder's input ids (`generate` refuses more than maxPositions: InvalidRequestError 413). */
   encodePrompt(request: GenerateRequest): number[];
   generate(request: GenerateRequest): AsyncIterable<GenerationEvent>;
   stats(): SchedulerStats;

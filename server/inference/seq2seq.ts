@@ -23,11 +23,7 @@ import { StopSequenceFilter } from "./stopping";
 import type { LoomTokenizer } from "./tokenizer";
 
 /** The encoder's input for a request: no chat template (these models read plain text). */
-export function encodeSeq2SeqPrompt(
-  tokenizer: LoomTokenizer,
-  request: GenerateRequest,
-  maxPositions: number,
-): number[] {
+export function encodeSeq2SeqPrompt(tokenizer: LoomTokenizer, request: GenerateRequest): number[] {
   let ids: number[];
   if (request.promptIds) ids = [...request.promptIds];
   else if (request.prompt !== undefined)
@@ -37,13 +33,17 @@ export function encodeSeq2SeqPrompt(
     // system message, if any, is plain text before it, as a base model reads it.
     ids = tokenizer.encodeUntrusted(request.messages.map((m) => m.content).join("\n\n"), { addSpecialTokens: true });
   else throw new InvalidRequestError("a request needs messages, a prompt or promptIds");
+  return ids;
+}
+
+/** The apps fit their input first (server/apps/budget.ts); this is the engine's own guard. */
+function checkPromptLength(ids: readonly number[], maxPositions: number): void {
   if (ids.length === 0) throw new InvalidRequestError("the prompt is empty");
   if (ids.length > maxPositions)
     throw new InvalidRequestError(
       `The input is ${ids.length} tokens; this model reads at most ${maxPositions} tokens.`,
       413,
     );
-  return ids;
 }
 
 function samplingOf(request: GenerateRequest, folder: ModelFolder): SamplingOptions {
@@ -156,7 +156,11 @@ async function runGeneration(
   cancelled: () => boolean,
 ): Promise<void> {
   const calledAt = performance.now();
-  const maxNewTokens = maxNewTokensOf(request, model.folder, model.defaultMaxNewTokens);
+  // The decoder has positions too (Marian's and BART's tables): its start token takes the first.
+  const maxNewTokens = Math.min(
+    maxNewTokensOf(request, model.folder, model.defaultMaxNewTokens),
+    model.shape.maxPositions,
+  );
   const sampler = new Sampler(samplingOf(request, model.folder), promptIds);
   const detokenizer = new IncrementalDetokenizer(model.tokenizer);
   const stops = new StopSequenceFilter(request.stopSequences);
@@ -266,7 +270,8 @@ export function startSeq2SeqGeneration(
 ): AsyncIterable<GenerationEvent> {
   if (model.disposed) throw new Error(`model ${model.id} was unloaded`);
   // Encoded here so a prompt that is too long throws at once, before the stream begins.
-  const promptIds = encodeSeq2SeqPrompt(model.tokenizer, request, model.shape.maxPositions);
+  const promptIds = encodeSeq2SeqPrompt(model.tokenizer, request);
+  checkPromptLength(promptIds, model.shape.maxPositions);
   maxNewTokensOf(request, model.folder, model.defaultMaxNewTokens);
   let cancelled = false;
   const channel = new AsyncChannel<GenerationEvent>(() => (cancelled = true));
@@ -358,7 +363,7 @@ export async function loadSeq2SeqFolder(folder: ModelFolder, options: LoadModelO
     folder,
     tokenizer,
     maxPositions: shape.maxPositions,
-    encodePrompt: (request) => encodeSeq2SeqPrompt(tokenizer, request, shape.maxPositions),
+    encodePrompt: (request) => encodeSeq2SeqPrompt(tokenizer, request),
     generate: (request) => startSeq2SeqGeneration(context, request),
     stats: () => ({ ...context.stats }),
     dispose: async () => {
