@@ -1,6 +1,6 @@
 """Regenerate the encoder-decoder (seq2seq) fixtures (deterministic; a few seconds on 2 cores):
 
-    server/inference/__fixtures__/seq2seq/<family>/   for marian bart
+    server/inference/__fixtures__/seq2seq/<family>/   for marian bart t5
 
     /usr/bin/python3 training/make_seq2seq_fixtures.py [--out server/inference/__fixtures__/seq2seq]
 
@@ -30,6 +30,11 @@ families' parameter names, shapes and quirks:
 * bart: post-LN layers, gelu, learned positions with offset 2, layernorm_embedding on both sides, no
   embedding scale, final_logits_bias, decoder_start_token_id = eos, forced_bos_token_id = bos. The
   tokenizer is a byte-level BPE trained here ("<s> $A </s>").
+* t5: pre-RMS-norm blocks (weight only, no bias anywhere), relative position buckets (the first
+  layer's bias shared by all layers; bidirectional in the encoder, causal in the decoder), no
+  scaling of attention scores, relu FFN, tied lm_head with the output scaled by d_model**-0.5,
+  decoder_start_token_id = pad (0), eos 1; tasks by prefix ("summarize: "). Tokenizer: Unigram as
+  transformers' T5Converter writes it (pad 0, </s> 1, <unk> 2, "$A </s>").
 """
 
 import argparse
@@ -313,6 +318,10 @@ class Seq2Seq(nn.Module):
         self.decoder_layers = nn.ModuleList(DecoderLayer(c) for _ in range(c["decoder_layers"]))
         self.register_buffer("final_logits_bias", torch.zeros(1, c["vocab_size"]))
 
+    def kv_dims(self):
+        heads = self.c["decoder_attention_heads"]
+        return self.c["decoder_layers"], heads, self.c["d_model"] // heads
+
     def embed(self, ids, start, side):
         x = self.shared(ids) * self.embed_scale
         pos = torch.arange(ids.shape[1]) + start
@@ -358,7 +367,225 @@ def init_random(model, seed):
                 p.copy_(1.0 + 0.1 * torch.randn(p.shape, generator=g))
             else:
                 p.copy_(0.3 * torch.randn(p.shape, generator=g))
-        model.final_logits_bias.copy_(0.1 * torch.randn(model.final_logits_bias.shape, generator=g))
+        if hasattr(model, "final_logits_bias"):
+            model.final_logits_bias.copy_(0.1 * torch.randn(model.final_logits_bias.shape, generator=g))
+
+
+# ---------------------------------------------------------------------------------------------
+# T5 (T5ForConditionalGeneration, v1.0: relu FFN, tied lm_head)
+
+
+def t5_config(vocab_size):
+    return {
+        "_name_or_path": "t5-small",
+        "architectures": ["T5ForConditionalGeneration"],
+        "model_type": "t5",
+        "is_encoder_decoder": True,
+        "d_model": 16,
+        "d_kv": 8,
+        "d_ff": 32,
+        "num_layers": 2,
+        "num_decoder_layers": 2,
+        "num_heads": 2,
+        "relative_attention_num_buckets": 8,
+        "relative_attention_max_distance": 16,
+        "feed_forward_proj": "relu",
+        "layer_norm_epsilon": 1e-6,
+        "tie_word_embeddings": True,
+        "vocab_size": vocab_size,
+        "n_positions": 64,
+        "pad_token_id": 0,
+        "eos_token_id": 1,
+        "decoder_start_token_id": 0,
+        "use_cache": True,
+    }
+
+
+T5_WORDS = MARIAN_WORDS + ["summarize", "translate", "English", "to", "German"]
+
+
+def t5_pieces():
+    chars = sorted(set("".join(T5_WORDS)) | set("abcdefghijklmnopqrstuvwxyz.,!?:"))
+    return ["▁"] + chars + ["▁" + w for w in T5_WORDS]
+
+
+def t5_tokenizer():
+    """tokenizer.json as transformers' T5Converter writes it: Unigram, pad 0, </s> 1, <unk> 2, "$A </s>"."""
+    vocab = [["<pad>", 0.0], ["</s>", 0.0], ["<unk>", 0.0]]
+    vocab += [[p, -2.0 if len(p) > 2 else -8.0] for p in t5_pieces()]
+    special = lambda i, c: {"id": i, "content": c, "single_word": False, "lstrip": False, "rstrip": False,  # noqa: E731
+                            "normalized": False, "special": True}
+    tok = {
+        "version": "1.0", "truncation": None, "padding": None,
+        "added_tokens": [special(0, "<pad>"), special(1, "</s>"), special(2, "<unk>")],
+        "normalizer": None,
+        "pre_tokenizer": {"type": "Metaspace", "replacement": "▁", "prepend_scheme": "always", "split": True},
+        "post_processor": {
+            "type": "TemplateProcessing",
+            "single": [{"Sequence": {"id": "A", "type_id": 0}}, {"SpecialToken": {"id": "</s>", "type_id": 0}}],
+            "pair": [{"Sequence": {"id": "A", "type_id": 0}}, {"SpecialToken": {"id": "</s>", "type_id": 0}},
+                     {"Sequence": {"id": "B", "type_id": 0}}, {"SpecialToken": {"id": "</s>", "type_id": 0}}],
+            "special_tokens": {"</s>": {"id": "</s>", "ids": [1], "tokens": ["</s>"]}},
+        },
+        "decoder": {"type": "Metaspace", "replacement": "▁", "prepend_scheme": "always", "split": True},
+        "model": {"type": "Unigram", "unk_id": 2, "vocab": vocab, "byte_fallback": False},
+    }
+    tok_config = {"tokenizer_class": "T5Tokenizer", "eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>",
+                  "model_max_length": 64}
+    return tok, tok_config
+
+
+def t5_encode(text):
+    """The Unigram's best path here: per word, the whole word if it is a piece, then characters."""
+    index = {p: i + 3 for i, p in enumerate(t5_pieces())}
+    ids = []
+    for word in text.split():
+        word = "▁" + word
+        j = len(word)
+        while j > 0 and word[:j] not in index:
+            j -= 1
+        if j > 2:  # a whole-word piece, then the rest as characters
+            ids.append(index[word[:j]])
+            rest = word[j:]
+        else:
+            rest = word
+        ids += [index.get(ch, 2) for ch in rest]
+    return ids + [1]
+
+
+def relative_position_bucket(relative_position, bidirectional, num_buckets, max_distance):
+    """T5Attention._relative_position_bucket, as in transformers."""
+    buckets = torch.zeros_like(relative_position)
+    if bidirectional:
+        num_buckets //= 2
+        buckets = buckets + (relative_position > 0).to(torch.long) * num_buckets
+        relative_position = torch.abs(relative_position)
+    else:
+        relative_position = -torch.min(relative_position, torch.zeros_like(relative_position))
+    max_exact = num_buckets // 2
+    is_small = relative_position < max_exact
+    # clamp(min=1): log(0) is never chosen (is_small), but -inf cast to int64 is undefined in ONNX.
+    large = max_exact + (
+        torch.log(relative_position.float().clamp(min=1) / max_exact) / math.log(max_distance / max_exact)
+        * (num_buckets - max_exact)
+    ).to(torch.long)
+    large = torch.min(large, torch.full_like(large, num_buckets - 1))
+    return buckets + torch.where(is_small, relative_position, large)
+
+
+class T5LayerNorm(nn.Module):
+    """RMS norm: no mean subtracted, no bias."""
+
+    def __init__(self, d, eps):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(d))
+        self.eps = eps
+
+    def forward(self, h):
+        return self.weight * (h * torch.rsqrt(h.pow(2).mean(-1, keepdim=True) + self.eps))
+
+
+class T5Attention(nn.Module):
+    def __init__(self, c, relative, bidirectional):
+        super().__init__()
+        self.heads, self.d_kv = c["num_heads"], c["d_kv"]
+        inner = self.heads * self.d_kv
+        self.q, self.k, self.v = (nn.Linear(c["d_model"], inner, bias=False) for _ in range(3))
+        self.o = nn.Linear(inner, c["d_model"], bias=False)
+        self.bidirectional = bidirectional
+        self.buckets, self.max_distance = c["relative_attention_num_buckets"], c["relative_attention_max_distance"]
+        if relative:
+            self.relative_attention_bias = nn.Embedding(self.buckets, self.heads)
+
+    def shape(self, x):
+        b, s, _ = x.shape
+        return x.view(b, s, self.heads, self.d_kv).transpose(1, 2)
+
+    def compute_bias(self, query_length, key_length, offset):
+        context = torch.arange(query_length)[:, None] + offset
+        memory = torch.arange(key_length)[None, :]
+        bucket = relative_position_bucket(memory - context, self.bidirectional, self.buckets, self.max_distance)
+        return self.relative_attention_bias(bucket).permute(2, 0, 1).unsqueeze(0)
+
+    def attend(self, x, k, v, bias):
+        # T5 does not scale the scores (the 1/sqrt(d_kv) is folded into the initialisation).
+        w = self.shape(self.q(x)) @ k.transpose(-1, -2) + bias
+        out = torch.softmax(w, dim=-1) @ v
+        b, _, s, _ = out.shape
+        return self.o(out.transpose(1, 2).reshape(b, s, -1))
+
+
+class T5Block(nn.Module):
+    def __init__(self, c, relative, decoder):
+        super().__init__()
+        eps = c["layer_norm_epsilon"]
+        self.SelfAttention = T5Attention(c, relative, bidirectional=not decoder)
+        self.self_norm = T5LayerNorm(c["d_model"], eps)
+        if decoder:
+            self.EncDecAttention = T5Attention(c, False, bidirectional=True)
+            self.cross_norm = T5LayerNorm(c["d_model"], eps)
+        self.wi = nn.Linear(c["d_model"], c["d_ff"], bias=False)
+        self.wo = nn.Linear(c["d_ff"], c["d_model"], bias=False)
+        self.ff_norm = T5LayerNorm(c["d_model"], eps)
+
+    def ff(self, h):
+        return h + self.wo(F.relu(self.wi(self.ff_norm(h))))
+
+
+class T5(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.c = c
+        self.shared = nn.Embedding(c["vocab_size"], c["d_model"])
+        self.encoder_block = nn.ModuleList(T5Block(c, i == 0, False) for i in range(c["num_layers"]))
+        self.encoder_final_layer_norm = T5LayerNorm(c["d_model"], c["layer_norm_epsilon"])
+        self.decoder_block = nn.ModuleList(T5Block(c, i == 0, True) for i in range(c["num_decoder_layers"]))
+        self.decoder_final_layer_norm = T5LayerNorm(c["d_model"], c["layer_norm_epsilon"])
+        self.decoder_layers = self.decoder_block
+
+    def kv_dims(self):
+        return self.c["num_decoder_layers"], self.c["num_heads"], self.c["d_kv"]
+
+    def encode(self, ids, mask):
+        h = self.shared(ids)
+        s = ids.shape[1]
+        m = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
+        # The first layer's relative bias, shared by every layer (as T5Stack passes it on).
+        bias = self.encoder_block[0].SelfAttention.compute_bias(s, s, 0) + m
+        for block in self.encoder_block:
+            a = block.SelfAttention
+            n = block.self_norm(h)
+            h = h + a.attend(n, a.shape(a.k(n)), a.shape(a.v(n)), bias)
+            h = block.ff(h)
+        return self.encoder_final_layer_norm(h)
+
+    def cross_kv(self, enc):
+        return [(b.EncDecAttention.shape(b.EncDecAttention.k(enc)), b.EncDecAttention.shape(b.EncDecAttention.v(enc)))
+                for b in self.decoder_block]
+
+    def decode(self, ids, enc_mask, past, cross):
+        start = past[0][0].shape[2]
+        s = ids.shape[1]
+        total = start + s
+        h = self.shared(ids)
+        q_pos = torch.arange(s)[:, None] + start
+        causal = (torch.arange(total)[None, :] > q_pos).float() * torch.finfo(torch.float32).min
+        bias = self.decoder_block[0].SelfAttention.compute_bias(s, total, start) + causal[None, None]
+        cross_bias = (1.0 - enc_mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
+        presents = []
+        for block, (pk, pv), (ek, ev) in zip(self.decoder_block, past, cross):
+            a = block.SelfAttention
+            n = block.self_norm(h)
+            k = torch.cat([pk, a.shape(a.k(n))], dim=2)
+            v = torch.cat([pv, a.shape(a.v(n))], dim=2)
+            h = h + a.attend(n, k, v, bias)
+            h = h + block.EncDecAttention.attend(block.cross_norm(h), ek, ev, cross_bias)
+            h = block.ff(h)
+            presents.append((k, v))
+        h = self.decoder_final_layer_norm(h)
+        # Tied lm_head: the output is scaled by d_model**-0.5 first (T5ForConditionalGeneration).
+        logits = (h * self.c["d_model"] ** -0.5) @ self.shared.weight.T
+        return logits, presents
 
 
 # ---------------------------------------------------------------------------------------------
@@ -387,8 +614,8 @@ class _DecoderIO(nn.Module):
             dec = [(past[4 * i], past[4 * i + 1]) for i in range(n)]
             cross = [(past[4 * i + 2], past[4 * i + 3]) for i in range(n)]
         else:
-            b, heads, hd = input_ids.shape[0], self.m.c["decoder_attention_heads"], self.m.c["d_model"] // self.m.c["decoder_attention_heads"]
-            empty = torch.zeros(b, heads, 0, hd)
+            _, heads, hd = self.m.kv_dims()
+            empty = torch.zeros(input_ids.shape[0], heads, 0, hd)
             dec = [(empty, empty) for _ in range(n)]
             cross = self.m.cross_kv(encoder_hidden_states)
         logits, presents = self.m.decode(input_ids, encoder_attention_mask, dec, cross)
@@ -419,8 +646,7 @@ def export_encoder(model, path):
 
 def export_decoder(model, path, with_past):
     c = model.c
-    n, heads = c["decoder_layers"], c["decoder_attention_heads"]
-    hd = c["d_model"] // heads
+    n, heads, hd = model.kv_dims()
     B, E, S, P = 2, 5, 1 if with_past else 3, 4
     ids = torch.full((B, S), 5)
     enc = torch.randn(B, E, c["d_model"])
@@ -511,8 +737,7 @@ def greedy(model, ids, steps, start, banned, forced_bos):
     """Encode once, then decode one token at a time with the cache, as the engine does."""
     c = model.c
     mask = torch.ones_like(ids)
-    n, heads = c["decoder_layers"], c["decoder_attention_heads"]
-    hd = c["d_model"] // heads
+    n, heads, hd = model.kv_dims()
     with torch.no_grad():
         enc = model.encode(ids, mask)
         cross = model.cross_kv(enc)
@@ -553,6 +778,16 @@ def make_family(family, out_dir, seed):
                       "forced_eos_token_id": 0, "max_length": 64, "num_beams": 1,
                       "pad_token_id": config["pad_token_id"]}
         banned, forced_bos = [config["pad_token_id"]], None
+    elif family == "t5":
+        tok, tok_config = t5_tokenizer()
+        config = t5_config(len(tok["model"]["vocab"]))
+        config["loom"] = {"tasks": ["summarize", "translate"], "languages": ["en", "de"],
+                          "translation_pairs": [["en", "de"]]}
+        prompt = "summarize: the cat sat on the mat"
+        ids = t5_encode(prompt)
+        generation = {"decoder_start_token_id": 0, "eos_token_id": 1, "pad_token_id": 0, "max_length": 64,
+                      "num_beams": 1}
+        banned, forced_bos = [], None
     else:
         bpe, tok, tok_config = bart_tokenizer()
         v = bpe.vocab
@@ -564,7 +799,7 @@ def make_family(family, out_dir, seed):
                       "forced_bos_token_id": v["<s>"], "forced_eos_token_id": v["</s>"], "max_length": 64,
                       "num_beams": 1, "pad_token_id": v["<pad>"]}
         banned, forced_bos = [], v["<s>"]
-    model = Seq2Seq(config).eval()
+    model = (T5(config) if family == "t5" else Seq2Seq(config)).eval()
     init_random(model, seed)
 
     family_dir = os.path.join(out_dir, family)
@@ -580,7 +815,7 @@ def make_family(family, out_dir, seed):
     tmp_a, tmp_b = os.path.join(onnx_dir, "_no_past.onnx"), os.path.join(onnx_dir, "_with_past.onnx")
     export_decoder(model, tmp_a, with_past=False)
     export_decoder(model, tmp_b, with_past=True)
-    merge_decoders(tmp_a, tmp_b, os.path.join(onnx_dir, "decoder_model_merged.onnx"), config["decoder_layers"])
+    merge_decoders(tmp_a, tmp_b, os.path.join(onnx_dir, "decoder_model_merged.onnx"), model.kv_dims()[0])
     os.remove(tmp_a)
     os.remove(tmp_b)
 
@@ -604,7 +839,7 @@ def main():
     parser = argparse.ArgumentParser()
     here = os.path.dirname(os.path.abspath(__file__))
     parser.add_argument("--out", default=os.path.join(here, "..", "server", "inference", "__fixtures__", "seq2seq"))
-    parser.add_argument("--families", default="marian,bart")
+    parser.add_argument("--families", default="marian,bart,t5")
     args = parser.parse_args()
     for i, family in enumerate(args.families.split(",")):
         make_family(family, args.out, seed=100 + i)

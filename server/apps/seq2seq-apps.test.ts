@@ -1,7 +1,8 @@
 // Translate and Summarise served end to end by encoder-decoder fixtures through the real engine
 // (training/make_seq2seq_fixtures.py): Marian translates the one pair it declares, with the text
 // alone as the encoder's input (no chat template, no instruction); BART summarises raw text, a
-// text longer than its 64 encoder positions piece by piece. The spy only records each request.
+// text longer than its 64 encoder positions piece by piece; T5 reads its task prefixes. The spy
+// only records each request.
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -137,5 +138,18 @@ describe("Translate and Summarise on encoder-decoder models", () => {
     assert.ok(many.requests.length > 1, "map step, then the final summary");
     // Every piece, and the final prompt, fits the encoder (the map step sends messages, not ids).
     for (const r of many.requests) assert.ok(bart.encodePrompt(r).length <= bart.maxPositions);
+  });
+
+  test("T5 gets its task prefixes: summarize: … and translate English to German: …", async () => {
+    const t5 = await load("t5");
+    const text = "the cat sat on the mat";
+    const summary = await serve(t5, "summarize", summarizeApp({ text, length: "medium" }));
+    assert.equal(summary.requests.length, 1);
+    const encode = (s: string) => t5.tokenizer.encodeUntrusted(s, { addSpecialTokens: true });
+    assert.deepEqual(summary.requests[0]!.promptIds, encode(`summarize: ${text}`));
+    const translation = await serve(t5, "translate", translateApp({ text, source: "en", target: "de" }));
+    const ids = translation.requests[0]!.promptIds!;
+    assert.deepEqual(ids, encode(`translate English to German: ${text}`));
+    assert.equal(translation.text, await textOfGenerate(t5, { promptIds: ids, temperature: 0, maxNewTokens: 256 }));
   });
 });

@@ -96,6 +96,7 @@ describe("seq2seq fixtures through the registry", { timeout: 300_000 }, () => {
   for (const [family, app] of [
     ["marian", "translate"],
     ["bart", "summarize"],
+    ["t5", "summarize"],
   ] as const) {
     test(`${family}: models add <folder>, then an upload; kind seq2seq, assigned to ${app}, streams there`, async () => {
       const dir = path.join(seq2seqDir, family);
@@ -128,7 +129,7 @@ describe("seq2seq fixtures through the registry", { timeout: 300_000 }, () => {
         uploadedBy: null,
       });
       // What the admin page offers to assign: the app the family serves (folder-info.ts).
-      assert.deepEqual(declaredApps, [app]);
+      assert.ok(declaredApps.includes(app), declaredApps.join());
       await registry.assign(app, `${family}-upload`, false);
       await deps.uploads.discardUpload(upload.id);
       assert.equal(row.status, "ready");
