@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { loadModel } from "./engine";
+import { loadModel as loadModelInWorker } from "./loader";
 import { RequestAbortedError } from "./errors";
 import type { GenerationEvent, LoadedSeq2Seq } from "./loaded-model";
 import { Seq2SeqRunner } from "./seq2seq";
@@ -154,3 +155,42 @@ for (const family of FAMILIES) {
     });
   });
 }
+
+describe(
+  "seq2seq in a worker thread (the server's loader)",
+  { skip: fixtureMissing(path.join(seq2seqDir, "t5")) },
+  () => {
+    const dir = path.join(seq2seqDir, "t5");
+    let model: LoadedSeq2Seq;
+    let golden: Golden;
+    before(async () => {
+      golden = JSON.parse(readFileSync(path.join(dir, "golden.json"), "utf8")) as Golden;
+      const loaded = await loadModelInWorker(dir, { id: "t5-worker" });
+      assert.equal(loaded.kind, "seq2seq");
+      model = loaded as LoadedSeq2Seq;
+    });
+    after(() => model?.dispose());
+
+    it("gives PyTorch's greedy ids, two requests queued one after the other", async () => {
+      const request = { promptIds: golden.input_ids, maxNewTokens: golden.greedy_ids.length, ignoreEos: true };
+      const [a, b] = await Promise.all([collect(model.generate(request)), collect(model.generate(request))]);
+      assert.deepEqual(a.finish.tokenIds, golden.greedy_ids);
+      assert.deepEqual(b.finish.tokenIds, golden.greedy_ids);
+      assert.equal(model.stats().active + model.stats().waiting, 0);
+    });
+
+    it("refuses an over-long prompt at once, and honours an abort", async () => {
+      const ids = Array.from({ length: model.maxPositions + 1 }, () => golden.input_ids[0]!);
+      assert.throws(() => model.generate({ promptIds: ids }), /at most 64 tokens/);
+      const controller = new AbortController();
+      const stream = model.generate({
+        promptIds: golden.input_ids,
+        maxNewTokens: 60,
+        ignoreEos: true,
+        signal: controller.signal,
+        onStart: () => controller.abort(),
+      });
+      await assert.rejects(collect(stream), RequestAbortedError);
+    });
+  },
+);

@@ -3,8 +3,8 @@
 // computing the encoder's KV, which later steps are fed back unchanged with the decoder's own KV.
 // The stream is the causal LM's: the same GenerateRequest, the same deltas through the same
 // detokenizer and stop filter, the same finish event, so the AI SDK provider and the apps need no
-// case of their own. One generation runs at a time per model, on the main thread (the decision
-// record says why); the rest wait in order.
+// case of their own. One generation runs at a time per model; the rest wait in order. The server
+// runs this in the model's worker thread (worker-model.ts, model-worker.ts), as for a causal LM.
 
 import path from "node:path";
 import * as ort from "onnxruntime-node";
@@ -37,11 +37,11 @@ export function encodeSeq2SeqPrompt(tokenizer: LoomTokenizer, request: GenerateR
 }
 
 /** The apps fit their input first (server/apps/budget.ts); this is the engine's own guard. */
-function checkPromptLength(ids: readonly number[], maxPositions: number): void {
-  if (ids.length === 0) throw new InvalidRequestError("the prompt is empty");
-  if (ids.length > maxPositions)
+export function checkSeq2SeqPromptLength(tokens: number, maxPositions: number): void {
+  if (tokens === 0) throw new InvalidRequestError("the prompt is empty");
+  if (tokens > maxPositions)
     throw new InvalidRequestError(
-      `The input is ${ids.length} tokens; this model reads at most ${maxPositions} tokens.`,
+      `The input is ${tokens} tokens; this model reads at most ${maxPositions} tokens.`,
       413,
     );
 }
@@ -271,7 +271,7 @@ export function startSeq2SeqGeneration(
   if (model.disposed) throw new Error(`model ${model.id} was unloaded`);
   // Encoded here so a prompt that is too long throws at once, before the stream begins.
   const promptIds = encodeSeq2SeqPrompt(model.tokenizer, request);
-  checkPromptLength(promptIds, model.shape.maxPositions);
+  checkSeq2SeqPromptLength(promptIds.length, model.shape.maxPositions);
   maxNewTokensOf(request, model.folder, model.defaultMaxNewTokens);
   let cancelled = false;
   const channel = new AsyncChannel<GenerationEvent>(() => (cancelled = true));
