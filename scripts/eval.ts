@@ -122,6 +122,9 @@ for (const dir of dirs) {
           readExtractiveDocuments(docs, values.quick ? 10 : undefined),
         );
       else console.error(`${model.id}: skipped, ${docs} is missing (training/train_extract.py writes it)`);
+    } else if (model.kind === "seq2seq") {
+      // The metrics below score chat-format rows through a causal LM's scorer (teacher forcing).
+      console.error(`${model.id}: skipped, the evaluation does not run encoder-decoder models yet`);
     } else if (model.kind === "classifier") {
       if (split().sentiment.length) result.sentiment = await evaluateSentiment(model, split().sentiment);
     } else if (declaredFim(model)) {

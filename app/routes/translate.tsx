@@ -30,7 +30,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
         if (row?.remote) return [m.id, describeRemoteModel(row, row.remote).languages];
         const file = path.join(context.services.registry.folderOf(m.id), "config.json");
         const config = JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
-        return [m.id, languageOffer(config)];
+        return [m.id, languageOffer(config, path.basename(context.services.registry.folderOf(m.id)))];
       } catch {
         return [m.id, { languages: {}, pairs: [] }];
       }

@@ -8,7 +8,7 @@ import type { Decoding } from "./decoding";
 import type { ModelDescription } from "./model-description";
 
 /** What fitting needs of a model: its context and its token count (exact, or a remote's estimate). */
-export type PromptModel = Pick<ModelDescription, "maxPositions" | "countTokens">;
+export type PromptModel = Pick<ModelDescription, "maxPositions" | "countTokens" | "answerRoom">;
 
 /** Tokens of `messages` as the model reads them: chat template and generation prompt included. */
 export function countMessageTokens(model: PromptModel, messages: readonly ModelMessage[]): number {
@@ -20,7 +20,9 @@ export function countMessageTokens(model: PromptModel, messages: readonly ModelM
  * generates until the context is full, so prompt + maxOutputTokens ≤ maxPositions keeps every
  * answer whole.
  */
-export function promptBudget(model: Pick<PromptModel, "maxPositions">, decoding: Decoding): number {
+export function promptBudget(model: Pick<PromptModel, "maxPositions" | "answerRoom">, decoding: Decoding): number {
+  // An encoder-decoder's answer is the decoder's: the encoder's positions are all the prompt's.
+  if (model.answerRoom === "own") return model.maxPositions;
   return Math.max(0, model.maxPositions - outputRoom(model, decoding));
 }
 
@@ -52,10 +54,15 @@ export class InputTooLongError extends HttpError<"INPUT_TOO_LONG"> {
 export function tooLongMessage(
   what: string,
   size: { tokens: number; maxTokens: number; chars: number },
-  model: { name: string; context: number },
+  model: { name: string; context: number; answerRoom?: "shared" | "own" },
 ) {
   const roughly = roughCharacters(size.maxTokens, size);
   const n = (x: number) => x.toLocaleString("en");
+  if (model.answerRoom === "own")
+    return (
+      `${what} is ${n(size.tokens)} tokens; ${model.name} reads at most ${n(model.context)} tokens of input, ` +
+      `so it can take at most ${n(size.maxTokens)} (about ${n(roughly)} characters of this text). Shorten it.`
+    );
   return (
     `${what} is ${n(size.tokens)} tokens; ${model.name} reads ${n(model.context)} tokens in all, answer included, ` +
     `so it can take at most ${n(size.maxTokens)} (about ${n(roughly)} characters of this text). Shorten it.`
@@ -79,7 +86,9 @@ export function assertInputFits(
   if (tokens <= budget) return messages;
   const frame = countMessageTokens(model, build(""));
   const size = { tokens: tokens - frame, maxTokens: Math.max(0, budget - frame), chars: text.length };
-  throw new InputTooLongError(tooLongMessage(what, size, { name: model.name, context: model.maxPositions }));
+  throw new InputTooLongError(
+    tooLongMessage(what, size, { name: model.name, context: model.maxPositions, answerRoom: model.answerRoom }),
+  );
 }
 
 /**

@@ -4,10 +4,11 @@
 // The tasks (server/apps) read this, never the engine, so both kinds serve every app.
 import type { ModelMessage } from "ai";
 import type { RemoteEndpoint } from "../../db/schema";
-import type { LoadedCausalLM } from "../inference";
+import path from "node:path";
+import type { LoadedGenerator } from "../inference";
 import { fimPromptParts, fimTokensOf, type CodeWindow } from "./code-window";
 import { languageName } from "./languages";
-import { DEFAULT_PROMPTS, readModelPrompts, type AppPrompts } from "./prompts";
+import { DEFAULT_PROMPTS, readModelPrompts, seq2seqPrompts, type AppPrompts } from "./prompts";
 import { languageOffer, type LanguageOffer } from "./translate-offer";
 
 export interface ModelDescription {
@@ -15,8 +16,13 @@ export interface ModelDescription {
   /** For people, in messages ("Loom Chat reads at most …"). */
   name: string;
   source: "local" | "remote";
-  /** Tokens the model reads, prompt and answer together. */
+  /** Tokens the model reads, prompt and answer together (an encoder-decoder: the prompt alone). */
   maxPositions: number;
+  /**
+   * "own": an encoder-decoder, whose answer is the decoder's and takes no room from the prompt's
+   * maxPositions (decision 037). Unset: the answer shares the context with the prompt.
+   */
+  answerRoom?: "shared" | "own";
   /** Tokens of `messages` as the model reads them, chat template and generation prompt included. */
   countTokens(messages: readonly ModelMessage[]): number;
   /**
@@ -56,19 +62,23 @@ export interface ModelDescription {
  * describes its model, and reading loom-prompts.json each time was a file read and a zod parse
  * on the main thread per request (decision 034). A new revision is a new copy, read afresh.
  */
-const folderFacts = new WeakMap<LoadedCausalLM, { prompts: AppPrompts; languages: LanguageOffer }>();
+const folderFacts = new WeakMap<LoadedGenerator, { prompts: AppPrompts; languages: LanguageOffer }>();
 
-function factsOf(model: LoadedCausalLM) {
+function factsOf(model: LoadedGenerator) {
   let facts = folderFacts.get(model);
   if (!facts) {
-    facts = { prompts: readModelPrompts(model.dir), languages: languageOffer(model.folder.config) };
+    const defaults = model.kind === "seq2seq" ? seq2seqPrompts(model.folder.modelType) : DEFAULT_PROMPTS;
+    facts = {
+      prompts: readModelPrompts(model.dir, defaults),
+      languages: languageOffer(model.folder.config, path.basename(model.dir)),
+    };
     folderFacts.set(model, facts);
   }
   return facts;
 }
 
 /** A model the engine loaded from a folder: its tokenizer counts exactly. */
-export function describeLocalModel(model: LoadedCausalLM, name?: string): ModelDescription {
+export function describeLocalModel(model: LoadedGenerator, name?: string): ModelDescription {
   const loom = (model.folder.config.loom ?? {}) as { display_name?: unknown };
   const fim = fimTokensOf(model.folder.config);
   const encode = (messages: readonly ModelMessage[]) =>
@@ -78,15 +88,17 @@ export function describeLocalModel(model: LoadedCausalLM, name?: string): ModelD
     name: name ?? (typeof loom.display_name === "string" ? loom.display_name : model.id),
     source: "local",
     maxPositions: model.maxPositions,
+    ...(model.kind === "seq2seq" && { answerRoom: "own" as const }),
     countTokens: (messages) => encode(messages).length,
     promptIds: encode,
     tokenCount: "tokenizer",
     ...factsOf(model),
     countText: (text: string) => model.tokenizer.encodeUntrusted(text, { addSpecialTokens: false }).length,
-    ...(fim && {
-      fimPromptIds: (window: CodeWindow) =>
-        model.tokenizer.encodeParts(fimPromptParts(window, fim), { addSpecialTokens: false }),
-    }),
+    ...(fim &&
+      model.kind === "causal-lm" && {
+        fimPromptIds: (window: CodeWindow) =>
+          model.tokenizer.encodeParts(fimPromptParts(window, fim), { addSpecialTokens: false }),
+      }),
     capabilities: { chat: model.chatTemplate !== undefined, fim: fim !== undefined },
   };
 }

@@ -9,6 +9,8 @@ const APPS_BY_KIND: Record<string, readonly AppName[]> = {
   classifier: ["sentiment"],
   // Picks sentences of the text: a summary, nothing else (models/loom-extract).
   "extractive-summarizer": ["summarize"],
+  // An encoder-decoder (Marian, BART, T5) maps a text to a text: a translation or a summary.
+  seq2seq: ["translate", "summarize"],
 };
 
 export function kindServes(kind: string, app: AppName): boolean {
@@ -24,6 +26,8 @@ export function isDedicatedKind(kind: string): boolean {
 /** Why `app` cannot use a model of this kind (for the admin page and the 409 message). */
 export function kindRefusal(kind: string, app: AppName): string | undefined {
   if (kindServes(kind, app)) return undefined;
-  if (app === "summarize") return `${APP_TITLES[app]} needs a language model or an extractive summariser.`;
+  if (app === "summarize")
+    return `${APP_TITLES[app]} needs a language model, an encoder-decoder or an extractive summariser.`;
+  if (app === "translate") return `${APP_TITLES[app]} needs a language model or an encoder-decoder.`;
   return `${APP_TITLES[app]} needs a language model.`;
 }

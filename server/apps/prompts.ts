@@ -28,14 +28,28 @@ export const DEFAULT_PROMPTS: AppPrompts = {
   sentiment: { user: "Is the sentiment of this text positive or negative?\n{text}" },
 };
 
+/**
+ * An encoder-decoder reads plain text, no chat template and no instructions (decision 037): Marian
+ * and BART the text alone, T5 its task prefix ("summarize: ", "translate English to German: ").
+ * A folder's loom-prompts.json still overrides these.
+ */
+export function seq2seqPrompts(modelType: string): AppPrompts {
+  const t5 = modelType === "t5" || modelType === "mt5";
+  return {
+    ...DEFAULT_PROMPTS,
+    summarize: { user: t5 ? "summarize: {text}" : "{text}", lengths: DEFAULT_PROMPTS.summarize.lengths },
+    translate: { user: t5 ? "translate {source} to {target}: {text}" : "{text}" },
+  };
+}
+
 export function fillTemplate(template: string, values: Record<string, string>): string {
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
 }
 
 /** The prompts a model folder declares, merged over the defaults; a broken file is an error naming it. */
-export function readModelPrompts(modelDir: string): AppPrompts {
+export function readModelPrompts(modelDir: string, defaults: AppPrompts = DEFAULT_PROMPTS): AppPrompts {
   const file = path.join(modelDir, "loom-prompts.json");
-  if (!existsSync(file)) return DEFAULT_PROMPTS;
+  if (!existsSync(file)) return defaults;
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, "utf8"));
@@ -45,7 +59,7 @@ export function readModelPrompts(modelDir: string): AppPrompts {
   const normalised = Object.fromEntries(
     Object.entries(raw as object).map(([task, value]) => [task, fromMessagesForm(value)]),
   );
-  const merged = promptsSchema.safeParse({ ...DEFAULT_PROMPTS, ...normalised });
+  const merged = promptsSchema.safeParse({ ...defaults, ...normalised });
   if (!merged.success) throw new Error(`${file}: ${merged.error.issues[0]?.message}`);
   return merged.data;
 }

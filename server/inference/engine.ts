@@ -18,6 +18,7 @@ import { folderOptions, readModelFolder, type ModelFolder } from "./model-folder
 import { checkSessionGraph, loadTokenizer, openModelSession } from "./model-session";
 import { createPromptEncoder, loadChatTemplate } from "./prompt-encoder";
 import { Scheduler, type SchedulerOptions } from "./scheduler";
+import { loadSeq2SeqFolder } from "./seq2seq";
 import { nextTokenLogits, tokenLogProbs } from "./scoring";
 import type { CreatedSession, Logger } from "./session";
 import type { LoomTokenizer } from "./tokenizer";
@@ -26,6 +27,7 @@ import type { LoomTokenizer } from "./tokenizer";
 export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
   const folder = await readModelFolder(dir, folderOptions(options));
   if (folder.kind === "extractive-summarizer") return loadExtractiveSummarizerFolder(folder, options);
+  if (folder.kind === "seq2seq") return loadSeq2SeqFolder(folder, options);
   return folder.kind === "classifier" ? loadClassifierFolder(folder, options) : loadCausalLMFolder(folder, options);
 }
 

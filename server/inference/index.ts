@@ -9,6 +9,8 @@ export type {
   LoadedModelBase,
   LoadedModel,
   LoadedCausalLM,
+  LoadedSeq2Seq,
+  LoadedGenerator,
   LoadedClassifier,
   GenerateRequest,
   GenerationEvent,

@@ -104,10 +104,28 @@ export interface LoadedCausalLM extends LoadedModelBase {
   stats(): SchedulerStats;
 }
 
+/**
+ * An encoder-decoder (Marian, BART, T5: seq2seq.ts). Its `generate` streams as a causal LM's does,
+ * so the AI SDK provider serves both; `maxPositions` bounds the encoder's input only (the output
+ * has its own room), and prompts are plain text: no chat template.
+ */
+export interface LoadedSeq2Seq extends LoadedModelBase {
+  readonly kind: "seq2seq";
+  readonly chatTemplate?: undefined;
+  readonly maxPositions: number;
+  /** The encoder's input ids (`generate` refuses more than maxPositions: InvalidRequestError 413). */
+  encodePrompt(request: GenerateRequest): number[];
+  generate(request: GenerateRequest): AsyncIterable<GenerationEvent>;
+  stats(): SchedulerStats;
+}
+
+/** A model that streams text: what the AI SDK provider and the text apps take. */
+export type LoadedGenerator = LoadedCausalLM | LoadedSeq2Seq;
+
 export interface LoadedClassifier extends LoadedModelBase {
   readonly kind: "classifier";
   readonly labels: readonly string[];
   classify(texts: readonly string[]): Promise<Classification[]>;
 }
 
-export type LoadedModel = LoadedCausalLM | LoadedClassifier | LoadedExtractiveSummarizer;
+export type LoadedModel = LoadedCausalLM | LoadedSeq2Seq | LoadedClassifier | LoadedExtractiveSummarizer;

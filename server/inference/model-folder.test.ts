@@ -9,7 +9,7 @@ import { after, describe, it } from "node:test";
 import { loadModel } from "./engine";
 import { ModelFolderError } from "./errors";
 import { readModelFolder } from "./model-folder";
-import { fixtureMissing, tinyClassifierDir, tinyLlamaDir } from "./test-helpers";
+import { fixtureMissing, seq2seqDir, tinyClassifierDir, tinyLlamaDir } from "./test-helpers";
 
 const skip = fixtureMissing(tinyLlamaDir) ?? fixtureMissing(tinyClassifierDir);
 const temps: string[] = [];
@@ -99,14 +99,28 @@ describe("model folder", { skip }, () => {
     assert.equal(e2.input, "num_hidden_layers");
   });
 
-  it("says seq2seq models are not supported yet", async () => {
+  it("an encoder-decoder without its two graphs is refused, naming the missing one", async () => {
     const dir = copyOf(tinyLlamaDir, (c) =>
       editJson(path.join(c, "config.json"), (j) => {
         j.architectures = ["T5ForConditionalGeneration"];
       }),
     );
     const e = await folderError(readModelFolder(dir));
-    assert.match(e.message, /not supported yet/);
+    assert.equal(e.file, "onnx/encoder_model.onnx");
+    assert.match(e.message, /encoder_model\.onnx and onnx\/decoder_model_merged\.onnx/);
+  });
+
+  it("reads an encoder-decoder folder: kind seq2seq, its shapes and generation quirks", async () => {
+    const folder = await readModelFolder(path.join(seq2seqDir, "marian"));
+    assert.equal(folder.kind, "seq2seq");
+    assert.equal(folder.onnxFile, "onnx/decoder_model_merged.onnx");
+    const pad = folder.config.pad_token_id as number;
+    assert.equal(folder.seq2seq?.decoderStartTokenId, pad);
+    assert.deepEqual(folder.seq2seq?.bannedTokenIds, [pad]);
+    assert.equal(folder.seq2seq?.maxPositions, 64);
+    const bart = await readModelFolder(path.join(seq2seqDir, "bart"));
+    assert.equal(bart.seq2seq?.forcedBosTokenId, bart.config.bos_token_id);
+    assert.equal(bart.seq2seq?.decoderStartTokenId, bart.config.eos_token_id);
   });
 
   it("wrong graph I/O names: a classifier graph in a causal LM folder", async () => {

@@ -14,9 +14,10 @@ import { ModelFolderError } from "./errors";
 import { declaresExtractiveSummarizer } from "./extractive-kind";
 import { GENAI_CONFIG, readGenaiLayout } from "./genai-folder";
 import type { DeviceSetting } from "./session";
+import { readSeq2SeqShape, seq2seqGraphs } from "./seq2seq-folder";
 import { chooseVariant, type OnnxVariant } from "./variants";
 
-export type ModelKind = "causal-lm" | "classifier" | "extractive-summarizer";
+export type ModelKind = "causal-lm" | "seq2seq" | "classifier" | "extractive-summarizer";
 
 /** Shapes of a decoder's KV cache, from config.json (and checked against the graph). */
 export interface DecoderShape {
@@ -28,6 +29,26 @@ export interface DecoderShape {
   vocabSize: number;
   /** Longest sequence (prompt + output) the model supports. */
   maxPositions: number;
+}
+
+/** An encoder-decoder's two graphs and shapes (transformers.js / Optimum layout, seq2seq-folder.ts). */
+export interface Seq2SeqShape {
+  /** Absolute paths of onnx/encoder_model.onnx and onnx/decoder_model_merged.onnx. */
+  encoderPath: string;
+  decoderPath: string;
+  decoderLayers: number;
+  decoderHeads: number;
+  headDim: number;
+  vocabSize: number;
+  /** Longest encoder input (tokens, special tokens included). */
+  maxPositions: number;
+  decoderStartTokenId: number;
+  /** generation_config's bad_words_ids of one token (Marian bans its pad): never generated. */
+  bannedTokenIds: number[];
+  /** generation_config's forced_bos_token_id (BART): the first generated token. */
+  forcedBosTokenId?: number;
+  /** generation_config's forced_eos_token_id (Marian, BART): the last token the cap allows. */
+  forcedEosTokenId?: number;
 }
 
 export interface GenerationDefaults {
@@ -61,6 +82,8 @@ export interface ModelFolder {
   tokenizerConfig: Record<string, unknown>;
   /** Present for causal-lm folders. */
   decoder?: DecoderShape;
+  /** Present for seq2seq folders. */
+  seq2seq?: Seq2SeqShape;
   /** Present for classifier folders: labels by class index. */
   labels?: string[];
 }
@@ -183,16 +206,10 @@ export async function readModelFolder(dirInput: string, options: ReadFolderOptio
     config.is_encoder_decoder === true ||
     architectures.some((a) => /ForConditionalGeneration$|Seq2SeqLM$/.test(a)) ||
     existsSync(path.join(dir, "onnx", "encoder_model.onnx"));
-  if (seq2seq)
-    throw new ModelFolderError(
-      dir,
-      "config.json",
-      `encoder-decoder (seq2seq) models such as ${config.model_type} are not supported yet`,
-      "is_encoder_decoder",
-    );
   let kind: ModelKind;
   // loom.kind first: a sentence scorer's architecture name is Loom's own (extractive.ts).
   if (declaresExtractiveSummarizer(config)) kind = "extractive-summarizer";
+  else if (seq2seq) kind = "seq2seq";
   else if (architectures.some((a) => a.endsWith("ForSequenceClassification"))) kind = "classifier";
   else if (architectures.some((a) => /ForCausalLM$|LMHeadModel$/.test(a))) kind = "causal-lm";
   else if (architectures.length > 0)
@@ -206,7 +223,9 @@ export async function readModelFolder(dirInput: string, options: ReadFolderOptio
 
   const chosen: { file: string; variant: OnnxVariant | "genai"; reason: string } = genai
     ? { file: genai.onnxFile, variant: "genai", reason: `${GENAI_CONFIG} model.decoder.filename` }
-    : chooseVariant(dir, config, options.device);
+    : kind === "seq2seq"
+      ? seq2seqGraphs(dir)
+      : chooseVariant(dir, config, options.device);
   const onnxFile = chosen.file;
 
   const tokenizerJson = parseWith(
@@ -292,6 +311,8 @@ export async function readModelFolder(dirInput: string, options: ReadFolderOptio
       vocabSize: need(config.vocab_size, "vocab_size"),
       maxPositions: config.max_position_embeddings ?? config.n_positions ?? generation.maxLength ?? 2048,
     };
+  } else if (kind === "seq2seq") {
+    folder.seq2seq = readSeq2SeqShape(dir, config, gen, chosen.file);
   } else if (kind === "classifier") {
     const id2label = config.id2label;
     if (!id2label || Object.keys(id2label).length === 0)

@@ -1,12 +1,15 @@
-// The worker thread of one causal LM: the model's session, scheduler and tokenizer live here, so
+// The worker thread of one causal LM (or encoder-decoder, decision 037): the model's sessions,
+// scheduler or seq2seq runner, and tokenizer live here, so
 // a prefill or a batch step (hundreds of milliseconds on a large model) holds this thread, never
 // the server's. Requests arrive already encoded (worker-protocol.ts); the news of every
 // generation is gathered during a decode step and sent as one message when the step ends.
 
 import { parentPort, workerData } from "node:worker_threads";
 import { loadCausalLMFolder } from "./engine";
-import type { LoadedCausalLM } from "./loaded-model";
+import { InvalidRequestError } from "./errors";
+import type { LoadedCausalLM, LoadedGenerator } from "./loaded-model";
 import { folderOptions, readModelFolder } from "./model-folder";
+import { loadSeq2SeqFolder } from "./seq2seq";
 import type { Logger } from "./session";
 import {
   epochNow,
@@ -33,11 +36,14 @@ const inFlight = new Map<number, AbortController>();
 let outbox: GenerationNews[] = [];
 let flushScheduled = false;
 
-async function load(): Promise<LoadedCausalLM | undefined> {
+async function load(): Promise<LoadedGenerator | undefined> {
   try {
     const folder = await readModelFolder(init.dir, folderOptions(init.options));
     // The main thread logs a device fallback, once per process (device-report.ts).
-    const model = await loadCausalLMFolder(folder, { ...init.options, logger }, false);
+    const model =
+      folder.kind === "seq2seq"
+        ? await loadSeq2SeqFolder(folder, { ...init.options, logger })
+        : await loadCausalLMFolder(folder, { ...init.options, logger }, false);
     send({ t: "ready", device: model.device, ...(model.fallbackReason && { fallbackReason: model.fallbackReason }) });
     return model;
   } catch (error) {
@@ -50,7 +56,7 @@ async function load(): Promise<LoadedCausalLM | undefined> {
  * Sent once the current step is over: the scheduler yields with setImmediate between steps, and
  * this immediate, queued during the step, runs first.
  */
-function post(news: GenerationNews, model: LoadedCausalLM): void {
+function post(news: GenerationNews, model: LoadedGenerator): void {
   outbox.push(news);
   if (flushScheduled) return;
   flushScheduled = true;
@@ -62,7 +68,7 @@ function post(news: GenerationNews, model: LoadedCausalLM): void {
   });
 }
 
-async function generate(model: LoadedCausalLM, id: number, wire: WireGenerateRequest): Promise<void> {
+async function generate(model: LoadedGenerator, id: number, wire: WireGenerateRequest): Promise<void> {
   // Time the request spent in the message queue while this thread was busy counts as queued.
   const lag = Math.max(0, epochNow() - wire.sentAt);
   const controller = new AbortController();
@@ -106,6 +112,12 @@ async function answer(id: number, work: () => Promise<Float32Array | number[]>):
   }
 }
 
+/** Scoring is a causal LM's (the main thread never asks an encoder-decoder for it). */
+function causal(model: LoadedGenerator): LoadedCausalLM {
+  if (model.kind !== "causal-lm") throw new InvalidRequestError(`${model.id} is an encoder-decoder: it does not score`);
+  return model;
+}
+
 function injectFault(fault: WorkerFault): void {
   if (fault === "exit") process.exit(70);
   if (fault === "throw")
@@ -134,10 +146,12 @@ port.on("message", async (message: ToWorker) => {
       void generate(model, message.id, message.request);
       break;
     case "logits":
-      void answer(message.id, () => model.nextTokenLogits(message.promptIds, inFlight.get(message.id)?.signal));
+      void answer(message.id, async () =>
+        causal(model).nextTokenLogits(message.promptIds, inFlight.get(message.id)?.signal),
+      );
       break;
     case "logprobs":
-      void answer(message.id, () => model.tokenLogProbs(message.promptIds, message.continuationIds));
+      void answer(message.id, async () => causal(model).tokenLogProbs(message.promptIds, message.continuationIds));
       break;
     case "abort":
       inFlight.get(message.id)?.abort();

@@ -15,7 +15,7 @@ import type {
 } from "@ai-sdk/provider";
 import { z } from "zod";
 import type { ChatMessage } from "./chat-template";
-import type { GenerateRequest, GenerationEvent, LoadedCausalLM } from "./loaded-model";
+import type { GenerateRequest, GenerationEvent, LoadedGenerator } from "./loaded-model";
 import { InvalidRequestError } from "./errors";
 
 /** providerOptions.loom: what the AI SDK's call settings have no field for. */
@@ -75,7 +75,7 @@ function usageOf(event: FinishEvent | undefined): LanguageModelV3Usage {
   };
 }
 
-function metadataOf(model: LoadedCausalLM, event: FinishEvent): Record<string, JSONObject> {
+function metadataOf(model: LoadedGenerator, event: FinishEvent): Record<string, JSONObject> {
   return {
     loom: {
       device: model.device,
@@ -133,7 +133,7 @@ export class LoomLanguageModel implements LanguageModelV3 {
   private readonly queueGroup: string | undefined;
 
   constructor(
-    readonly model: LoadedCausalLM,
+    readonly model: LoadedGenerator,
     settings: LoomLanguageModelSettings = {},
   ) {
     this.provider = settings.provider ?? "loom";
@@ -262,7 +262,7 @@ export class LoomLanguageModel implements LanguageModelV3 {
 
 /** The AI SDK model for a loaded causal LM. */
 export function createLoomLanguageModel(
-  model: LoadedCausalLM,
+  model: LoadedGenerator,
   settings: LoomLanguageModelSettings = {},
 ): LoomLanguageModel {
   return new LoomLanguageModel(model, settings);

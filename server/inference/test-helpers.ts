@@ -14,6 +14,8 @@ export const tinyLlamaDir = path.join(fixturesDir, "tiny-llama");
 export const tinyLlamaAppendedDir = path.join(fixturesDir, "tiny-llama-appended");
 export const tinyClassifierDir = path.join(fixturesDir, "tiny-classifier");
 export const familiesDir = path.join(fixturesDir, "families");
+/** Encoder-decoder fixtures (training/make_seq2seq_fixtures.py): marian, bart. */
+export const seq2seqDir = path.join(fixturesDir, "seq2seq");
 
 /** ../shared/datasets relative to the repository, or LOOM_DATASETS_DIR. */
 export function datasetsDir(): string {

@@ -97,3 +97,46 @@ export async function loadPeerModel(dir: string, options: PeerOptions = {}): Pro
     },
   };
 }
+
+/**
+ * An encoder-decoder folder (onnx/encoder_model.onnx + decoder_model_merged.onnx) through
+ * transformers.js' AutoModelForSeq2SeqLM: greedy decoding under the folder's generation_config
+ * (its decoder start, bad words and forced BOS), the new ids only (the decoder start dropped).
+ */
+export async function loadSeq2SeqPeerModel(dir: string): Promise<{
+  greedy(promptIds: readonly number[], maxNewTokens: number): Promise<number[]>;
+  dispose(): Promise<void>;
+}> {
+  const tf = await import("@huggingface/transformers");
+  tf.env.allowRemoteModels = false;
+  tf.env.allowLocalModels = true;
+  tf.env.useFSCache = false;
+  tf.env.localModelPath = path.dirname(path.resolve(dir)) + path.sep;
+  const name = path.basename(path.resolve(dir));
+  const model = await tf.AutoModelForSeq2SeqLM.from_pretrained(name, {
+    dtype: "fp32",
+    device: "cpu",
+    local_files_only: true,
+  });
+  return {
+    async greedy(promptIds, maxNewTokens) {
+      const ids = BigInt64Array.from(promptIds, (v) => BigInt(v));
+      const input_ids = new tf.Tensor("int64", ids, [1, promptIds.length]);
+      const attention_mask = new tf.Tensor("int64", new BigInt64Array(promptIds.length).fill(1n), [
+        1,
+        promptIds.length,
+      ]);
+      const out = (await model.generate({
+        input_ids,
+        attention_mask,
+        max_new_tokens: maxNewTokens,
+        do_sample: false,
+        num_beams: 1,
+      } as never)) as { data: BigInt64Array };
+      return Array.from(out.data, Number).slice(1);
+    },
+    async dispose() {
+      await model.dispose();
+    },
+  };
+}

@@ -1,5 +1,6 @@
 // A causal LM whose session and scheduler run in a worker thread (model-thread.ts), behind the
-// same LoadedCausalLM the in-thread engine returns, so the provider and the routes cannot tell.
+// same LoadedCausalLM the in-thread engine returns, so the provider and the routes cannot tell;
+// an encoder-decoder the same way, behind LoadedSeq2Seq (its runner in the worker, decision 037).
 // The main thread keeps what must answer at once: the tokenizer and prompt encoding (bad input
 // throws before anything is sent), the queue limit (BusyError is thrown synchronously, as a route
 // needs it before it streams), and each request's state (an abort frees its slot in stats() at
@@ -12,11 +13,12 @@ import { reportDeviceFallback } from "./device-report";
 import { BusyError, ModelCrashedError, ModelDisposedError, RequestAbortedError } from "./errors";
 import { maxNewTokensOf } from "./generation";
 import { engineSettings, type LoadModelOptions } from "./load-options";
-import type { GenerateRequest, GenerationEvent, LoadedCausalLM } from "./loaded-model";
+import type { GenerateRequest, GenerationEvent, LoadedCausalLM, LoadedGenerator, LoadedSeq2Seq } from "./loaded-model";
 import type { ModelFolder } from "./model-folder";
 import { loadTokenizer } from "./model-session";
 import { createPromptEncoder, loadChatTemplate } from "./prompt-encoder";
 import { checkPromptLength, type SchedulerStats } from "./scheduler";
+import { checkSeq2SeqPromptLength, encodeSeq2SeqPrompt } from "./seq2seq";
 import { ModelThread, type ThreadReady } from "./model-thread";
 import type { Device } from "./session";
 import { epochNow, fromWireError, type FromWorker, type WorkerFault, type WorkerInit } from "./worker-protocol";
@@ -52,10 +54,10 @@ const ZERO_STATS: SchedulerStats = {
   maxBatchSize: 0,
 };
 
-const faultInjectors = new WeakMap<LoadedCausalLM, (fault: WorkerFault) => void>();
+const faultInjectors = new WeakMap<LoadedGenerator, (fault: WorkerFault) => void>();
 
 /** Test hook: make the model's worker throw, exit or run out of memory, as it is now. */
-export function injectWorkerFaultForTests(model: LoadedCausalLM, fault: WorkerFault): void {
+export function injectWorkerFaultForTests(model: LoadedGenerator, fault: WorkerFault): void {
   const inject = faultInjectors.get(model);
   if (!inject) throw new Error(`${model.id} does not run in a worker`);
   inject(fault);
@@ -66,20 +68,38 @@ export interface WorkerModelOptions extends LoadModelOptions {
   workerResourceLimits?: ResourceLimits;
 }
 
-export async function loadCausalLMInWorker(
+export function loadCausalLMInWorker(
   folder: ModelFolder,
   id: string,
   options: WorkerModelOptions,
 ): Promise<LoadedCausalLM> {
-  const shape = folder.decoder!;
+  return loadInWorker(folder, id, options) as Promise<LoadedCausalLM>;
+}
+
+/** An encoder-decoder in a worker: its runner there, one generation at a time (seq2seq.ts). */
+export function loadSeq2SeqInWorker(
+  folder: ModelFolder,
+  id: string,
+  options: WorkerModelOptions,
+): Promise<LoadedSeq2Seq> {
+  return loadInWorker(folder, id, options) as Promise<LoadedSeq2Seq>;
+}
+
+async function loadInWorker(folder: ModelFolder, id: string, options: WorkerModelOptions): Promise<LoadedGenerator> {
+  const seq2seq = folder.kind === "seq2seq";
+  const maxPositions = seq2seq ? folder.seq2seq!.maxPositions : folder.decoder!.maxPositions;
   const logger = options.logger ?? console;
   const settings = engineSettings(options);
   const tokenizer = loadTokenizer(folder);
-  const chatTemplate = loadChatTemplate(folder);
-  const encodePrompt = createPromptEncoder(tokenizer, chatTemplate, shape.vocabSize);
+  const chatTemplate = seq2seq ? undefined : loadChatTemplate(folder);
+  const encodePrompt = seq2seq
+    ? (request: GenerateRequest) => encodeSeq2SeqPrompt(tokenizer, request)
+    : createPromptEncoder(tokenizer, chatTemplate, folder.decoder!.vocabSize);
   const { logger: _logger, workerResourceLimits, ...cloneable } = options;
   const init: WorkerInit = { dir: folder.dir, options: { ...cloneable, id } };
-  const capacity = settings.scheduler.maxConcurrent + settings.scheduler.maxWaiting;
+  // An encoder-decoder runs one generation at a time (seq2seq.ts): one slot, the same queue.
+  const maxConcurrent = seq2seq ? 1 : settings.scheduler.maxConcurrent;
+  const capacity = maxConcurrent + settings.scheduler.maxWaiting;
 
   const pending = new Map<number, Pending>();
   let nextId = 1;
@@ -175,11 +195,12 @@ export async function loadCausalLMInWorker(
   /** BusyError when the queue is full, counted as the in-thread scheduler does. */
   function admit(promptTokens: number): void {
     if (disposed) throw new ModelDisposedError(id);
-    checkPromptLength(promptTokens, shape.maxPositions);
+    if (seq2seq) checkSeq2SeqPromptLength(promptTokens, maxPositions);
+    else checkPromptLength(promptTokens, maxPositions);
     const { active, waiting } = slots();
     if (active + waiting >= capacity) {
       rejected++;
-      const perSlot = averageRequestMs / 1000 / Math.max(1, settings.scheduler.maxConcurrent);
+      const perSlot = averageRequestMs / 1000 / Math.max(1, maxConcurrent);
       throw new BusyError(Math.min(60, Math.max(1, Math.ceil(perSlot * (waiting + 1)))), active, waiting);
     }
   }
@@ -252,55 +273,81 @@ export async function loadCausalLMInWorker(
     });
   }
 
-  const model: LoadedCausalLM = {
-    kind: "causal-lm",
-    id,
-    dir: folder.dir,
-    get device(): Device {
-      return readyInfo.device;
-    },
-    get fallbackReason() {
-      return readyInfo.fallbackReason;
-    },
-    folder,
-    tokenizer,
-    chatTemplate,
-    maxPositions: shape.maxPositions,
-    encodePrompt,
-    generate,
-    nextTokenLogits: (promptIds, signal) => {
-      try {
-        admit(promptIds.length);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      return call((requestId) => ({ t: "logits", id: requestId, promptIds: promptIds.slice() }), true, signal);
-    },
-    tokenLogProbs: (promptIds, continuationIds) => {
-      if (disposed) return Promise.reject(new ModelDisposedError(id));
-      const message = (requestId: number) => ({
-        t: "logprobs" as const,
-        id: requestId,
-        promptIds: promptIds.slice(),
-        continuationIds: continuationIds.slice(),
-      });
-      return call(message, false);
-    },
-    stats: () => {
-      const { active, waiting } = slots();
-      return { ...snapshot, active, waiting, rejected: snapshot.rejected + rejected };
-    },
-    dispose: async () => {
-      if (disposed) return;
-      disposed = true;
-      const last = thread;
-      thread = undefined;
-      await last?.dispose(DISPOSE_GRACE_MS);
-      // What the worker did not answer before it went.
-      const error = new ModelDisposedError(id);
-      for (const requestId of [...pending.keys()]) finish(requestId, { error });
-    },
+  const stats = () => {
+    const { active, waiting } = slots();
+    return { ...snapshot, active, waiting, rejected: snapshot.rejected + rejected };
   };
+  const dispose = async () => {
+    if (disposed) return;
+    disposed = true;
+    const last = thread;
+    thread = undefined;
+    await last?.dispose(DISPOSE_GRACE_MS);
+    // What the worker did not answer before it went.
+    const error = new ModelDisposedError(id);
+    for (const requestId of [...pending.keys()]) finish(requestId, { error });
+  };
+
+  const model: LoadedGenerator = seq2seq
+    ? {
+        kind: "seq2seq",
+        id,
+        dir: folder.dir,
+        get device(): Device {
+          return readyInfo.device;
+        },
+        get fallbackReason() {
+          return readyInfo.fallbackReason;
+        },
+        folder,
+        tokenizer,
+        maxPositions,
+        encodePrompt,
+        generate,
+        stats,
+        dispose,
+      }
+    : causalModel();
+
+  function causalModel(): LoadedCausalLM {
+    return {
+      kind: "causal-lm",
+      id,
+      dir: folder.dir,
+      get device(): Device {
+        return readyInfo.device;
+      },
+      get fallbackReason() {
+        return readyInfo.fallbackReason;
+      },
+      folder,
+      tokenizer,
+      chatTemplate,
+      maxPositions,
+      encodePrompt,
+      generate,
+      nextTokenLogits: (promptIds, signal) => {
+        try {
+          admit(promptIds.length);
+        } catch (error) {
+          return Promise.reject(error);
+        }
+        return call((requestId) => ({ t: "logits", id: requestId, promptIds: promptIds.slice() }), true, signal);
+      },
+      tokenLogProbs: (promptIds, continuationIds) => {
+        if (disposed) return Promise.reject(new ModelDisposedError(id));
+        const message = (requestId: number) => ({
+          t: "logprobs" as const,
+          id: requestId,
+          promptIds: promptIds.slice(),
+          continuationIds: continuationIds.slice(),
+        });
+        return call(message, false);
+      },
+      stats,
+      dispose,
+    };
+  }
   faultInjectors.set(model, (fault) => current().send({ t: "fault", fault }));
 
   // The first load is the caller's: its error (a bad folder) is theirs to see.

@@ -29,6 +29,8 @@ export function declaredApps(folder: ModelFolder): AppName[] {
   const parsed = loomDeclaration.safeParse(folder.config.loom ?? {});
   if (parsed.success && parsed.data.tasks) return parsed.data.tasks.filter((app) => kindServes(folder.kind, app));
   if (folder.kind === "classifier") return ["sentiment"];
+  // Marian (opus-mt) translates; BART and T5 checkpoints are mostly summarisers.
+  if (folder.kind === "seq2seq") return folder.modelType === "marian" ? ["translate"] : ["summarize"];
   return folder.kind === "extractive-summarizer" ? ["summarize"] : [];
 }
 

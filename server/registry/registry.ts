@@ -14,6 +14,7 @@ import { asc, count, eq, inArray } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { models, appAssignments, type ModelRow } from "../../db/schema";
 import { APP_TITLES, type AppName } from "../apps";
+import { kindServes } from "../apps/model-kinds";
 import { describeLocalModel, describeRemoteModel, type ModelDescription } from "../apps/model-description";
 import { HttpError, isPublicError } from "../http-error";
 import {
@@ -21,6 +22,7 @@ import {
   type LoadedCausalLM,
   type LoadedClassifier,
   type LoadedExtractiveSummarizer,
+  type LoadedGenerator,
   type LoadedModel,
   type LoadModelOptions,
 } from "../inference";
@@ -205,8 +207,11 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
     return { row, model: await engineOf(app, row) };
   }
 
-  /** The loaded engine of a resolved row (resolved once per request: decision 034). */
-  async function engineOf(app: AppName, row: ModelRow): Promise<LoadedCausalLM> {
+  /** The loaded engine of a resolved row (resolved once per request: decision 034); with
+   * `generators`, an encoder-decoder too, for the apps its kind serves. */
+  async function engineOf(app: AppName, row: ModelRow): Promise<LoadedCausalLM>;
+  async function engineOf(app: AppName, row: ModelRow, generators: true): Promise<LoadedGenerator>;
+  async function engineOf(app: AppName, row: ModelRow, generators = false): Promise<LoadedGenerator> {
     if (row.source === "remote")
       throw new HttpError(
         409,
@@ -214,6 +219,7 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
         `${row.displayName} is a remote engine: it has no local engine to load.`,
       );
     const model = await loaded.load(row);
+    if (generators && model.kind === "seq2seq" && kindServes(model.kind, app)) return model;
     if (model.kind !== "causal-lm")
       throw new HttpError(
         409,
@@ -230,7 +236,7 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
   async function languageModel(app: AppName, requested?: string): Promise<AppModel> {
     const row = await resolve(app, requested);
     if (row.source === "remote") return remoteModel(row);
-    const model = await engineOf(app, row);
+    const model = await engineOf(app, row, true);
     return {
       row,
       // The app is the request's queue group: the engine shares its slots fairly between apps.
@@ -254,11 +260,11 @@ export function createRegistry({ db, modelsDir, logger, loadOptions, streamDelay
     const row = await resolve("sentiment", requested);
     if (row.source === "remote") return { row, model: { kind: "remote", ...remoteModel(row) } };
     const model = await loaded.load(row);
-    if (model.kind === "extractive-summarizer")
+    if (model.kind === "extractive-summarizer" || model.kind === "seq2seq")
       throw new HttpError(
         409,
         "WRONG_MODEL_KIND",
-        `Model "${row.id}" is an extractive summariser, not a sentiment model.`,
+        `Model "${row.id}" is ${model.kind === "seq2seq" ? "an encoder-decoder" : "an extractive summariser"}, not a sentiment model.`,
       );
     return { row, model };
   }

@@ -33,7 +33,8 @@ export async function validateModelFolder(
   const model = await loadModel(dir, { ...loadOptions, id: `validate:${fallbackName}`, logger });
   try {
     let decodeTokensPerSecond: number | undefined;
-    if (model.kind === "causal-lm") {
+    // An encoder-decoder streams through the same generate as a causal LM.
+    if (model.kind === "causal-lm" || model.kind === "seq2seq") {
       for await (const event of model.generate({
         prompt: "Hello",
         maxNewTokens: SMOKE_TOKENS,

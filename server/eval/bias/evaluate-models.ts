@@ -27,6 +27,8 @@ export interface BiasEvalOptions {
 const NOT_PROBED: Record<string, string> = {
   "extractive-summarizer":
     "an extractive summariser only picks sentences of the text it is given; a swapped name is copied through, so there is no label or answer of its own to compare",
+  seq2seq:
+    "an encoder-decoder (translation or summary model): the probes score a chat answer's log-likelihood, which it has no causal scorer for",
   fim: "a raw code completion model (no chat prompt): it continues code, not sentences about people",
 };
 
@@ -38,7 +40,11 @@ export async function probeModelFolder(
 ): Promise<BiasRun | undefined> {
   const model = await loadModel(dir, options.load);
   try {
-    if (model.kind === "extractive-summarizer" || (model.kind === "causal-lm" && declaredFim(model))) {
+    if (
+      model.kind === "extractive-summarizer" ||
+      model.kind === "seq2seq" ||
+      (model.kind === "causal-lm" && declaredFim(model))
+    ) {
       options.log(`${model.id}: not probed: ${NOT_PROBED[model.kind === "causal-lm" ? "fim" : model.kind]}`);
       return undefined;
     }
