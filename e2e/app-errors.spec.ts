@@ -19,11 +19,11 @@ test("translate refusals are 4xx JSON that name the languages, before any stream
   await signUp(page, newUser());
   const post = (data: unknown) => page.request.post("/api/translate", { data });
 
-  const pair = await post({ text: "The weather is nice today.", source: "en", target: "fr" });
+  const pair = await post({ text: "The weather is nice today.", source: "en", target: "es" });
   expect(pair.status()).toBe(422);
   expect(pair.headers()["content-type"]).toContain("application/json");
   expect(await pair.json()).toEqual({
-    error: "This model does not translate English to French.",
+    error: "This model does not translate English to Spanish.",
     code: "PAIR_NOT_SUPPORTED",
   });
 

@@ -3,7 +3,7 @@ import { answers, openChat, send } from "./chat-helpers";
 import { desktop, phone, shootLightAndDark } from "./screens";
 
 // Per-chat settings (defaults in Settings › Chat, the chat header's panel) and temporary chats,
-// against the shipped loom-chat (384 positions: an answer may take at most 192 tokens).
+// against the shipped loom-chat (1,024 positions: an answer may take at most 512 tokens).
 test.describe.configure({ timeout: 180_000 });
 
 const summary = (page: Page) => page.getByTestId("chat-settings-summary");
@@ -27,7 +27,7 @@ test.describe("desktop", () => {
     await page.getByLabel("Temperature").fill("0.2");
     await page.getByLabel("Max tokens").fill("3000");
     await page.getByRole("button", { name: "Save defaults" }).click();
-    await expect(page.getByRole("alert")).toHaveText(/^Max tokens is at most 192 with .+: it reads 384 tokens in all/);
+    await expect(page.getByRole("alert")).toHaveText(/^Max tokens is at most 512 with .+: it reads 1024 tokens in all/);
 
     await page.getByLabel("Max tokens").fill("12");
     await page.getByLabel("System prompt").fill("You are Loom. Answer in one short sentence.");
@@ -57,11 +57,12 @@ test.describe("desktop", () => {
     await expect(panel(page).getByLabel("Max tokens")).toHaveValue("192");
     await expect(panel(page).getByTestId("max-tokens-limit")).toHaveText("192 (this model's limit)");
     // A system prompt that leaves loom-chat no room for a message: the server says how long it may be.
-    await panel(page).getByLabel("System prompt").fill("Please be very kind and thorough. ".repeat(100));
+    // ~1,150 tokens (3,910 characters, under the 4,000-character limit) against its 1,024 positions.
+    await panel(page).getByLabel("System prompt").fill("Please be very kind and thorough. ".repeat(115));
     await panel(page).getByLabel("Max tokens").fill("64");
     await panel(page).getByRole("button", { name: "Save" }).click();
     await expect(panel(page).getByRole("alert")).toHaveText(
-      /^The system prompt is \d+ tokens; .+ reads 384 tokens in all, .*at most \d+ \(about [\d,]+ characters/,
+      /^The system prompt is \d+ tokens; .+ reads 1024 tokens in all, .*at most \d+ \(about [\d,]+ characters/,
     );
     await shootLightAndDark(page, info, "desktop-chat-settings-refused");
 

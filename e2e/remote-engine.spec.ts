@@ -62,7 +62,7 @@ test.describe("a chat on B streams A's model", () => {
         "--name",
         "Loom on A",
         "--context-tokens",
-        "384",
+        "1024",
       ]),
       b,
       { A_KEY: key },

@@ -153,6 +153,8 @@ class DecoderJob:
                     eos_token_id=tok.vocab[IM_END], pad_token_id=tok.vocab[EOT])
         mcfg["loom"] = {"tasks": list(APPS), "languages": LANGUAGES, "translation_pairs": TRANSLATION_PAIRS}
         self.model = LlamaForCausalLM(mcfg).init_weights(generator=torch.Generator().manual_seed(seed))
+        if tcfg.get("init_from"):
+            self.warm_start(tcfg["init_from"], log)
         groups = {}
         pw = tcfg.get("prompt_loss_weight", 0.25)
         max_ex = tcfg["seq_len"] + 1
@@ -179,6 +181,27 @@ class DecoderJob:
         self.mix = Mixture(groups, tcfg, seed)
         log(f"tokenized in {time.time() - t0:.0f}s: " + ", ".join(f"{k[0]}/{k[1]}={len(v)}" for k, v in sorted(groups.items())))
         log("draw probabilities: " + ", ".join(f"{g['name']}={p:.3f}" for g, p in zip(self.mix.groups, self.mix.probs)))
+
+    def warm_start(self, folder, log):
+        """Start from an installed model folder's weights (its ONNX initialisers when it has no
+        checkpoint: finetune_weights.load_base). RoPE has no position parameters, so a folder
+        trained at a shorter context loads into a longer max_position_embeddings unchanged; the
+        shapes and the tokenizer must match (train with the folder's tokenizer)."""
+        from finetune_weights import load_base
+
+        folder = folder if os.path.isabs(folder) else os.path.join(os.path.dirname(os.path.abspath(__file__)), folder)
+        base, bcfg, tok_json, _, source = load_base(folder)
+        if tok_json["model"]["vocab"] != self.tok.vocab:
+            raise ValueError(f"init_from {folder}: its tokenizer differs from --tokenizer (pass --tokenizer {folder})")
+        for k in ("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads"):
+            if bcfg[k] != self.model.config[k]:
+                raise ValueError(f"init_from {folder}: {k} is {bcfg[k]}, the config says {self.model.config[k]}")
+        sd = {k: v for k, v in base.state_dict().items() if not k.endswith("rotary_emb.inv_freq")}
+        missing, unexpected = self.model.load_state_dict(sd, strict=False)
+        missing = [k for k in missing if not k.endswith("inv_freq") and k != "lm_head.weight"]
+        if missing or unexpected:
+            raise ValueError(f"init_from {folder}: missing {missing[:3]}, unexpected {unexpected[:3]}")
+        log(f"warm start from {folder} ({source}, context {bcfg['max_position_embeddings']} → {self.model.config['max_position_embeddings']})")
 
     def batch(self, bs, dev):
         ids, w = self.mix.batch(bs)

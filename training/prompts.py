@@ -3,8 +3,8 @@ task modules must build exactly these messages; the decoder job's export writes 
 (prompt_spec) to models/loom-chat/loom-prompts.json, and the chat template (ChatML) does the rest.
 """
 
-LANGUAGES = {"en": "English", "zh": "Chinese", "de": "German"}
-TRANSLATION_PAIRS = [["en", "zh"], ["zh", "en"], ["en", "de"], ["de", "en"]]
+LANGUAGES = {"en": "English", "zh": "Chinese", "de": "German", "fr": "French"}
+TRANSLATION_PAIRS = [["en", "zh"], ["zh", "en"], ["en", "de"], ["de", "en"], ["en", "fr"], ["fr", "en"]]
 PROMPTS = {
     "chat": {"system": "You are Loom, a small helpful assistant."},
     "summarize": {"system": "Summarize the text {length}."},
@@ -36,7 +36,7 @@ def prompt_spec():
         "summarize": {"messages": [{"role": "system", "content": PROMPTS["summarize"]["system"]},
                                    {"role": "user", "content": "{text}"}],
                       "lengths": SUMMARY_LENGTHS,
-                      "notes": "trained on texts up to ~230 words (BBC articles cut at ~150 words); cut longer input at a sentence boundary"},
+                      "notes": "trained on texts up to ~650 words (BBC articles cut at ~150 and at ~650 words; a 1,024-token context); cut longer input at a sentence boundary"},
         "translate": {"messages": [{"role": "system", "content": PROMPTS["translate"]["system"]},
                                    {"role": "user", "content": "{text}"}],
                       "placeholders": {"source": "language name from 'languages'", "target": "language name from 'languages'"},

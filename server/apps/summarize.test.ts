@@ -22,7 +22,7 @@ const PARAGRAPH =
   "Critics argued that the levy would hurt small shops in the centre.";
 
 const article = (words: number) => {
-  const all = Array.from({ length: 10 }, (_, i) => PARAGRAPH.replace("six", String(i + 6))).join(" ");
+  const all = Array.from({ length: 30 }, (_, i) => PARAGRAPH.replace("six", String(i + 6))).join(" ");
   return all.split(" ").slice(0, words).join(" ");
 };
 
@@ -62,7 +62,8 @@ describe("summarise with loom-chat", () => {
 
   test("a long text goes through real map rounds to a final prompt that fits", async () => {
     let pieces = 0;
-    const app = summarizeApp({ text: article(600), length: "medium" });
+    // 1,800 words (~2,300 tokens): over loom-chat's 1,024-token context more than twice.
+    const app = summarizeApp({ text: article(1800), length: "medium" });
     const messages = await app.prepare(contextOf(() => pieces++));
     assert.ok(pieces >= 2);
     assert.ok(countMessageTokens(model, messages) <= promptBudget(model, app.decoding));

@@ -121,7 +121,9 @@ def own_chat():
     return out
 
 
-def _chat(source, group, turns, max_chars=1400):
+# ~3,200 characters is ~900 tokens: whole multi-turn conversations for the 1,024-token context
+# (the 384-token model was cut at 1,400).
+def _chat(source, group, turns, max_chars=3200):
     """turns: list of (role, text) alternating user/assistant starting with user."""
     msgs = [{"role": "system", "content": PROMPTS["chat"]["system"]}]
     total = 0
@@ -185,13 +187,13 @@ def load_chat(data):
             ex = _chat("alpaca", f"al|{k}|{t['instruction'][:60]}", [("user", user), ("assistant", t["output"])])
             if ex:
                 exs.append(ex)
-    # Topical-Chat (CDLA-Sharing-1.0): the first six turns, agent_1 as user.
+    # Topical-Chat (CDLA-Sharing-1.0): up to 16 turns (long multi-turn rows), agent_1 as user.
     for name in ("valid_freq", "valid_rare", "test_freq", "test_rare"):
         with open(os.path.join(data, "dialogue-topical-chat", f"{name}.json"), encoding="utf-8") as f:
             convs = json.load(f)
         for cid, c in convs.items():
-            turns = [("user" if i % 2 == 0 else "assistant", m["message"]) for i, m in enumerate(c["content"][:6])]
-            ex = _chat("topical-chat", "tc|" + cid, turns, max_chars=900)
+            turns = [("user" if i % 2 == 0 else "assistant", m["message"]) for i, m in enumerate(c["content"][:16])]
+            ex = _chat("topical-chat", "tc|" + cid, turns, max_chars=2400)
             if ex:
                 exs.append(ex)
     train, val = [], []

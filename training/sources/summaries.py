@@ -18,7 +18,7 @@ def split_sentences(text):
     return [s.strip() for s in _SENT.split(text) if s and s.strip()]
 
 
-def bbc_example(row, max_words=150, max_summary=3):
+def bbc_example(row, max_words=150, max_summary=3, source="bbc"):
     """BBC rows carry the article and an extractive summary (its sentences run together). The
     model sees the title-less article cut at a sentence boundary to about `max_words` words; the
     target is the summary's sentences that lie inside that cut, in article order, at most
@@ -37,7 +37,7 @@ def bbc_example(row, max_words=150, max_summary=3):
     target = [s for s in kept if len(s) > 20 and s in summary][:max_summary]
     if len(target) < 1 or len(kept) < 4:
         return None
-    return {"task": "summarize", "source": "bbc", "group": f"bbc|{row['category']}|{row['id']}",
+    return {"task": "summarize", "source": source, "group": f"bbc|{row['category']}|{row['id']}",
             "messages": messages_for("summarize", " ".join(kept), " ".join(target), length=SUMMARY_LENGTHS["medium"]),
             "lead3": " ".join(kept[:3]), "target_sentences": target}
 
@@ -66,9 +66,15 @@ def load_summaries(data):
     exs = []
     with open(os.path.join(data, "summarization-bbc", "bbc.jsonl"), encoding="utf-8") as f:
         for line in f:
-            ex = bbc_example(json.loads(line))
+            row = json.loads(line)
+            ex = bbc_example(row)
             if ex:
                 exs.append(ex)
+            # The same article cut at ~650 words (~900 tokens with its summary): rows long enough
+            # to teach the 1,024-token context. Same group as the short cut, so the same side.
+            long_ex = bbc_example(row, max_words=650, max_summary=4, source="bbc-long")
+            if long_ex and ex and len(long_ex["messages"][1]["content"]) > len(ex["messages"][1]["content"]) * 1.5:
+                exs.append(long_ex)
     for split in ("train", "dev"):
         with open(os.path.join(data, "summarization-scitldr", f"{split}.jsonl"), encoding="utf-8") as f:
             for line in f:
@@ -95,5 +101,10 @@ def load_summaries(data):
                             "messages": messages_for("summarize", doc, summ, length=length)})
     train, val = [], []
     for ex in exs:
-        (val if in_val(ex["group"], 0.06 if ex["source"] == "bbc" else 0.03) else train).append(ex)
+        if in_val(ex["group"], 0.06 if ex["source"].startswith("bbc") else 0.03):
+            # long cuts stay out of validation: the scored rows remain the ~150-word cuts
+            if ex["source"] != "bbc-long":
+                val.append(ex)
+        else:
+            train.append(ex)
     return train, val
