@@ -1,5 +1,5 @@
-// A chat's limits under its settings (decision 035), with the shipped loom-chat (384 positions,
-// answers up to 192 tokens) and the tiny fixture (256): max tokens read as at most the model's
+// A chat's limits under its settings (decision 035), with the shipped loom-chat (1,024 positions,
+// answers up to 512 tokens) and the tiny fixture (256, answers up to 128): max tokens read as at most the model's
 // answer limit, and the composer's limit shrinking with a longer system prompt and a larger answer
 // room, by the rule the turn refuses with (measureMessage with the chat's answer room).
 import assert from "node:assert/strict";
@@ -31,17 +31,20 @@ describe("chat limits under a chat's settings", () => {
     await Promise.all(loaded.map((m) => m.dispose()));
   });
 
-  test("Loom's default max tokens (256) reads as loom-chat's limit (192), said; one within it is kept", () => {
-    assert.equal(loomChat.maxPositions, 384);
-    assert.deepEqual(settingsForModel(DEFAULT_CHAT_SETTINGS, loomChat), {
-      settings: { ...DEFAULT_CHAT_SETTINGS, maxTokens: 192 },
-      maxTokensLimit: 192,
+  test("Loom's default max tokens (256) reads as a small model's limit (the fixture's 128), said; one within it is kept", () => {
+    assert.equal(tiny.maxPositions, 256);
+    assert.deepEqual(settingsForModel(DEFAULT_CHAT_SETTINGS, tiny), {
+      settings: { ...DEFAULT_CHAT_SETTINGS, maxTokens: 128 },
+      maxTokensLimit: 128,
     });
     const chosen = { ...DEFAULT_CHAT_SETTINGS, maxTokens: 100 };
-    assert.deepEqual(settingsForModel(chosen, loomChat), { settings: chosen });
-    assert.deepEqual(settingsForModel({ ...chosen, maxTokens: 192 }, loomChat), {
-      settings: { ...chosen, maxTokens: 192 },
+    assert.deepEqual(settingsForModel(chosen, tiny), { settings: chosen });
+    assert.deepEqual(settingsForModel({ ...chosen, maxTokens: 128 }, tiny), {
+      settings: { ...chosen, maxTokens: 128 },
     });
+    // loom-chat (1,024 positions) answers up to 512 tokens: the default stands as it is.
+    assert.equal(loomChat.maxPositions, 1024);
+    assert.deepEqual(settingsForModel(DEFAULT_CHAT_SETTINGS, loomChat), { settings: DEFAULT_CHAT_SETTINGS });
   });
 
   test("the limit is the context less the system prompt's frame and the chat's answer room", () => {

@@ -75,6 +75,8 @@ describe("code window", () => {
       messages,
       allowSystemInMessages: true,
       ...codeDecoding.block,
+      // Greedy: what the model writes must not depend on the tests before this one (sampling).
+      temperature: 0,
       providerOptions: { loom: { ignoreEos: true } },
       experimental_transform: suggestionTransform(window, "block", 0),
     });
