@@ -49,13 +49,14 @@ test.describe("desktop", () => {
     await openChat(page);
     await send(page, "Hello");
     await answered(page);
-    // Loom's default (256) is over loom-chat's answer limit: read as the limit, and said so.
-    await expect(summary(page)).toHaveText("T 0.7 · top-p 0.9 · 192 tokens");
+    // Loom's default (256) is within loom-chat's answer limit (512, half its 1,024 positions): shown
+    // as it is, with no limit note (a value over a smaller model's limit: server/apps/chat-limits.test.ts).
+    await expect(summary(page)).toHaveText("T 0.7 · top-p 0.9 · 256 tokens");
 
     await summary(page).click();
     await expect(panel(page)).toBeVisible();
-    await expect(panel(page).getByLabel("Max tokens")).toHaveValue("192");
-    await expect(panel(page).getByTestId("max-tokens-limit")).toHaveText("192 (this model's limit)");
+    await expect(panel(page).getByLabel("Max tokens")).toHaveValue("256");
+    await expect(panel(page).getByTestId("max-tokens-limit")).toHaveCount(0);
     // A system prompt that leaves loom-chat no room for a message: the server says how long it may be.
     // ~1,150 tokens (3,910 characters, under the 4,000-character limit) against its 1,024 positions.
     await panel(page).getByLabel("System prompt").fill("Please be very kind and thorough. ".repeat(115));
@@ -79,9 +80,7 @@ test.describe("desktop", () => {
     await shootLightAndDark(page, info, "desktop-chat-settings-panel");
   });
 
-  test("the composer's limit counts the chat's system prompt and max tokens; saving another field passes", async ({
-    page,
-  }, info) => {
+  test("the composer's limit counts the chat's system prompt and max tokens", async ({ page }, info) => {
     await openChat(page);
     await send(page, "Hello");
     await answered(page);
@@ -90,13 +89,12 @@ test.describe("desktop", () => {
     await expect(limit).toHaveText(/^0 \/ [\d,]+$/);
     const before = await charsOf();
 
-    // Only a system prompt changes; max tokens stays at the limit the form shows (192), so the
-    // save passes although the chat's stored max tokens (Loom's 256) is over it.
+    // Only a system prompt changes; the chat keeps Loom's max tokens (256) as its answer room.
     await summary(page).click();
     await panel(page).getByLabel("System prompt").fill("Please be very kind and thorough. ".repeat(8));
     await panel(page).getByRole("button", { name: "Save" }).click();
     await expect(panel(page)).toBeHidden();
-    await expect(summary(page)).toHaveText("T 0.7 · top-p 0.9 · 192 tokens · system prompt");
+    await expect(summary(page)).toHaveText("T 0.7 · top-p 0.9 · 256 tokens · system prompt");
     await expect.poll(charsOf).toBeLessThan(before);
     const after = await charsOf();
     // The page shows what the server enforces: over it, Send is off and the server refuses.
