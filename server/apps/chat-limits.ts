@@ -18,9 +18,9 @@ export interface ModelChatSettings {
 
 /**
  * `settings` as `model` can honour them. Loom's default max tokens (256) or a value chosen for a
- * larger model can be over a small model's limit (loom-chat: 192); a form that showed the stored
- * value would make every save of another field fail on a number the user never chose, so the
- * value read is the limit, and saying so is the form's job.
+ * larger model can be over a small model's limit (half its context: 128 for 256 positions); a
+ * form that showed the stored value would make every save of another field fail on a number the
+ * user never chose, so the value read is the limit, and saying so is the form's job.
  */
 export function settingsForModel(settings: ChatSettings, model: Pick<LimitModel, "maxPositions">): ModelChatSettings {
   const limit = maxAnswerTokens(model);
