@@ -31,7 +31,7 @@ export function eosTokenIds(folder: ModelFolder, tokenizer: LoomTokenizer): Set<
 }
 
 /** The request's options over generation_config.json's, over greedy. */
-function samplingOf(request: GenerateRequest, folder: ModelFolder): SamplingOptions {
+export function samplingOf(request: GenerateRequest, folder: ModelFolder): SamplingOptions {
   const gen = folder.generation;
   return {
     doSample: request.temperature !== undefined ? request.temperature > 0 : (gen.doSample ?? false),

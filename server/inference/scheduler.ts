@@ -75,6 +75,26 @@ export interface SchedulerStats {
   maxBatchSize: number;
 }
 
+/** Stats before anything has run (a fresh model, or a worker not yet reporting). */
+export function zeroStats(): SchedulerStats {
+  return {
+    active: 0,
+    waiting: 0,
+    completed: 0,
+    aborted: 0,
+    timedOut: 0,
+    failed: 0,
+    rejected: 0,
+    promptTokens: 0,
+    generatedTokens: 0,
+    prefills: 0,
+    decodeSteps: 0,
+    cachedSequences: 0,
+    cacheBytes: 0,
+    maxBatchSize: 0,
+  };
+}
+
 interface Entry {
   id: number;
   job: SequenceJob;

@@ -11,13 +11,13 @@ import * as ort from "onnxruntime-node";
 import { AsyncChannel } from "./async-channel";
 import { IncrementalDetokenizer } from "./detokenizer";
 import { InvalidRequestError, ModelFolderError, RequestAbortedError, RequestTimeoutError } from "./errors";
-import { eosTokenIds, maxNewTokensOf } from "./generation";
+import { eosTokenIds, maxNewTokensOf, samplingOf } from "./generation";
 import { engineSettings, type LoadModelOptions } from "./load-options";
 import type { GenerateRequest, GenerationEvent, LoadedSeq2Seq } from "./loaded-model";
 import type { ModelFolder, Seq2SeqShape } from "./model-folder";
 import { loadTokenizer } from "./model-session";
-import { Sampler, type SamplingOptions } from "./sampler";
-import type { SchedulerStats } from "./scheduler";
+import { Sampler } from "./sampler";
+import { zeroStats, type SchedulerStats } from "./scheduler";
 import { createSession, type CreatedSession, type SessionSettings } from "./session";
 import { StopSequenceFilter } from "./stopping";
 import type { LoomTokenizer } from "./tokenizer";
@@ -44,20 +44,6 @@ export function checkSeq2SeqPromptLength(tokens: number, maxPositions: number): 
       `The input is ${tokens} tokens; this model reads at most ${maxPositions} tokens.`,
       413,
     );
-}
-
-function samplingOf(request: GenerateRequest, folder: ModelFolder): SamplingOptions {
-  const gen = folder.generation;
-  return {
-    doSample: request.temperature !== undefined ? request.temperature > 0 : (gen.doSample ?? false),
-    temperature: request.temperature ?? gen.temperature ?? 1,
-    topK: request.topK ?? gen.topK,
-    topP: request.topP ?? gen.topP,
-    repetitionPenalty: request.repetitionPenalty ?? gen.repetitionPenalty,
-    frequencyPenalty: request.frequencyPenalty,
-    presencePenalty: request.presencePenalty,
-    seed: request.seed,
-  };
 }
 
 const kvNames = (shape: Seq2SeqShape, prefix: string) =>
@@ -334,23 +320,8 @@ export async function loadSeq2SeqFolder(folder: ModelFolder, options: LoadModelO
     runner,
     eosIds: eosTokenIds(folder, tokenizer),
     defaultMaxNewTokens: settings.defaultMaxNewTokens,
-    stats: {
-      active: 0,
-      waiting: 0,
-      completed: 0,
-      aborted: 0,
-      timedOut: 0,
-      failed: 0,
-      rejected: 0,
-      promptTokens: 0,
-      generatedTokens: 0,
-      prefills: 0,
-      decodeSteps: 0,
-      cachedSequences: 0,
-      cacheBytes: 0,
-      // One generation at a time: never a batch of more than one.
-      maxBatchSize: 1,
-    },
+    // One generation at a time: never a batch of more than one.
+    stats: { ...zeroStats(), maxBatchSize: 1 },
     turn: Promise.resolve(),
     disposed: false,
   };

@@ -17,7 +17,7 @@ import type { GenerateRequest, GenerationEvent, LoadedCausalLM, LoadedGenerator,
 import type { ModelFolder } from "./model-folder";
 import { loadTokenizer } from "./model-session";
 import { createPromptEncoder, loadChatTemplate } from "./prompt-encoder";
-import { checkPromptLength, type SchedulerStats } from "./scheduler";
+import { checkPromptLength, zeroStats } from "./scheduler";
 import { checkSeq2SeqPromptLength, encodeSeq2SeqPrompt } from "./seq2seq";
 import { ModelThread, type ThreadReady } from "./model-thread";
 import type { Device } from "./session";
@@ -36,23 +36,6 @@ interface Pending {
   settle(outcome: { event?: GenerationEvent; value?: Float32Array | number[]; error?: Error }): void;
   onStart?: () => void;
 }
-
-const ZERO_STATS: SchedulerStats = {
-  active: 0,
-  waiting: 0,
-  completed: 0,
-  aborted: 0,
-  timedOut: 0,
-  failed: 0,
-  rejected: 0,
-  promptTokens: 0,
-  generatedTokens: 0,
-  prefills: 0,
-  decodeSteps: 0,
-  cachedSequences: 0,
-  cacheBytes: 0,
-  maxBatchSize: 0,
-};
 
 const faultInjectors = new WeakMap<LoadedGenerator, (fault: WorkerFault) => void>();
 
@@ -105,7 +88,7 @@ async function loadInWorker(folder: ModelFolder, id: string, options: WorkerMode
   let nextId = 1;
   let thread: ModelThread | undefined;
   let readyInfo: ThreadReady = { device: "cpu" };
-  let snapshot = ZERO_STATS;
+  let snapshot = zeroStats();
   let rejected = 0;
   let averageRequestMs = 5000;
   let disposed = false;
