@@ -4,6 +4,8 @@ import type { AppServices } from "../server/services";
 
 /** The marker of the line on which bench/remote-server.ts says it is ready. */
 export const READY = "LOOM_BENCH_READY";
+/** The marker of the line on which it answers a round run on its own in-process model. */
+export const ROUND = "LOOM_BENCH_ROUND";
 
 export async function benchUserKey(services: AppServices): Promise<string> {
   const user = await services.auth.createUser({

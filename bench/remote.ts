@@ -1,33 +1,35 @@
-// npm run bench:remote -- [--streams 8] [--tokens 64] [--rounds 3] [--model DIR] [--server process|inline]
-// What the HTTP hop costs: the same model answered in-process (the registry's AI SDK model, as the
-// web apps use it) and through /v1 of a second Loom server by the client the registry uses for
-// remote engines (@ai-sdk/openai-compatible, wrapped as a registry remote:
+// npm run bench:remote -- [--streams 8] [--tokens 64] [--rounds 5] [--model DIR] [--server process|inline]
+// What the HTTP hop costs: one engine's model answered in-process (the registry's AI SDK model, as
+// the web apps use it) and through /v1 of the Loom server that holds it, by the client the registry
+// uses for remote engines (@ai-sdk/openai-compatible, wrapped as a registry remote:
 // server/registry/remote/remote-model.ts). One stream at a time, then N at once: tokens/s (all
-// streams' output tokens over the wall time) and time to first token, side by side.
+// streams' output tokens over the wall time), time to first token and CPU per token, side by side.
 // --server process (the default) runs the /v1 server as its own process (bench/remote-server.ts),
-// as a remote engine is deployed; --server inline runs it in this process, so both ends of the hop
-// share one event loop (an upper bound on the hop's cost). --model DIR serves that folder as Chat's
-// default instead of the shipped loom-chat, e.g. the random-weight bench model
+// as a remote engine is deployed, and its in-process rounds run there, on the same engine /v1
+// serves: on this VM two processes' engines differ by up to 2× in speed from run to run, which
+// had made the hop's cost a draw of two engines rather than a measure of the hop. --server inline
+// runs the server in this process, so both ends of the hop share one event loop (an upper bound
+// on the hop's cost). The sides take turns, round by round. --model DIR serves that folder as
+// Chat's default instead of the shipped loom-chat, e.g. the random-weight bench model
 // (`/usr/bin/python3 bench/make_bench_model.py --out .tmp/bench/llama-5m`), whose answers run to
 // --tokens: loom-chat ends its answer after ~25 tokens, so its figures weigh each request's setup
 // far more than a real answer would. A benchmark, never a pass/fail test.
 import { spawn } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import type { LanguageModelV3 } from "@ai-sdk/provider";
-import { streamText } from "ai";
 import { startTestServer } from "../server/openai/test-server";
 import { createRemoteModel } from "../server/registry/remote/remote-model";
-import { benchUserKey, makeChatDefault, READY } from "./remote-setup";
+import { benchUserKey, makeChatDefault, READY, ROUND } from "./remote-setup";
+import { oneStream, round, type RoundResult } from "./remote-streams";
 
 const { values } = parseArgs({
   options: {
     streams: { type: "string", default: "8" },
     tokens: { type: "string", default: "64" },
-    rounds: { type: "string", default: "3" },
+    rounds: { type: "string", default: "5" },
     model: { type: "string" },
     server: { type: "string", default: "process" },
   },
@@ -39,38 +41,9 @@ const STREAMS = bounded(values.streams, 2, 32);
 const TOKENS = bounded(values.tokens, 8, 512);
 const ROUNDS = bounded(values.rounds, 1, 20);
 if (values.server !== "process" && values.server !== "inline") throw new Error("--server must be process or inline");
-const PROMPT = "Write a short story about a lighthouse keeper who finds a message in a bottle.";
 
-interface StreamStats {
-  ttftMs: number;
-  tokens: number;
-  /** After the first token: what streaming costs, apart from the request's own setup. */
-  decodeTokensPerSecond: number;
-}
-
-async function oneStream(model: LanguageModelV3): Promise<StreamStats> {
-  const started = performance.now();
-  let ttftMs: number | undefined;
-  const result = streamText({
-    model,
-    messages: [{ role: "user", content: PROMPT }],
-    maxOutputTokens: TOKENS,
-    temperature: 0,
-    maxRetries: 0,
-    onError: () => {},
-  });
-  for await (const part of result.fullStream) {
-    if (part.type === "text-delta") ttftMs ??= performance.now() - started;
-    else if (part.type === "error") throw part.error;
-  }
-  const tokens = (await result.usage).outputTokens ?? 0;
-  const totalMs = performance.now() - started;
-  const first = ttftMs ?? totalMs;
-  return {
-    ttftMs: first,
-    tokens,
-    decodeTokensPerSecond: totalMs > first ? ((tokens - 1) * 1000) / (totalMs - first) : 0,
-  };
+interface Side {
+  round(concurrency: number): Promise<RoundResult>;
 }
 
 interface Measured {
@@ -78,34 +51,75 @@ interface Measured {
   decodeTokensPerSecond: number;
   ttftMs: number;
   tokensPerStream: number;
+  /** CPU time of both processes (engine, event loops, sockets), per token; undefined where unreadable. */
+  cpuMsPerToken: number | undefined;
+  /** The same, of both processes' main threads only: the event loops' work, where the hop's is. */
+  loopCpuMsPerToken: number | undefined;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/**
+ * CPU seconds (user + system) from /proc (Linux; clock ticks of 1/100 s): of a whole process, or
+ * of its main thread only (the event loop, apart from the engine's worker thread). Undefined where
+ * /proc cannot be read.
+ */
+function procCpuSeconds(pid: number, mainThreadOnly: boolean): number | undefined {
+  try {
+    const file = mainThreadOnly ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`;
+    const fields = readFileSync(file, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
 
-/** ROUNDS rounds of `concurrency` streams at once; tokens/s is each round's total over its wall time. */
-async function measure(model: LanguageModelV3, concurrency: number): Promise<Measured> {
-  await oneStream(model); // warm: the first request pays for loads and JIT
-  const rates: number[] = [];
-  const ttfts: number[] = [];
-  const tokens: number[] = [];
-  const decodeRates: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    const started = performance.now();
-    const streams = await Promise.all(Array.from({ length: concurrency }, () => oneStream(model)));
-    const wallS = (performance.now() - started) / 1000;
-    rates.push(streams.reduce((n, s) => n + s.tokens, 0) / wallS);
-    for (const s of streams) {
-      ttfts.push(s.ttftMs);
-      tokens.push(s.tokens);
-      decodeRates.push(s.decodeTokensPerSecond);
+interface CpuReading {
+  /** Both processes, every thread. */
+  all: number | undefined;
+  /** Both processes' main threads: the per-token work of the event loops, the hop's own. */
+  loops: number | undefined;
+}
+
+/**
+ * ROUNDS rounds of `concurrency` streams at once on each side, the sides taking turns (and
+ * swapping who goes first each round), so that a machine that speeds up or slows down during the
+ * run weighs on both alike.
+ */
+async function measure(sides: Side[], concurrency: number, cpuNow: () => CpuReading) {
+  for (const side of sides) await side.round(1); // warm: the first request pays for loads and JIT
+  const results = sides.map(() => ({
+    rates: [] as number[],
+    streams: [] as RoundResult["streams"],
+    cpu: { all: 0, loops: 0 } as CpuReading,
+  }));
+  const add = (sum: number | undefined, before: number | undefined, after: number | undefined) =>
+    sum === undefined || before === undefined || after === undefined ? undefined : sum + after - before;
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const index of r % 2 === 0 ? [0, 1] : [1, 0]) {
+      const into = results[index]!;
+      const before = cpuNow();
+      const { streams, wallS } = await sides[index]!.round(concurrency);
+      const after = cpuNow();
+      into.cpu = {
+        all: add(into.cpu.all, before.all, after.all),
+        loops: add(into.cpu.loops, before.loops, after.loops),
+      };
+      into.rates.push(streams.reduce((n, s) => n + s.tokens, 0) / wallS);
+      into.streams.push(...streams);
     }
   }
-  return {
-    tokensPerSecond: median(rates),
-    decodeTokensPerSecond: median(decodeRates),
-    ttftMs: median(ttfts),
-    tokensPerStream: median(tokens),
-  };
+  return results.map(({ rates, streams, cpu }): Measured => {
+    const tokens = streams.reduce((n, s) => n + s.tokens, 0);
+    const perToken = (seconds: number | undefined) => (seconds === undefined ? undefined : (seconds * 1000) / tokens);
+    return {
+      tokensPerSecond: median(rates),
+      decodeTokensPerSecond: median(streams.map((s) => s.decodeTokensPerSecond)),
+      ttftMs: median(streams.map((s) => s.ttftMs)),
+      tokensPerStream: median(streams.map((s) => s.tokens)),
+      cpuMsPerToken: perToken(cpu.all),
+      loopCpuMsPerToken: perToken(cpu.loops),
+    };
+  });
 }
 
 // The bench model goes into a scratch models folder of its own (the registry serves folders, and
@@ -124,6 +138,12 @@ const serverEnv: Record<string, string> = {
 interface V1Server {
   v1: string;
   key: string;
+  modelId: string;
+  driver: string;
+  /** The server's own process; undefined when it runs in this one. */
+  pid?: number;
+  /** A round on the server's own in-process model. */
+  inProcess: Side;
   stop(): Promise<void>;
 }
 
@@ -134,23 +154,34 @@ async function startServerProcess(): Promise<V1Server> {
   const child = spawn(
     process.execPath,
     [...nodeArgs, "--import", "tsx", path.join(import.meta.dirname, "remote-server.ts")],
-    {
-      env: { ...process.env, ...serverEnv },
-      stdio: ["pipe", "pipe", "inherit"],
-    },
+    { env: { ...process.env, ...serverEnv }, stdio: ["pipe", "pipe", "inherit"] },
   );
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  let answerRound: ((line: string) => void) | undefined;
   const readyLine = await new Promise<string>((resolve, reject) => {
-    // Its log lines go to our stderr; the ready line is read, not shown.
-    createInterface({ input: child.stdout! }).on("line", (line) =>
-      line.startsWith(READY) ? resolve(line.slice(READY.length)) : process.stderr.write(line + "\n"),
-    );
+    // Its log lines go to our stderr; the marked lines are read, not shown.
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      if (line.startsWith(READY)) resolve(line.slice(READY.length));
+      else if (line.startsWith(ROUND)) answerRound?.(line.slice(ROUND.length));
+      else process.stderr.write(line + "\n");
+    });
     child.once("exit", (code) => reject(new Error(`bench/remote-server.ts exited (${code}) before it was ready`)));
   });
-  const { v1, key } = JSON.parse(readyLine) as { v1: string; key: string };
+  const { v1, key, modelId } = JSON.parse(readyLine) as { v1: string; key: string; modelId: string };
   return {
     v1,
     key,
+    modelId,
+    driver: process.env.DATABASE_URL ? "postgres" : "pglite",
+    pid: child.pid,
+    inProcess: {
+      round: (concurrency) =>
+        new Promise<RoundResult>((resolve, reject) => {
+          answerRound = (line) => resolve(JSON.parse(line) as RoundResult);
+          child.once("exit", () => reject(new Error("bench/remote-server.ts exited during a round")));
+          child.stdin!.write(`${JSON.stringify({ concurrency, maxTokens: TOKENS })}\n`);
+        }),
+    },
     async stop() {
       child.stdin!.end();
       await exited;
@@ -158,55 +189,70 @@ async function startServerProcess(): Promise<V1Server> {
   };
 }
 
-const local = await startTestServer(serverEnv);
-let v1Server: V1Server | undefined;
-try {
+/** The /v1 end in this process: one event loop for both ends of the hop. */
+async function startInlineServer(): Promise<V1Server> {
+  const local = await startTestServer(serverEnv);
   const { services } = local;
   const modelId = await makeChatDefault(services, scratchModels && BENCH_MODEL_ID);
-  if (values.server === "process") v1Server = await startServerProcess();
-  else v1Server = { v1: local.v1, key: await benchUserKey(services), stop: async () => {} };
   const inProcessModel = await services.registry.languageModel("chat");
+  return {
+    v1: local.v1,
+    key: await benchUserKey(services),
+    modelId,
+    driver: services.database.driver,
+    inProcess: { round: (concurrency) => round(inProcessModel.model, concurrency, TOKENS) },
+    stop: () => local.stop(),
+  };
+}
+
+const server = values.server === "process" ? await startServerProcess() : await startInlineServer();
+try {
   const remote = createRemoteModel(
     "bench-remote",
-    { baseUrl: v1Server.v1, model: modelId, timeoutMs: 600_000, maxConcurrent: STREAMS, contextTokens: 2048 },
-    v1Server.key,
+    { baseUrl: server.v1, model: server.modelId, timeoutMs: 600_000, maxConcurrent: STREAMS, contextTokens: 2048 },
+    server.key,
   );
+  await oneStream(remote.model, 8); // the client's own first call (module loads, JIT)
+  const viaV1: Side = { round: (concurrency) => round(remote.model, concurrency, TOKENS) };
+  // Both processes, on both sides: each side's work is wherever it runs.
+  const pids = [process.pid, ...(server.pid === undefined ? [] : [server.pid])];
+  const sum = (mainThreadOnly: boolean) =>
+    pids.reduce<number | undefined>((total, pid) => {
+      const seconds = procCpuSeconds(pid, mainThreadOnly);
+      return total === undefined || seconds === undefined ? undefined : total + seconds;
+    }, 0);
+  const cpuNow = (): CpuReading => ({ all: sum(false), loops: sum(true) });
 
   console.log(
-    `database ${services.database.driver}; model ${values.model ?? modelId}; /v1 server ${values.server === "process" ? "in its own process" : "in this process"}; ` +
+    `database ${server.driver}; model ${values.model ?? server.modelId}; /v1 server ${values.server === "process" ? "in its own process" : "in this process"}; ` +
       `${TOKENS} tokens per answer at most; ${ROUNDS} rounds; ${os.cpus().length} CPUs`,
   );
-  console.log(
-    `load average before: ${os
+  const loadAverage = () =>
+    os
       .loadavg()
       .map((l) => l.toFixed(2))
-      .join(" ")}`,
-  );
+      .join(" ");
+  console.log(`load average before: ${loadAverage()}`);
   const rows: string[] = [];
+  const ms = (value: number | undefined) => (value === undefined ? "?" : value.toFixed(2));
   for (const concurrency of [1, STREAMS]) {
-    const inProcess = await measure(inProcessModel.model, concurrency);
-    const viaV1 = await measure(remote.model, concurrency);
-    const cost = 1 - viaV1.tokensPerSecond / inProcess.tokensPerSecond;
+    const [inProc, hop] = (await measure([server.inProcess, viaV1], concurrency, cpuNow)) as [Measured, Measured];
+    const cost = 1 - hop.tokensPerSecond / inProc.tokensPerSecond;
     rows.push(
-      `| ${concurrency} | ${inProcess.tokensPerSecond.toFixed(1)} | ${viaV1.tokensPerSecond.toFixed(1)} | ` +
-        `${(cost * 100).toFixed(1)} % | ${Math.round(inProcess.ttftMs)} | ${Math.round(viaV1.ttftMs)} | ` +
-        `${inProcess.decodeTokensPerSecond.toFixed(1)} / ${viaV1.decodeTokensPerSecond.toFixed(1)} | ` +
-        `${inProcess.tokensPerStream} / ${viaV1.tokensPerStream} |`,
+      `| ${concurrency} | ${inProc.tokensPerSecond.toFixed(1)} | ${hop.tokensPerSecond.toFixed(1)} | ` +
+        `${(cost * 100).toFixed(1)} % | ${Math.round(inProc.ttftMs)} | ${Math.round(hop.ttftMs)} | ` +
+        `${inProc.decodeTokensPerSecond.toFixed(1)} / ${hop.decodeTokensPerSecond.toFixed(1)} | ` +
+        `${ms(inProc.cpuMsPerToken)} / ${ms(hop.cpuMsPerToken)} | ` +
+        `${ms(inProc.loopCpuMsPerToken)} / ${ms(hop.loopCpuMsPerToken)} | ${inProc.tokensPerStream} / ${hop.tokensPerStream} |`,
     );
   }
+  console.log(`load average after: ${loadAverage()}\n`);
   console.log(
-    `load average after: ${os
-      .loadavg()
-      .map((l) => l.toFixed(2))
-      .join(" ")}\n`,
+    "| streams | tokens/s in-process | tokens/s via /v1 | hop's cost | TTFT in-process (ms) | TTFT via /v1 (ms) | after the first token, tokens/s per stream (in-process / via /v1) | CPU ms per token, both processes (in-process / via /v1) | of that, their main threads | tokens per answer |",
   );
-  console.log(
-    "| streams | tokens/s in-process | tokens/s via /v1 | hop's cost | TTFT in-process (ms) | TTFT via /v1 (ms) | after the first token, tokens/s per stream (in-process / via /v1) | tokens per answer |",
-  );
-  console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
   for (const row of rows) console.log(row);
 } finally {
-  await v1Server?.stop();
-  await local.stop();
+  await server.stop();
   if (scratchModels) rmSync(scratchModels, { recursive: true, force: true });
 }

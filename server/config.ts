@@ -96,6 +96,11 @@ const envSchema = z.object({
   LOOM_REQUESTS_PER_MINUTE: z.coerce.number().int().positive().default(30),
   /** Whether share links need a signed-in account, until an admin changes it on the Admin page. */
   LOOM_SHARE_LINKS_REQUIRE_SIGN_IN: z.enum(["true", "false"]).default("true"),
+  /**
+   * /v1 streams write the text a stream has at most this often (the first delta at once): one SSE
+   * chunk, socket write and client-side parse per interval rather than per token; 0 = per token.
+   */
+  LOOM_API_STREAM_INTERVAL_MS: z.coerce.number().int().min(0).max(1000).default(40),
   /** Pause before each streamed text delta (demos, e2e tests); 0 = off. */
   LOOM_STREAM_DELAY_MS: z.coerce.number().int().min(0).max(5000).default(0),
   /**
@@ -177,6 +182,7 @@ export function loadConfig(env: EnvVars = process.env) {
     /** Defaults of the settings admins change at run time (server/settings/instance-settings.ts). */
     instanceDefaults: { shareLinksRequireSignIn: e.LOOM_SHARE_LINKS_REQUIRE_SIGN_IN === "true" },
     streamDelayMs: e.LOOM_STREAM_DELAY_MS,
+    apiStreamIntervalMs: e.LOOM_API_STREAM_INTERVAL_MS,
     modelSyncMs: e.LOOM_MODEL_SYNC_MS,
     /** Whether SESSION_SECRET was given: servers sharing a database must sign cookies alike. */
     sharedSessionSecret: e.SESSION_SECRET !== undefined,

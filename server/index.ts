@@ -51,7 +51,11 @@ async function main() {
     devMiddleware: remix.devMiddleware,
     trustProxy: config.trustProxy,
     contentSecurityPolicy: config.production,
-    openAiApi: createOpenAiRouter({ services, maxBodyBytes: config.maxBodyBytes }),
+    openAiApi: createOpenAiRouter({
+      services,
+      maxBodyBytes: config.maxBodyBytes,
+      streamIntervalMs: config.apiStreamIntervalMs,
+    }),
   });
   // No other process may open the embedded database: the CLIs (admin:create, models) come through here.
   const localAdmin =

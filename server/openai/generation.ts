@@ -1,9 +1,11 @@
 // One generation asked for through the OpenAI-compatible API: admitted like the web apps' (burst
 // limit, daily quota), its model resolved by the registry for the app it runs under (chat for
-// chat completions, code for raw completions), streamed with the AI SDK, and recorded as a runs
+// chat completions, code for raw completions), streamed from its AI SDK provider interface
+// (model-call.ts), and recorded as a runs
 // row with via "api". A refusal or a failure before the first token throws (the route answers it
 // with a status); after it, the failure is the stream's last part.
-import { streamText, type LanguageModel, type LanguageModelUsage, type ModelMessage } from "ai";
+import { randomUUID } from "node:crypto";
+import type { LanguageModelV3, LanguageModelV3FinishReason, LanguageModelV3Usage } from "@ai-sdk/provider";
 import type { ModelRow } from "../../db/schema";
 import type { AppName } from "../apps";
 import type { Decoding } from "../apps/decoding";
@@ -12,13 +14,14 @@ import type { Quotas } from "../usage/quotas";
 import type { RunOutcome, RunRecorder } from "../usage/runs";
 import { startRunTimer } from "../usage/timing";
 import { abortedByEither } from "../common/aborted-by-either";
+import { promptOf, streamParts, type ApiMessage } from "./model-call";
 
 export interface ApiGenerationServices {
   registry: {
     endpointModel(
       app: AppName,
       requested?: string,
-    ): Promise<{ row: Pick<ModelRow, "id" | "displayName">; model: LanguageModel }>;
+    ): Promise<{ row: Pick<ModelRow, "id" | "displayName">; model: LanguageModelV3 }>;
   };
   runs: Pick<RunRecorder, "start" | "finish">;
   quotas: Pick<Quotas, "assertWithinQuota">;
@@ -31,7 +34,7 @@ export interface ApiGenerationRequest {
   userId: string;
   app: Extract<AppName, "chat" | "code">;
   modelId: string;
-  messages: ModelMessage[];
+  messages: ApiMessage[];
   decoding: Decoding & { frequencyPenalty?: number; presencePenalty?: number };
   /** Continue the text as it is, without the chat template (raw completions). */
   raw?: boolean;
@@ -68,59 +71,72 @@ export async function startApiGeneration(
 ): Promise<ApiGeneration> {
   const { userId, app } = request;
   services.rateLimiter.take(userId);
-  await services.quotas.assertWithinQuota(userId);
-  const { row, model } = await services.registry.endpointModel(app, request.modelId);
+  // Independent reads, asked together (on PostgreSQL they run at once); a refusal by the quota
+  // still comes first, whatever the model.
+  const [quota, resolved] = await Promise.allSettled([
+    services.quotas.assertWithinQuota(userId),
+    services.registry.endpointModel(app, request.modelId),
+  ]);
+  if (quota.status === "rejected") throw quota.reason;
+  if (resolved.status === "rejected") throw resolved.reason;
+  const { row, model } = resolved.value;
 
   const { signal, release } = abortedByEither(clientGone, services.shutdownSignal);
-  const runId = await services.runs.start({ userId, app, modelId: row.id, via: "api" });
+  // The runs row is written while the model answers: the id is chosen here so that the response
+  // can name it at once, and neither the first token nor the others wait for the write (with 8
+  // requests at once on PGlite, its queue held the first token ~100 ms). The write must succeed
+  // before the answer may finish; if it fails, the generation stops and the request fails with it.
+  const runId = randomUUID();
+  let failure: unknown;
+  const unrecorded = new AbortController();
+  const runWritten = services.runs.start({ id: runId, userId, app, modelId: row.id, via: "api" }).then(
+    () => true,
+    (error: unknown) => {
+      failure ??= error;
+      unrecorded.abort(error);
+      return false;
+    },
+  );
   const timer = startRunTimer();
   let deltas = 0;
-  let recorded = false;
-  const record = async (outcome: RunOutcome) => {
-    if (recorded) return;
-    recorded = true;
-    release();
-    await services.runs.finish(runId, outcome).catch((error: unknown) => {
-      logger.warn("run not recorded", { runId, app, status: outcome.status, error: String(error) });
-    });
-  };
+  let recording: Promise<boolean> | undefined;
+  /** Writes the run's outcome, once (later calls get the first's result); false when there is no row to write it to. */
+  const record = (outcome: RunOutcome) =>
+    (recording ??= (async () => {
+      release();
+      if (!(await runWritten)) return false;
+      await services.runs.finish(runId, outcome).catch((error: unknown) => {
+        logger.warn("run not recorded", { runId, app, status: outcome.status, error: String(error) });
+      });
+      return true;
+    })());
 
-  const { frequencyPenalty, presencePenalty, ...decoding } = request.decoding;
-  const result = streamText({
-    model,
-    messages: request.messages,
+  const modelParts = streamParts(model, {
     // The API's caller writes the whole conversation, system messages included: they are theirs.
-    allowSystemInMessages: true,
-    abortSignal: signal,
-    ...decoding,
-    frequencyPenalty,
-    presencePenalty,
+    prompt: promptOf(request.messages),
+    abortSignal: abortedByEither(signal, unrecorded.signal).signal,
+    ...request.decoding,
     ...(request.raw && { providerOptions: { loom: { chatTemplate: false } } }),
-    // One try: a dead remote engine fails at once, clearly, rather than after retries.
-    maxRetries: 0,
-    onError: () => {},
   });
 
-  let failure: unknown;
   async function* parts(): AsyncGenerator<GenerationPart> {
     let finished = false;
     try {
-      for await (const part of result.fullStream) {
-        if (part.type === "text-delta" && part.text) {
+      for await (const part of modelParts) {
+        if (part.type === "text-delta" && part.delta) {
           timer.token();
           deltas++;
-          yield { type: "text", text: part.text };
+          yield { type: "text", text: part.delta };
         } else if (part.type === "error") failure ??= part.error;
         else if (part.type === "finish" && failure === undefined && !signal.aborted) {
-          const usage = usageOf(part.totalUsage);
-          await record({
+          const usage = usageOf(part.usage);
+          finished = await record({
             status: "completed",
             promptTokens: usage.prompt_tokens,
             completionTokens: usage.completion_tokens,
             ...timer.read(usage.completion_tokens),
           });
-          finished = true;
-          yield { type: "finish", finishReason: finishReasonOf(part.finishReason), usage };
+          if (finished) yield { type: "finish", finishReason: finishReasonOf(part.finishReason), usage };
         }
       }
     } catch (error) {
@@ -159,15 +175,15 @@ export class ClientGoneError extends Error {
   }
 }
 
-function usageOf(usage: LanguageModelUsage): TokenUsage {
-  const prompt = usage.inputTokens ?? 0;
-  const completion = usage.outputTokens ?? 0;
+function usageOf(usage: LanguageModelV3Usage): TokenUsage {
+  const prompt = usage.inputTokens.total ?? 0;
+  const completion = usage.outputTokens.total ?? 0;
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
 
-function finishReasonOf(reason: string): FinishReason {
-  if (reason === "length") return "length";
-  if (reason === "content-filter") return "content_filter";
+function finishReasonOf({ unified }: LanguageModelV3FinishReason): FinishReason {
+  if (unified === "length") return "length";
+  if (unified === "content-filter") return "content_filter";
   return "stop";
 }
 

@@ -82,7 +82,11 @@ describe("the OpenAI API, through the openai client", { timeout: 300_000 }, () =
     const { app } = createHttpApp({
       services,
       remixHandler: (_req, res) => void res.status(404).end(),
-      openAiApi: createOpenAiRouter({ services, maxBodyBytes: config.maxBodyBytes }),
+      openAiApi: createOpenAiRouter({
+        services,
+        maxBodyBytes: config.maxBodyBytes,
+        streamIntervalMs: config.apiStreamIntervalMs,
+      }),
     });
     server = createServer(app);
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -3,7 +3,6 @@
 // the same-origin CSRF check has nothing to protect), bodies have their own limit, and every
 // answer, errors included, is in OpenAI's shape. The work is in generation.ts; this is glue.
 import express, { type NextFunction, type Request, type Response } from "express";
-import type { ModelMessage } from "ai";
 import type { z } from "zod";
 import type { PublicUser } from "../auth/auth-service";
 import type { ApiKeys } from "../auth/api-keys";
@@ -15,6 +14,8 @@ import { fromZodError, OpenAiError, toOpenAiError } from "./errors";
 import { ClientGoneError, startApiGeneration, type ApiGenerationServices, type GenerationPart } from "./generation";
 import { chatCompletionRequest, completionRequest, type CompletionRequest } from "./requests";
 import { streamChunks, wholeResponse, type Endpoint } from "./responses";
+import { createDeltaCoalescer } from "./delta-coalescer";
+import type { ApiMessage } from "./model-call";
 import { listApiModels } from "./models";
 
 export interface OpenAiRouterOptions {
@@ -23,11 +24,13 @@ export interface OpenAiRouterOptions {
     registry: Pick<Registry, "listModels">;
   };
   maxBodyBytes: number;
+  /** How often a stream writes the text it holds (delta-coalescer.ts); 0 = every delta at once. */
+  streamIntervalMs: number;
 }
 
 type Authenticated = Response<unknown, { user: PublicUser }>;
 
-export function createOpenAiRouter({ services, maxBodyBytes }: OpenAiRouterOptions) {
+export function createOpenAiRouter({ services, maxBodyBytes, streamIntervalMs }: OpenAiRouterOptions) {
   const router = express.Router();
 
   router.use(async (req, res: Authenticated, next) => {
@@ -64,7 +67,7 @@ export function createOpenAiRouter({ services, maxBodyBytes }: OpenAiRouterOptio
   router.post("/chat/completions", async (req, res: Authenticated, next) => {
     try {
       const body = parse(chatCompletionRequest, req.body);
-      const messages: ModelMessage[] = body.messages.map((m) => ({
+      const messages: ApiMessage[] = body.messages.map((m) => ({
         role: m.role === "developer" ? "system" : m.role,
         content: typeof m.content === "string" ? m.content : (m.content ?? []).map((p) => p.text).join(""),
       }));
@@ -93,7 +96,7 @@ export function createOpenAiRouter({ services, maxBodyBytes }: OpenAiRouterOptio
     res: Authenticated,
     endpoint: Endpoint,
     body: Omit<CompletionRequest, "prompt" | "echo" | "suffix">,
-    messages: ModelMessage[],
+    messages: ApiMessage[],
     maxTokens: number | null | undefined,
   ) {
     const stop = typeof body.stop === "string" ? [body.stop] : (body.stop ?? undefined);
@@ -118,7 +121,8 @@ export function createOpenAiRouter({ services, maxBodyBytes }: OpenAiRouterOptio
       },
       clientGoneSignal(res),
     );
-    if (body.stream) return streamAnswer(res, endpoint, generation, body.stream_options?.include_usage ?? false);
+    if (body.stream)
+      return streamAnswer(res, endpoint, generation, body.stream_options?.include_usage ?? false, streamIntervalMs);
 
     let text = "";
     for await (const part of generation.parts) {
@@ -162,6 +166,7 @@ async function streamAnswer(
   endpoint: Endpoint,
   generation: { runId: string; modelId: string; created: number; parts: AsyncGenerator<GenerationPart> },
   includeUsage: boolean,
+  intervalMs: number,
 ) {
   res.writeHead(200, {
     "Content-Type": "text/event-stream; charset=utf-8",
@@ -171,20 +176,26 @@ async function streamAnswer(
   });
   const send = (data: unknown) => res.write(`data: ${JSON.stringify(data)}\n\n`);
   const chunks = streamChunks(endpoint, generation, includeUsage);
+  const deltas = createDeltaCoalescer(intervalMs, (text) => {
+    if (!res.destroyed) send(chunks.text(text));
+  });
   try {
     for await (const part of generation.parts) {
       if (res.destroyed) break;
-      if (part.type === "text") send(chunks.text(part.text));
+      if (part.type === "text") deltas.push(part.text);
       else if (part.type === "error") {
+        deltas.drain();
         send(errorBody(part.error));
         break;
       } else {
+        deltas.drain();
         send(chunks.finish(part.finishReason));
         if (includeUsage) send(chunks.usage(part.usage));
         res.write("data: [DONE]\n\n");
       }
     }
   } finally {
+    deltas.close();
     await generation.parts.return(undefined);
     res.end();
   }

@@ -42,7 +42,11 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const { app } = createHttpApp({
     services,
     remixHandler: (_req, res) => void res.status(404).end(),
-    openAiApi: createOpenAiRouter({ services, maxBodyBytes: config.maxBodyBytes }),
+    openAiApi: createOpenAiRouter({
+      services,
+      maxBodyBytes: config.maxBodyBytes,
+      streamIntervalMs: config.apiStreamIntervalMs,
+    }),
   });
   const server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -29,6 +29,8 @@ export function createRunRecorder(db: Db) {
   };
 
   async function start(input: {
+    /** Chosen by the caller when it must name the run before the row is written (server/openai). */
+    id?: string;
     userId: string;
     app: AppName;
     modelId: string;
@@ -36,9 +38,15 @@ export function createRunRecorder(db: Db) {
     /** "api" for requests through /v1 (server/openai); the web apps' default otherwise. */
     via?: RunChannel;
   }) {
-    const [row] = await db.insert(runs).values(input).returning({ id: runs.id });
-    open.add(row!.id);
-    return row!.id;
+    if (input.id) open.add(input.id);
+    try {
+      const [row] = await db.insert(runs).values(input).returning({ id: runs.id });
+      open.add(row!.id);
+      return row!.id;
+    } catch (error) {
+      if (input.id) forget(input.id);
+      throw error;
+    }
   }
 
   async function finish(runId: string, outcome: RunOutcome) {
