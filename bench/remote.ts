@@ -177,8 +177,9 @@ async function startServerProcess(): Promise<V1Server> {
     inProcess: {
       round: (concurrency) =>
         new Promise<RoundResult>((resolve, reject) => {
+          // One exit listener per round would pile up on the child: the round races `exited` instead.
           answerRound = (line) => resolve(JSON.parse(line) as RoundResult);
-          child.once("exit", () => reject(new Error("bench/remote-server.ts exited during a round")));
+          void exited.then(() => reject(new Error("bench/remote-server.ts exited during a round")));
           child.stdin!.write(`${JSON.stringify({ concurrency, maxTokens: TOKENS })}\n`);
         }),
     },

@@ -1,8 +1,7 @@
 // One generation asked for through the OpenAI-compatible API: admitted like the web apps' (burst
 // limit, daily quota), its model resolved by the registry for the app it runs under (chat for
 // chat completions, code for raw completions), streamed from its AI SDK provider interface
-// (model-call.ts), and recorded as a runs
-// row with via "api". A refusal or a failure before the first token throws (the route answers it
+// (model-call.ts), and recorded as a runs row with via "api". A refusal or a failure before the first token throws (the route answers it
 // with a status); after it, the failure is the stream's last part.
 import { randomUUID } from "node:crypto";
 import type { LanguageModelV3, LanguageModelV3FinishReason, LanguageModelV3Usage } from "@ai-sdk/provider";
