@@ -1,6 +1,6 @@
 // Which models serve which application: the task_assignments rows, at most one default per
 // application. Database only; loading the chosen model is the registry's.
-import { and, asc, count, desc, eq, getTableColumns } from "drizzle-orm";
+import { and, asc, count, desc, eq, getTableColumns, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { models, appAssignments, type ModelRow } from "../../db/schema";
 import { APP_TITLES, type AppName } from "../apps";
@@ -36,18 +36,22 @@ export function createAssignments({ db, requireModel }: AssignmentsOptions) {
       .orderBy(desc(appAssignments.isDefault), asc(models.displayName));
   }
 
+  // Every generation request resolves its model (decision 034): prepared once, not built per
+  // request (decision 040).
+  const readyModelsOfApp = db
+    .select(getTableColumns(models))
+    .from(appAssignments)
+    .innerJoin(models, eq(models.id, appAssignments.modelId))
+    .where(and(eq(appAssignments.app, sql.placeholder("app")), eq(models.status, "ready")))
+    .orderBy(desc(appAssignments.isDefault), asc(models.displayName))
+    .prepare("ready_models_of_app");
+
   /**
    * The model serving `app`: the requested one if it is assigned there, else the default. One
-   * statement (the assigned models' whole rows, the default first): every generation request
-   * resolves its model (decision 034).
+   * statement: the assigned models' whole rows, the default first.
    */
   async function resolve(app: AppName, requested?: string): Promise<ModelRow> {
-    const assigned = await db
-      .select(getTableColumns(models))
-      .from(appAssignments)
-      .innerJoin(models, eq(models.id, appAssignments.modelId))
-      .where(and(eq(appAssignments.app, app), eq(models.status, "ready")))
-      .orderBy(desc(appAssignments.isDefault), asc(models.displayName));
+    const assigned = await readyModelsOfApp.execute({ app });
     if (assigned.length === 0) throw new HttpError(503, "NO_MODEL", `No model is assigned to ${APP_TITLES[app]} yet.`);
     const choice = requested ? assigned.find((m) => m.id === requested) : assigned[0];
     if (!choice)

@@ -1,6 +1,6 @@
 // Daily per-user limits on requests and generated tokens, counted from the runs table. A default
 // row (user_id null) applies to everyone; a user's own row overrides it. Days are UTC days.
-import { and, count, eq, gte, isNotNull, isNull, or, sum } from "drizzle-orm";
+import { and, count, eq, gte, isNotNull, isNull, or, sql, sum } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { quotas, runs } from "../../db/schema";
 import { LimitExceededError } from "./errors";
@@ -18,15 +18,19 @@ export function createQuotas(db: Db, now: () => Date = () => new Date()) {
     return { dailyRequests: row?.dailyRequests ?? null, dailyTokens: row?.dailyTokens ?? null };
   }
 
+  // Every generation request asks this: prepared once, not built per request (decision 040).
+  const quotasOfUser = db
+    .select()
+    .from(quotas)
+    .where(or(eq(quotas.userId, sql.placeholder("userId")), isNull(quotas.userId)))
+    .prepare("quotas_of_user");
+
   /**
    * The limits in force for a user: their own row, else the default. One statement reads both
    * (every generation request asks this; decision 034).
    */
   async function quotaFor(userId: string): Promise<Quota & { source: "user" | "default" }> {
-    const rows = await db
-      .select()
-      .from(quotas)
-      .where(or(eq(quotas.userId, userId), isNull(quotas.userId)));
+    const rows = await quotasOfUser.execute({ userId });
     const own = rows.find((r) => r.userId === userId);
     if (own) return { dailyRequests: own.dailyRequests, dailyTokens: own.dailyTokens, source: "user" };
     const fallback = rows.find((r) => r.userId === null);
