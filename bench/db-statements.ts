@@ -4,13 +4,14 @@
 // server/usage/quotas.ts, server/registry/assignments.ts) and built anew per request, as they were
 // before (kept here only, as the peer). The two take turns, round by round; ms per request (the
 // three lookups in turn, one request at a time), best round of each. On the embedded PGlite (a
-// fresh in-memory database), or on the PostgreSQL of DATABASE_URL. A benchmark, never a pass/fail test.
+// fresh in-memory database), or on the PostgreSQL of DATABASE_URL: there it adds one user, key and
+// model and deletes them at the end (never the test helper, which empties every table). A
+// benchmark, never a pass/fail test.
 import { createHash } from "node:crypto";
 import { and, asc, desc, eq, getTableColumns, isNull, or } from "drizzle-orm";
 import { parseArgs } from "node:util";
-import type { Db } from "../db/client";
+import { openDatabase, type Db } from "../db/client";
 import { apiKeys, appAssignments, models, quotas, users } from "../db/schema";
-import { openTestDatabase } from "../db/test-database";
 import { createApiKeys } from "../server/auth/api-keys";
 import { createAssignments } from "../server/registry/assignments";
 import { createQuotas } from "../server/usage/quotas";
@@ -43,14 +44,16 @@ function builtEachTime(db: Db) {
   };
 }
 
-const database = await openTestDatabase();
+const database = await openDatabase({ url: process.env.DATABASE_URL });
+const { db } = database;
+const modelId = `bench-${Date.now()}`;
+let userId: string | undefined;
 try {
-  const { db } = database;
   const [user] = await db
     .insert(users)
     .values({ email: `bench-${Date.now()}@example.com`, name: "Bench", passwordHash: "x" })
     .returning();
-  const modelId = `bench-${Date.now()}`;
+  userId = user!.id;
   await db.insert(models).values({ id: modelId, displayName: "Bench", kind: "causal-lm", status: "ready" });
   await db.insert(appAssignments).values({ app: "chat", modelId, isDefault: false });
   const keys = createApiKeys(db);
@@ -87,5 +90,9 @@ try {
   console.log(`| built each time | ${before.toFixed(3)} | 1.00 |`);
   console.log(`| prepared once | ${after.toFixed(3)} | ${(before / after).toFixed(2)}× faster |`);
 } finally {
+  // The key goes with its user (cascade): nothing the bench added is left behind.
+  await db.delete(appAssignments).where(eq(appAssignments.modelId, modelId));
+  await db.delete(models).where(eq(models.id, modelId));
+  if (userId) await db.delete(users).where(eq(users.id, userId));
   await database.close();
 }
