@@ -24,7 +24,7 @@ const ROUNDS = Math.min(20, Math.max(1, Number(values.rounds) || 5));
 
 /** The same three reads, each statement built from its query builder on every call. */
 function builtEachTime(db: Db) {
-  return async (key: string, userId: string) => {
+  return async (key: string, forUser: string) => {
     const keyHash = createHash("sha256").update(key).digest("hex");
     await db
       .select({ keyId: apiKeys.id, lastUsedAt: apiKeys.lastUsedAt, user: users })
@@ -34,7 +34,7 @@ function builtEachTime(db: Db) {
     await db
       .select()
       .from(quotas)
-      .where(or(eq(quotas.userId, userId), isNull(quotas.userId)));
+      .where(or(eq(quotas.userId, forUser), isNull(quotas.userId)));
     await db
       .select(getTableColumns(models))
       .from(appAssignments)
@@ -63,9 +63,9 @@ try {
     db,
     requireModel: () => Promise.reject(new Error("not used by the bench")),
   });
-  const prepared = async (apiKey: string, userId: string) => {
+  const prepared = async (apiKey: string, forUser: string) => {
     await keys.authenticate(apiKey);
-    await quotasOf.assertWithinQuota(userId);
+    await quotasOf.assertWithinQuota(forUser);
     await resolve("chat");
   };
   // Both sides must find what a request needs, or the figures mean nothing.
