@@ -1,9 +1,10 @@
-// npm run bench:remote -- [--streams 8] [--tokens 64] [--rounds 5] [--model DIR] [--server process|inline]
+// npm run bench:remote -- [--streams 8] [--tokens 64] [--rounds 9] [--model DIR] [--server process|inline]
 // What the HTTP hop costs: one engine's model answered in-process (the registry's AI SDK model, as
 // the web apps use it) and through /v1 of the Loom server that holds it, by the client the registry
 // uses for remote engines (@ai-sdk/openai-compatible, wrapped as a registry remote:
 // server/registry/remote/remote-model.ts). One stream at a time, then N at once: tokens/s (all
-// streams' output tokens over the wall time), time to first token and CPU per token, side by side.
+// streams' output tokens over the wall time), time to first token and CPU per token, side by side;
+// the hop's cost is the median of each /v1 round's against the in-process round beside it.
 // --server process (the default) runs the /v1 server as its own process (bench/remote-server.ts),
 // as a remote engine is deployed, and its in-process rounds run there, on the same engine /v1
 // serves: on this VM two processes' engines differ by up to 2× in speed from run to run, which
@@ -29,7 +30,7 @@ const { values } = parseArgs({
   options: {
     streams: { type: "string", default: "8" },
     tokens: { type: "string", default: "64" },
-    rounds: { type: "string", default: "5" },
+    rounds: { type: "string", default: "9" },
     model: { type: "string" },
     server: { type: "string", default: "process" },
   },
@@ -55,6 +56,8 @@ interface Measured {
   cpuMsPerToken: number | undefined;
   /** The same, of both processes' main threads only: the event loops' work, where the hop's is. */
   loopCpuMsPerToken: number | undefined;
+  /** The same, of the client's process alone (this one; undefined with --server inline). */
+  clientCpuMsPerToken: number | undefined;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -78,6 +81,8 @@ interface CpuReading {
   all: number | undefined;
   /** Both processes' main threads: the per-token work of the event loops, the hop's own. */
   loops: number | undefined;
+  /** This process, when the server runs in its own: the client's share (a remote client runs elsewhere). */
+  client: number | undefined;
 }
 
 /**
@@ -86,11 +91,14 @@ interface CpuReading {
  * run weighs on both alike.
  */
 async function measure(sides: Side[], concurrency: number, cpuNow: () => CpuReading) {
-  for (const side of sides) await side.round(1); // warm: the first request pays for loads and JIT
+  // Warm, at the measured concurrency: the first requests pay for loads and JIT, and the first
+  // round of N streams for the client's N-1 new connections (kept alive after it, as a registry
+  // remote keeps them), which is set-up, not the hop's steady cost.
+  for (const side of sides) await side.round(concurrency);
   const results = sides.map(() => ({
     rates: [] as number[],
     streams: [] as RoundResult["streams"],
-    cpu: { all: 0, loops: 0 } as CpuReading,
+    cpu: { all: 0, loops: 0, client: 0 } as CpuReading,
   }));
   const add = (sum: number | undefined, before: number | undefined, after: number | undefined) =>
     sum === undefined || before === undefined || after === undefined ? undefined : sum + after - before;
@@ -103,12 +111,16 @@ async function measure(sides: Side[], concurrency: number, cpuNow: () => CpuRead
       into.cpu = {
         all: add(into.cpu.all, before.all, after.all),
         loops: add(into.cpu.loops, before.loops, after.loops),
+        client: add(into.cpu.client, before.client, after.client),
       };
       into.rates.push(streams.reduce((n, s) => n + s.tokens, 0) / wallS);
       into.streams.push(...streams);
     }
   }
-  return results.map(({ rates, streams, cpu }): Measured => {
+  // The hop's cost per round, each /v1 round against the in-process round beside it: this VM's
+  // speed drifts by ±10 % from one round to the next, which a pair shares and two medians do not.
+  const pairedCosts = results[1]!.rates.map((rate, r) => 1 - rate / results[0]!.rates[r]!);
+  const measured = results.map(({ rates, streams, cpu }): Measured => {
     const tokens = streams.reduce((n, s) => n + s.tokens, 0);
     const perToken = (seconds: number | undefined) => (seconds === undefined ? undefined : (seconds * 1000) / tokens);
     return {
@@ -118,8 +130,10 @@ async function measure(sides: Side[], concurrency: number, cpuNow: () => CpuRead
       tokensPerStream: median(streams.map((s) => s.tokens)),
       cpuMsPerToken: perToken(cpu.all),
       loopCpuMsPerToken: perToken(cpu.loops),
+      clientCpuMsPerToken: perToken(cpu.client),
     };
   });
+  return { inProcess: measured[0]!, viaV1: measured[1]!, pairedCosts };
 }
 
 // The bench model goes into a scratch models folder of its own (the registry serves folders, and
@@ -222,7 +236,11 @@ try {
       const seconds = procCpuSeconds(pid, mainThreadOnly);
       return total === undefined || seconds === undefined ? undefined : total + seconds;
     }, 0);
-  const cpuNow = (): CpuReading => ({ all: sum(false), loops: sum(true) });
+  const cpuNow = (): CpuReading => ({
+    all: sum(false),
+    loops: sum(true),
+    client: server.pid === undefined ? undefined : procCpuSeconds(process.pid, false),
+  });
 
   console.log(
     `database ${server.driver}; model ${values.model ?? server.modelId}; /v1 server ${values.server === "process" ? "in its own process" : "in this process"}; ` +
@@ -236,22 +254,28 @@ try {
   console.log(`load average before: ${loadAverage()}`);
   const rows: string[] = [];
   const ms = (value: number | undefined) => (value === undefined ? "?" : value.toFixed(2));
+  const percent = (x: number) => `${(x * 100).toFixed(1)} %`;
   for (const concurrency of [1, STREAMS]) {
-    const [inProc, hop] = (await measure([server.inProcess, viaV1], concurrency, cpuNow)) as [Measured, Measured];
-    const cost = 1 - hop.tokensPerSecond / inProc.tokensPerSecond;
+    const {
+      inProcess: inProc,
+      viaV1: hop,
+      pairedCosts,
+    } = await measure([server.inProcess, viaV1], concurrency, cpuNow);
+    const cost = median(pairedCosts);
     rows.push(
       `| ${concurrency} | ${inProc.tokensPerSecond.toFixed(1)} | ${hop.tokensPerSecond.toFixed(1)} | ` +
-        `${(cost * 100).toFixed(1)} % | ${Math.round(inProc.ttftMs)} | ${Math.round(hop.ttftMs)} | ` +
+        `${percent(cost)} | ${pairedCosts.map((c) => (c * 100).toFixed(0)).join(", ")} | ${Math.round(inProc.ttftMs)} | ${Math.round(hop.ttftMs)} | ` +
         `${inProc.decodeTokensPerSecond.toFixed(1)} / ${hop.decodeTokensPerSecond.toFixed(1)} | ` +
         `${ms(inProc.cpuMsPerToken)} / ${ms(hop.cpuMsPerToken)} | ` +
-        `${ms(inProc.loopCpuMsPerToken)} / ${ms(hop.loopCpuMsPerToken)} | ${inProc.tokensPerStream} / ${hop.tokensPerStream} |`,
+        `${ms(inProc.loopCpuMsPerToken)} / ${ms(hop.loopCpuMsPerToken)} | ` +
+        `${ms(inProc.clientCpuMsPerToken)} / ${ms(hop.clientCpuMsPerToken)} | ${inProc.tokensPerStream} / ${hop.tokensPerStream} |`,
     );
   }
   console.log(`load average after: ${loadAverage()}\n`);
   console.log(
-    "| streams | tokens/s in-process | tokens/s via /v1 | hop's cost | TTFT in-process (ms) | TTFT via /v1 (ms) | after the first token, tokens/s per stream (in-process / via /v1) | CPU ms per token, both processes (in-process / via /v1) | of that, their main threads | tokens per answer |",
+    "| streams | tokens/s in-process | tokens/s via /v1 | hop's cost (median of the rounds') | each round's, % | TTFT in-process (ms) | TTFT via /v1 (ms) | after the first token, tokens/s per stream (in-process / via /v1) | CPU ms per token, both processes (in-process / via /v1) | of that, their main threads | of that, the client's process | tokens per answer |",
   );
-  console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
   for (const row of rows) console.log(row);
 } finally {
   await server.stop();

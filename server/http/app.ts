@@ -50,6 +50,10 @@ export function createHttpApp(options: HttpAppOptions) {
     );
 
   app.use(inFlight.middleware, requestLog, securityHeaders);
+  // The OpenAI-compatible API before the static files: express.static looks each path it is given
+  // up on disk (a stat on libuv's thread pool), which no /v1 request has a use for. Bearer keys
+  // only (no cookies), so the same-origin check below does not apply; it has its own body limits.
+  if (options.openAiApi) app.use("/v1", noStore, options.openAiApi);
 
   if (devMiddleware) app.use(devMiddleware);
   if (clientBuildDir) {
@@ -74,9 +78,6 @@ export function createHttpApp(options: HttpAppOptions) {
       device: { fallbacks: deviceFallbacks() },
     });
   });
-
-  // Bearer keys only (no cookies), so the same-origin check does not apply; it has its own limits.
-  if (options.openAiApi) app.use("/v1", options.openAiApi);
 
   const ordinaryBodyLimit = bodySizeLimit(services.config.maxBodyBytes);
   app.use(

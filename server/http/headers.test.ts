@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import express from "express";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -18,6 +19,9 @@ before(async () => {
   clientBuildDir = mkdtempSync(path.join(os.tmpdir(), "loom-client-"));
   mkdirSync(path.join(clientBuildDir, "assets"));
   writeFileSync(path.join(clientBuildDir, "assets", "entry-abc123.js"), "export {};\n");
+  // A stray file where the API lives: /v1 must never be looked up on disk.
+  mkdirSync(path.join(clientBuildDir, "v1"));
+  writeFileSync(path.join(clientBuildDir, "v1", "models"), "a static file\n");
   const services = {
     config: { maxBodyBytes: 1024 * 1024 },
     database: { driver: "pglite", ping: async () => {} },
@@ -27,6 +31,8 @@ before(async () => {
     services,
     clientBuildDir,
     contentSecurityPolicy: true,
+    // Stands in for the OpenAI-compatible router (server/openai/router.ts).
+    openAiApi: express.Router().get("/models", (_req, res) => void res.json({ object: "list", data: [] })),
     // Stands in for Remix: copies a route's headers onto the response with append, as Remix does.
     remixHandler: (req, res) => {
       if (req.path === "/api/chat/1/stream") {
@@ -55,6 +61,13 @@ test("pages, API answers, exports and the health check are never stored", async 
     const response = await fetch(`${baseUrl}${page}`);
     assert.equal(response.headers.get("cache-control"), "no-store", page);
   }
+});
+
+test("/v1 is the API's own, ahead of the static files, and never stored", async () => {
+  const response = await fetch(`${baseUrl}/v1/models`);
+  assert.equal(response.status, 200);
+  assert.deepEqual(await response.json(), { object: "list", data: [] });
+  assert.equal(response.headers.get("cache-control"), "no-store");
 });
 
 test("an event stream keeps its no-transform, with no-store instead of no-cache", async () => {

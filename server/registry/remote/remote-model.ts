@@ -26,7 +26,7 @@ export function createRemoteModel(id: string, endpoint: RemoteEndpoint, apiKey?:
     // The time limit covers the body too: aborting the fetch ends its stream.
     fetch: (input, init) => {
       const timeout = AbortSignal.timeout(endpoint.timeoutMs);
-      const signal = init?.signal ? anyOf(init.signal, timeout) : timeout;
+      const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
       return fetch(input, { ...init, signal });
     },
   });
@@ -55,27 +55,7 @@ export function createRemoteModel(id: string, endpoint: RemoteEndpoint, apiKey?:
           throw describe(error);
         }
         const { stream, ...rest } = result;
-        let finished = false;
-        const checked = stream.pipeThrough(
-          new TransformStream<LanguageModelV3StreamPart, LanguageModelV3StreamPart>({
-            transform(part, controller) {
-              if (part.type === "error") controller.enqueue({ type: "error", error: describe(part.error) });
-              else {
-                if (part.type === "finish") finished = true;
-                controller.enqueue(part);
-              }
-            },
-            flush(controller) {
-              release();
-              if (!finished)
-                controller.enqueue({
-                  type: "error",
-                  error: new HttpError(502, "REMOTE_STOPPED", `${id}: the remote engine stopped mid-answer.`),
-                });
-            },
-          }),
-        );
-        return { stream: withRelease(checked, release, describe), ...rest };
+        return { stream: checked(stream, release, describe, id), ...rest };
       },
     },
   });
@@ -138,19 +118,36 @@ export function remoteError(id: string, endpoint: RemoteEndpoint, error: unknown
   return new HttpError(502, "REMOTE_STOPPED", `${id}: the remote engine stopped mid-answer (${message}).`);
 }
 
-/** A stream that releases the slot also when its reader cancels it. */
-function withRelease<T>(
-  stream: ReadableStream<T>,
+/**
+ * The remote's stream as the registry serves it, in one stage (each stage is a stream hop per
+ * chunk): errors described, the slot released when it ends however it ends (the reader's cancel
+ * too), and a stream that closes without a finish part turned into a "stopped mid-answer" error.
+ */
+function checked(
+  stream: ReadableStream<LanguageModelV3StreamPart>,
   release: () => void,
   describe: (error: unknown) => unknown,
-): ReadableStream<T> {
+  id: string,
+): ReadableStream<LanguageModelV3StreamPart> {
   const reader = stream.getReader();
-  return new ReadableStream<T>({
+  let finished = false;
+  return new ReadableStream<LanguageModelV3StreamPart>({
     async pull(controller) {
       try {
-        const { done, value } = await reader.read();
-        if (done) controller.close();
-        else controller.enqueue(value);
+        const { done, value: part } = await reader.read();
+        if (done) {
+          release();
+          if (!finished)
+            controller.enqueue({
+              type: "error",
+              error: new HttpError(502, "REMOTE_STOPPED", `${id}: the remote engine stopped mid-answer.`),
+            });
+          controller.close();
+        } else if (part.type === "error") controller.enqueue({ type: "error", error: describe(part.error) });
+        else {
+          if (part.type === "finish") finished = true;
+          controller.enqueue(part);
+        }
       } catch (error) {
         release();
         controller.error(describe(error));
@@ -161,15 +158,4 @@ function withRelease<T>(
       await reader.cancel(reason);
     },
   });
-}
-
-/** Aborts when either does (both are short-lived: one request). */
-function anyOf(a: AbortSignal, b: AbortSignal): AbortSignal {
-  const controller = new AbortController();
-  const abort = (s: AbortSignal) => () => controller.abort(s.reason);
-  if (a.aborted) controller.abort(a.reason);
-  else if (b.aborted) controller.abort(b.reason);
-  a.addEventListener("abort", abort(a), { once: true });
-  b.addEventListener("abort", abort(b), { once: true });
-  return controller.signal;
 }
