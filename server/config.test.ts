@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { engineOptionsFromEnv } from "./config";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { engineOptionsFromEnv, loadConfig } from "./config";
 
 describe("engine options from the environment", () => {
   it("leaves what is unset to the engine's defaults", () => {
@@ -66,5 +69,24 @@ describe("engine options from the environment", () => {
     );
     assert.throws(() => engineOptionsFromEnv({ LOOM_GRAPH_OPTIMIZATION: "max" }), /LOOM_GRAPH_OPTIMIZATION/);
     assert.throws(() => engineOptionsFromEnv({ LOOM_MAX_WAITING: "-1" }), /LOOM_MAX_WAITING/);
+  });
+});
+
+describe("the HTTP server's keep-alive", () => {
+  it("outlives a load balancer's 60 s idle timeout by default, and refuses a value under a second", () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), "loom-config-"));
+    try {
+      assert.equal(loadConfig({ LOOM_DATA_DIR: dataDir }).keepAliveTimeoutMs, 65_000);
+      assert.equal(
+        loadConfig({ LOOM_DATA_DIR: dataDir, LOOM_KEEP_ALIVE_TIMEOUT_MS: "120000" }).keepAliveTimeoutMs,
+        120_000,
+      );
+      assert.throws(
+        () => loadConfig({ LOOM_DATA_DIR: dataDir, LOOM_KEEP_ALIVE_TIMEOUT_MS: "500" }),
+        /LOOM_KEEP_ALIVE_TIMEOUT_MS/,
+      );
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

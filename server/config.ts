@@ -108,6 +108,13 @@ const envSchema = z.object({
    * server on the same database may have replaced or removed them); notices usually come first.
    */
   LOOM_MODEL_SYNC_MS: z.coerce.number().int().min(1000).max(600_000).default(15_000),
+  /**
+   * How long an idle keep-alive connection stays open (Node's default is 5 s). Longer than a load
+   * balancer's own idle timeout (60 s for nginx's upstream keepalive and AWS's ALB), or the
+   * balancer may send a request on a connection the server is closing, and its client gets a 502.
+   * A remote client (undici) keeps a connection as long as the server says (Keep-Alive: timeout).
+   */
+  LOOM_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(65_000),
   /** How long in-flight requests may run on after SIGTERM before the server closes anyway. */
   LOOM_SHUTDOWN_GRACE_MS: z.coerce.number().int().nonnegative().default(10_000),
   /** Comma-separated list of proxy addresses to trust for X-Forwarded-For (Express "trust proxy"). */
@@ -187,6 +194,7 @@ export function loadConfig(env: EnvVars = process.env) {
     /** Whether SESSION_SECRET was given: servers sharing a database must sign cookies alike. */
     sharedSessionSecret: e.SESSION_SECRET !== undefined,
     shutdownGraceMs: e.LOOM_SHUTDOWN_GRACE_MS,
+    keepAliveTimeoutMs: e.LOOM_KEEP_ALIVE_TIMEOUT_MS,
     trustProxy: e.LOOM_TRUST_PROXY,
     production: e.NODE_ENV === "production",
   };

@@ -9,6 +9,7 @@ import { loadConfig } from "./config";
 import { createHttpApp } from "./http/app";
 import { cspNonceOf } from "./http/content-security-policy";
 import { listen, StartupProblem } from "./http/listen";
+import { applyServerTimeouts } from "./http/server-timeouts";
 import { shutDown } from "./http/shutdown";
 import { clientGoneSignal } from "./http/client-gone";
 import { FEEDBACK_EXPORT_PATH, feedbackExportOverChannel } from "./feedback/export-cli";
@@ -21,11 +22,7 @@ import { createServices } from "./services";
 async function main() {
   const config = loadConfig();
   const server = createServer();
-  // Request headers must come promptly. Bodies have deadlines by route (server/http/body-timeout.ts):
-  // Node's requestTimeout covers a whole request, uploads of many GB included, and cannot tell
-  // routes apart, so it stays off. Neither limits how long a response may stream.
-  server.headersTimeout = 30_000;
-  server.requestTimeout = 0;
+  applyServerTimeouts(server, config);
   const port = await listen(server, config.port, config.host);
   // Until the app is ready, a request gets "starting", not a refused connection.
   const starting = (_req: IncomingMessage, res: ServerResponse) => {

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadConfig } from "../config";
 import { createHttpApp } from "../http/app";
+import { applyServerTimeouts } from "../http/server-timeouts";
 import { startLocalAdminChannel } from "../local-admin/channel";
 import { runAdminRequest } from "../local-admin/commands";
 import { createServices, type AppServices } from "../services";
@@ -49,6 +50,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     }),
   });
   const server = createServer(app);
+  applyServerTimeouts(server, config);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const channel = await startLocalAdminChannel({
     dataDir,
