@@ -50,9 +50,23 @@ export function createHttpApp(options: HttpAppOptions) {
     );
 
   app.use(inFlight.middleware, requestLog, securityHeaders);
-  // The OpenAI-compatible API before the static files: express.static looks each path it is given
-  // up on disk (a stat on libuv's thread pool), which no /v1 request has a use for. Bearer keys
-  // only (no cookies), so the same-origin check below does not apply; it has its own body limits.
+  // The health check and the OpenAI-compatible API before the static files: express.static looks
+  // each path it is given up on disk (a stat on libuv's thread pool), which neither a balancer's
+  // poll nor a /v1 request has a use for.
+  const health = createHealthCheck(services);
+  app.get("/healthz", noStore, async (_req, res) => {
+    const report = await health.report();
+    res.status(report.healthy ? 200 : 503).json({
+      status: report.healthy ? "ok" : "degraded",
+      database: { driver: services.database.driver, ...report.database },
+      registry: report.registry,
+      checked_ms_ago: report.checkedMsAgo,
+      // Each fallback from LOOM_DEVICE this process has made, with its reason (none: as asked).
+      device: { fallbacks: deviceFallbacks() },
+    });
+  });
+  // Bearer keys only (no cookies), so the same-origin check below does not apply; it has its own
+  // body limits.
   if (options.openAiApi) app.use("/v1", noStore, options.openAiApi);
 
   if (devMiddleware) app.use(devMiddleware);
@@ -65,19 +79,6 @@ export function createHttpApp(options: HttpAppOptions) {
   // From here on, every answer is the app's own: per user or live.
   app.use(noStore);
   if (options.contentSecurityPolicy) app.use(contentSecurityPolicy);
-
-  const health = createHealthCheck(services);
-  app.get("/healthz", async (_req, res) => {
-    const report = await health.report();
-    res.status(report.healthy ? 200 : 503).json({
-      status: report.healthy ? "ok" : "degraded",
-      database: { driver: services.database.driver, ...report.database },
-      registry: report.registry,
-      checked_ms_ago: report.checkedMsAgo,
-      // Each fallback from LOOM_DEVICE this process has made, with its reason (none: as asked).
-      device: { fallbacks: deviceFallbacks() },
-    });
-  });
 
   const ordinaryBodyLimit = bodySizeLimit(services.config.maxBodyBytes);
   app.use(

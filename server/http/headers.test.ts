@@ -19,9 +19,10 @@ before(async () => {
   clientBuildDir = mkdtempSync(path.join(os.tmpdir(), "loom-client-"));
   mkdirSync(path.join(clientBuildDir, "assets"));
   writeFileSync(path.join(clientBuildDir, "assets", "entry-abc123.js"), "export {};\n");
-  // A stray file where the API lives: /v1 must never be looked up on disk.
+  // Stray files where the API and the health check live: neither is ever looked up on disk.
   mkdirSync(path.join(clientBuildDir, "v1"));
   writeFileSync(path.join(clientBuildDir, "v1", "models"), "a static file\n");
+  writeFileSync(path.join(clientBuildDir, "healthz"), "a static file\n");
   const services = {
     config: { maxBodyBytes: 1024 * 1024 },
     database: { driver: "pglite", ping: async () => {} },
@@ -63,11 +64,14 @@ test("pages, API answers, exports and the health check are never stored", async 
   }
 });
 
-test("/v1 is the API's own, ahead of the static files, and never stored", async () => {
-  const response = await fetch(`${baseUrl}/v1/models`);
-  assert.equal(response.status, 200);
-  assert.deepEqual(await response.json(), { object: "list", data: [] });
-  assert.equal(response.headers.get("cache-control"), "no-store");
+test("/v1 and /healthz answer ahead of the static files, never stored", async () => {
+  const api = await fetch(`${baseUrl}/v1/models`);
+  assert.equal(api.status, 200);
+  assert.deepEqual(await api.json(), { object: "list", data: [] });
+  assert.equal(api.headers.get("cache-control"), "no-store");
+  const health = await fetch(`${baseUrl}/healthz`);
+  assert.equal(health.headers.get("content-type"), "application/json; charset=utf-8");
+  assert.equal(health.headers.get("cache-control"), "no-store");
 });
 
 test("an event stream keeps its no-transform, with no-store instead of no-cache", async () => {
