@@ -24,10 +24,9 @@ const TABLES = [
 ];
 
 /**
- * Throws unless the PostgreSQL database `url` names says it is for tests: a word "test", "tests"
- * or "ci" in its name (CI's is loom_ci), or "test" anywhere in it. Each test file empties every
- * table, and a DATABASE_URL exported for `npm start` (README: …/loom) must never be wiped by
- * `npm test`.
+ * Throws unless the database `url` names says it is for tests: "test" anywhere in its name, or
+ * "ci" as a word of it (CI's is loom_ci). Each test file empties every table, and a DATABASE_URL
+ * exported for `npm start` (README: …/loom) must never be wiped by `npm test`.
  */
 export function assertTestDatabaseName(url: string): void {
   const name = decodeURIComponent(new URL(url).pathname.slice(1));
