@@ -1,4 +1,4 @@
-// npm run bench:remote -- [--streams 8] [--tokens 64] [--rounds 9] [--model DIR] [--server process|inline]
+// npm run bench:remote -- [--streams 8] [--tokens 64] [--rounds 9] [--model DIR] [--server process|inline] [--pin-engine]
 // What the HTTP hop costs: one engine's model answered in-process (the registry's AI SDK model, as
 // the web apps use it) and through /v1 of the Loom server that holds it, by the client the registry
 // uses for remote engines (@ai-sdk/openai-compatible, wrapped as a registry remote:
@@ -14,7 +14,9 @@
 // Chat's default instead of the shipped loom-chat, e.g. the random-weight bench model
 // (`/usr/bin/python3 bench/make_bench_model.py --out .tmp/bench/llama-5m`), whose answers run to
 // --tokens: loom-chat ends its answer after ~25 tokens, so its figures weigh each request's setup
-// far more than a real answer would. A benchmark, never a pass/fail test.
+// far more than a real answer would. --pin-engine (Linux, --server process) gives the engine's
+// thread a CPU of its own, as a remote engine whose clients are elsewhere has (bench/pin-engine.ts).
+// A benchmark, never a pass/fail test.
 import { spawn } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -23,6 +25,7 @@ import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { startTestServer } from "../server/openai/test-server";
 import { createRemoteModel } from "../server/registry/remote/remote-model";
+import { pinEngine } from "./pin-engine";
 import { benchUserKey, makeChatDefault, READY, ROUND } from "./remote-setup";
 import { oneStream, round, type RoundResult } from "./remote-streams";
 
@@ -33,6 +36,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "9" },
     model: { type: "string" },
     server: { type: "string", default: "process" },
+    "pin-engine": { type: "boolean", default: false },
   },
 });
 // Bounded on purpose: one machine's measurement, not a stress tool.
@@ -42,6 +46,7 @@ const STREAMS = bounded(values.streams, 2, 32);
 const TOKENS = bounded(values.tokens, 8, 512);
 const ROUNDS = bounded(values.rounds, 1, 20);
 if (values.server !== "process" && values.server !== "inline") throw new Error("--server must be process or inline");
+if (values["pin-engine"] && values.server !== "process") throw new Error("--pin-engine needs --server process");
 
 interface Side {
   round(concurrency: number): Promise<RoundResult>;
@@ -229,6 +234,10 @@ try {
   );
   await oneStream(remote.model, 8); // the client's own first call (module loads, JIT)
   const viaV1: Side = { round: (concurrency) => round(remote.model, concurrency, TOKENS) };
+  const pinned =
+    values["pin-engine"] && server.pid !== undefined
+      ? await pinEngine(server.pid, process.pid, () => server.inProcess.round(STREAMS))
+      : "not pinned";
   // Both processes, on both sides: each side's work is wherever it runs.
   const pids = [process.pid, ...(server.pid === undefined ? [] : [server.pid])];
   const sum = (mainThreadOnly: boolean) =>
@@ -244,7 +253,7 @@ try {
 
   console.log(
     `database ${server.driver}; model ${values.model ?? server.modelId}; /v1 server ${values.server === "process" ? "in its own process" : "in this process"}; ` +
-      `${TOKENS} tokens per answer at most; ${ROUNDS} rounds; ${os.cpus().length} CPUs`,
+      `${TOKENS} tokens per answer at most; ${ROUNDS} rounds; ${os.cpus().length} CPUs; ${pinned}`,
   );
   const loadAverage = () =>
     os
