@@ -21,8 +21,14 @@ function threadTicks(pid: number): Map<number, number> {
   return ticks;
 }
 
-const setAffinity = (tid: number, cpus: string) =>
-  execFileSync("taskset", ["-pc", cpus, String(tid)], { stdio: "ignore" });
+function setAffinity(tid: number, cpus: string) {
+  try {
+    execFileSync("taskset", ["-pc", cpus, String(tid)], { stdio: "ignore" });
+  } catch (error) {
+    if ((error as { code?: string }).code === "ENOENT") throw new Error("--pin-engine needs taskset (util-linux)");
+    // Otherwise the thread ended since it was listed: nothing to pin.
+  }
+}
 
 /**
  * Runs `work` (which must keep the engine busy), takes the server's thread that used the most CPU
