@@ -13,6 +13,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { lockDatabaseFolder } from "./lock";
+import { keepPreparedStatements } from "./pglite-statements";
 import { yieldBetweenStatements } from "./pglite-turns";
 import * as schema from "./schema";
 
@@ -92,6 +93,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     }
   };
   try {
+    await client.waitReady;
+    keepPreparedStatements(client);
     await yieldBetweenStatements(client);
     await migratePglite(db, { migrationsFolder });
   } catch (error) {
