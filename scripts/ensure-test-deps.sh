@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The test suite drives Debian's Chromium (Playwright never downloads a browser here) and its
-# engine tests use Debian's PyTorch to convert a reference model. On a fresh Debian machine this
+# engine tests use Debian's PyTorch to convert a reference model; the training data step writes
+# Chinese replies in Simplified characters with OpenCC's t2s. On a fresh Debian machine this
 # installs what is missing when it can (root with apt); otherwise it says what to install.
 set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 /usr/bin/python3 -c "import torch, onnx" 2>/dev/null || missing+=(python3-torch python3-onnx libopenblas0-pthread)
+command -v opencc >/dev/null || missing+=(opencc)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "Installing test dependencies: ${missing[*]}"
